@@ -1,0 +1,95 @@
+package core
+
+// Report is the result of scoring: the JSON report of `sep score --json`, of the
+// API and of the page's download. Its shape is documented in the README; numbers
+// are full precision (display rounds to one decimal) and null where SPEC says a
+// value is undefined.
+type Report struct {
+	PES         *float64       `json:"pes"`
+	Band        *string        `json:"band"`
+	Adoption    *float64       `json:"adoption"`
+	Stickiness  *float64       `json:"stickiness"`
+	Growth      *float64       `json:"growth"`
+	QuickRatio  *QuickRatio    `json:"quick_ratio"`
+	Settings    ReportSettings `json:"settings"`
+	Period      Period         `json:"period"`
+	Counts      Counts         `json:"counts"`
+	Accounts    []AccountScore `json:"accounts"`
+	Input       InputSummary   `json:"input"`
+	Suggestions []Suggestion   `json:"suggestions"`
+	Warnings    []string       `json:"warnings"`
+}
+
+// ReportSettings are the settings a report was computed with, defaults filled in.
+type ReportSettings struct {
+	CoreEvents          []string `json:"core_events"`
+	CoreEventsSuggested bool     `json:"core_events_suggested"`
+	Window              int      `json:"window"`
+	AsOf                string   `json:"as_of"`
+	TZ                  string   `json:"tz"`
+	Ratio               string   `json:"ratio"`
+	Unit                string   `json:"unit"`
+}
+
+// Period is the scored period P, both days included.
+type Period struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Counts are the unit counts behind the components.
+type Counts struct {
+	// Active is the units active in P.
+	Active int `json:"active"`
+	// New is the units whose first activity in the input falls in P.
+	New int `json:"new"`
+	// Recovered is the units active in P, not in Q, and active before Q.
+	Recovered int `json:"recovered"`
+	// Dropped is the units active in Q and not in P.
+	Dropped int `json:"dropped"`
+}
+
+// AccountScore is one row of the per-account table: the components computed at
+// user level over the users whose events are attributed to the account.
+type AccountScore struct {
+	ID         string      `json:"id"`
+	PES        *float64    `json:"pes"`
+	Adoption   *float64    `json:"adoption"`
+	Stickiness *float64    `json:"stickiness"`
+	Growth     *float64    `json:"growth"`
+	QuickRatio *QuickRatio `json:"quick_ratio"`
+	// Active is the account's users active in P.
+	Active int `json:"active"`
+	// AtRisk is set when PES < 60, or when the account was active in Q and
+	// has no active user in P.
+	AtRisk bool `json:"at_risk"`
+}
+
+// InputSummary describes what was read.
+type InputSummary struct {
+	InputStats
+	// Users is the users with at least one activity event.
+	Users int `json:"users"`
+	// Accounts is the accounts with at least one attributed activity event.
+	Accounts int `json:"accounts"`
+	// FirstDay and LastDay are the first and last days with activity ("" when none).
+	FirstDay string `json:"first_day"`
+	LastDay  string `json:"last_day"`
+}
+
+// Suggestion is an event seen in P with the lint flags it carries.
+type Suggestion struct {
+	Event string `json:"event"`
+	// Users is the distinct users who performed the event in P.
+	Users int `json:"users"`
+	// Flags are the reasons not to pick it as a core event: "navigation",
+	// "admin_only", "one_time_setup".
+	Flags []string `json:"flags"`
+}
+
+// Lint flags.
+const (
+	FlagNavigation   = "navigation"
+	FlagAdminOnly    = "admin_only"
+	FlagOneTimeSetup = "one_time_setup"
+)

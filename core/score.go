@@ -1,0 +1,435 @@
+package core
+
+import (
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+)
+
+// icell is a rollup cell with its account resolved: the event's own account, or
+// else the user's latest group membership (0 = none).
+type icell struct {
+	user, account, name uint32
+	day                 Day
+	n                   uint32
+}
+
+// index is a Rollup's cells sorted by user, day and name, ready for scoring.
+type index struct {
+	r        *Rollup
+	cells    []icell
+	firstDay Day
+	lastDay  Day
+}
+
+func newIndex(r *Rollup) *index {
+	ix := &index{r: r, cells: make([]icell, 0, len(r.counts))}
+	for k, n := range r.counts {
+		a := k.account
+		if a == 0 {
+			a = r.members[k.user].account
+		}
+		ix.cells = append(ix.cells, icell{user: k.user, account: a, name: k.name, day: k.day, n: n})
+	}
+	sort.Slice(ix.cells, func(i, j int) bool {
+		a, b := &ix.cells[i], &ix.cells[j]
+		if a.user != b.user {
+			return a.user < b.user
+		}
+		if a.day != b.day {
+			return a.day < b.day
+		}
+		if a.name != b.name {
+			return a.name < b.name
+		}
+		return a.account < b.account
+	})
+	for i, c := range ix.cells {
+		if i == 0 || c.day < ix.firstDay {
+			ix.firstDay = c.day
+		}
+		if i == 0 || c.day > ix.lastDay {
+			ix.lastDay = c.day
+		}
+	}
+	return ix
+}
+
+// span is a range of days, both included.
+type span struct{ start, end Day }
+
+func (s span) has(d Day) bool { return d >= s.start && d <= s.end }
+
+// frame is what a scoring pass needs besides the cells.
+type frame struct {
+	p, q      span
+	firstDay  Day            // first active day of the whole input
+	core      map[uint32]int // name index -> core slot
+	k         int
+	ratio     string
+	warnGrowt bool
+}
+
+// unitAct is the activity of one scored unit.
+type unitAct struct {
+	days []Day    // sorted, unique
+	core []uint64 // core events performed in P, as a bit set over core slots
+}
+
+func (u *unitAct) add(c *icell, f *frame) {
+	if n := len(u.days); n == 0 || u.days[n-1] != c.day {
+		u.days = append(u.days, c.day)
+	}
+	if slot, ok := f.core[c.name]; ok && f.p.has(c.day) {
+		if u.core == nil {
+			u.core = make([]uint64, (f.k+63)/64)
+		}
+		u.core[slot/64] |= 1 << (slot % 64)
+	}
+}
+
+// finish sorts and deduplicates days gathered out of order.
+func (u *unitAct) finish() {
+	sort.Slice(u.days, func(i, j int) bool { return u.days[i] < u.days[j] })
+	out := u.days[:0]
+	for i, d := range u.days {
+		if i == 0 || d != u.days[i-1] {
+			out = append(out, d)
+		}
+	}
+	u.days = out
+}
+
+// activeIn reports whether the unit has a day in s.
+func (u *unitAct) activeIn(s span) bool {
+	i := sort.Search(len(u.days), func(i int) bool { return u.days[i] >= s.start })
+	return i < len(u.days) && u.days[i] <= s.end
+}
+
+// components holds the three components of a population and the counts behind them.
+type components struct {
+	adoption, stickiness, growth, pes *float64
+	qr                                *QuickRatio
+	counts                            Counts
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// score computes the components over a population of units (SPEC "Components").
+func (f *frame) score(units []*unitAct) components {
+	var c components
+	adopted := 0
+	for _, u := range units {
+		if !u.activeIn(f.p) {
+			if u.activeIn(f.q) {
+				c.counts.Dropped++
+			}
+			continue
+		}
+		c.counts.Active++
+		for _, w := range u.core {
+			adopted += bits.OnesCount64(w)
+		}
+		if !u.activeIn(f.q) {
+			if u.days[0] >= f.p.start {
+				c.counts.New++
+			} else {
+				c.counts.Recovered++
+			}
+		}
+	}
+	if c.counts.Active > 0 && f.k > 0 {
+		c.adoption = ptr(100 * float64(adopted) / float64(f.k*c.counts.Active))
+	}
+	c.stickiness = f.stickiness(units)
+	if f.firstDay <= f.q.start {
+		qr := NewQuickRatio(c.counts.New+c.counts.Recovered, c.counts.Dropped)
+		c.qr = &qr
+		c.growth = ptr(GrowthScore(qr.Float()))
+	}
+	if c.adoption != nil && c.stickiness != nil && c.growth != nil {
+		c.pes = ptr((*c.adoption + *c.stickiness + *c.growth) / 3)
+	}
+	return c
+}
+
+// stickiness is 100 × the mean over days of P of the chosen ratio, days with a
+// zero denominator left out (Pendo's rolling average).
+func (f *frame) stickiness(units []*unitAct) *float64 {
+	numLen, denLen := 1, 30
+	switch f.ratio {
+	case RatioWAUMAU:
+		numLen = 7
+	case RatioDAUWAU:
+		denLen = 7
+	}
+	num := f.activeCounts(units, numLen)
+	den := f.activeCounts(units, denLen)
+	sum, days := 0.0, 0
+	for i := range num {
+		if den[i] > 0 {
+			sum += float64(num[i]) / float64(den[i])
+			days++
+		}
+	}
+	if days == 0 {
+		return nil
+	}
+	return ptr(100 * sum / float64(days))
+}
+
+// activeCounts returns, for each day d of P, the units active in d-length+1..d.
+func (f *frame) activeCounts(units []*unitAct, length int) []int {
+	n := int(f.p.end-f.p.start) + 1
+	diff := make([]int, n+1)
+	for _, u := range units {
+		lo := f.p.start - Day(length-1)
+		i := sort.Search(len(u.days), func(i int) bool { return u.days[i] >= lo })
+		covered := lo - 1 // last day already counted for this unit
+		for ; i < len(u.days) && u.days[i] <= f.p.end; i++ {
+			a := u.days[i]
+			start, end := a, a+Day(length-1)
+			if start <= covered {
+				start = covered + 1
+			}
+			if start < f.p.start {
+				start = f.p.start
+			}
+			if end > f.p.end {
+				end = f.p.end
+			}
+			if start <= end {
+				diff[start-f.p.start]++
+				diff[end-f.p.start+1]--
+			}
+			if a+Day(length-1) > covered {
+				covered = a + Day(length-1)
+			}
+		}
+	}
+	out := make([]int, n)
+	run := 0
+	for i := range out {
+		run += diff[i]
+		out[i] = run
+	}
+	return out
+}
+
+// groupUnits builds one unitAct per key over the cells keep accepts. Keys are
+// returned sorted, so that every sum runs in the same order whatever the input.
+func groupUnits(cells []icell, f *frame, key func(*icell) (uint64, bool)) ([]uint64, map[uint64]*unitAct) {
+	m := make(map[uint64]*unitAct)
+	var lastKey uint64
+	var last *unitAct
+	for i := range cells {
+		c := &cells[i]
+		k, ok := key(c)
+		if !ok {
+			continue
+		}
+		if last == nil || k != lastKey {
+			last = m[k]
+			if last == nil {
+				last = &unitAct{}
+				m[k] = last
+			}
+			lastKey = k
+		}
+		last.add(c, f)
+	}
+	keys := make([]uint64, 0, len(m))
+	for k, u := range m {
+		u.finish()
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys, m
+}
+
+func unitsOf(keys []uint64, m map[uint64]*unitAct) []*unitAct {
+	out := make([]*unitAct, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
+}
+
+// Score computes the report of SPEC.md from a Rollup. It reads nothing but the
+// Rollup, so any setting except the time zone can change without re-reading the
+// input; the Rollup's time zone must be the settings' (an error says so).
+func Score(r *Rollup, s Settings) (*Report, error) {
+	s, err := s.Normalized()
+	if err != nil {
+		return nil, err
+	}
+	if s.TZ != r.TZ() {
+		return nil, fmt.Errorf("the input was rolled up in time zone %s; read it again to score in %s", r.TZ(), s.TZ)
+	}
+	return scoreIndex(newIndex(r), s)
+}
+
+func scoreIndex(ix *index, s Settings) (*Report, error) {
+	r := ix.r
+	rep := &Report{
+		Settings: ReportSettings{CoreEvents: s.CoreEvents, Window: s.Window, AsOf: s.AsOf,
+			TZ: s.TZ, Ratio: s.Ratio, Unit: s.Unit},
+		Accounts:    []AccountScore{},
+		Suggestions: []Suggestion{},
+		Warnings:    []string{},
+	}
+	rep.Input.InputStats = r.Input
+	if rep.Input.SkippedByReason == nil {
+		rep.Input.SkippedByReason = map[string]int64{}
+	}
+	if r.Input.Skipped > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d records were skipped (%s).",
+			r.Input.Skipped, r.Input.Events, reasonList(r.Input.SkippedByReason)))
+	}
+	if len(ix.cells) == 0 {
+		rep.Warnings = append(rep.Warnings, "The input has no activity events (track, page or screen): nothing to score.")
+		if rep.Settings.CoreEvents == nil {
+			rep.Settings.CoreEvents = []string{}
+		}
+		return rep, nil
+	}
+	rep.Input.FirstDay, rep.Input.LastDay = ix.firstDay.String(), ix.lastDay.String()
+
+	d := ix.lastDay
+	if s.AsOf != "" {
+		d, _ = ParseDay(s.AsOf)
+	}
+	w := Day(s.Window)
+	f := &frame{
+		p:        span{d - w + 1, d},
+		q:        span{d - 2*w + 1, d - w},
+		firstDay: ix.firstDay,
+		ratio:    s.Ratio,
+	}
+	rep.Settings.AsOf = d.String()
+	rep.Period = Period{Start: f.p.start.String(), End: f.p.end.String()}
+
+	lint := lintEvents(ix, f.p)
+	rep.Suggestions = lint.suggestions
+	core := s.CoreEvents
+	if len(core) == 0 {
+		core = lint.suggested
+		rep.Settings.CoreEventsSuggested = true
+		if len(core) > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("No core events were given: scored with the %d suggested ones (%s). Choose your own with --core-events.",
+				len(core), strings.Join(core, ", ")))
+		}
+	}
+	if core == nil {
+		core = []string{}
+	}
+	rep.Settings.CoreEvents = core
+	f.core = make(map[uint32]int, len(core))
+	f.k = len(core)
+	for slot, name := range core {
+		if id, ok := r.names.ids[name]; ok {
+			f.core[id] = slot
+		} else {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("Core event %q never appears in the input: it counts in K but nobody can have adopted it.", name))
+		}
+	}
+	if f.k == 0 {
+		rep.Warnings = append(rep.Warnings, "No core events: adoption (and so the PES) cannot be computed.")
+	}
+
+	// The product-level score.
+	var units []*unitAct
+	users := 0
+	{
+		keys, m := groupUnits(ix.cells, f, func(c *icell) (uint64, bool) { return uint64(c.user), true })
+		users = len(keys)
+		if s.Unit == UnitUser {
+			units = unitsOf(keys, m)
+		}
+	}
+	accKeys, accUnits := groupUnits(ix.cells, f, func(c *icell) (uint64, bool) { return uint64(c.account), c.account != 0 })
+	rep.Input.Users, rep.Input.Accounts = users, len(accKeys)
+	if s.Unit == UnitAccount {
+		units = unitsOf(accKeys, accUnits)
+		if n := activeUsersWithoutAccount(ix, f.p); n > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d users active in the period belong to no account and are left out of the account-level score.", n))
+		}
+	}
+	c := f.score(units)
+	rep.Adoption, rep.Stickiness, rep.Growth, rep.PES, rep.QuickRatio = c.adoption, c.stickiness, c.growth, c.pes, c.qr
+	rep.Counts = c.counts
+	if c.pes != nil {
+		b := Band(*c.pes)
+		rep.Band = &b
+	}
+	if c.counts.Active == 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("No %s was active between %s and %s.", s.Unit, rep.Period.Start, rep.Period.End))
+	}
+	if ix.firstDay > f.p.start-29 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("The input starts on %s, less than 29 days before the period: early MAU/WAU values are partial, so stickiness reads high.", ix.firstDay))
+	}
+	if c.growth == nil {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("Growth needs 2×%d = %d days of history (from %s); the input starts on %s, so growth and the PES are null.",
+			s.Window, 2*s.Window, f.q.start, ix.firstDay))
+	}
+
+	rep.Accounts = accountTable(ix, f)
+	return rep, nil
+}
+
+// accountTable scores each account at user level over the users whose events are
+// attributed to it (SPEC "Per-account breakdown"), sorted by id.
+func accountTable(ix *index, f *frame) []AccountScore {
+	keys, m := groupUnits(ix.cells, f, func(c *icell) (uint64, bool) {
+		return uint64(c.account)<<32 | uint64(c.user), c.account != 0
+	})
+	var out []AccountScore
+	for i := 0; i < len(keys); {
+		acc := uint32(keys[i] >> 32)
+		j := i
+		for j < len(keys) && uint32(keys[j]>>32) == acc {
+			j++
+		}
+		units := unitsOf(keys[i:j], m)
+		c := f.score(units)
+		wasActive := c.counts.Dropped > 0
+		out = append(out, AccountScore{
+			ID: ix.r.accounts.names[acc], PES: c.pes, Adoption: c.adoption, Stickiness: c.stickiness,
+			Growth: c.growth, QuickRatio: c.qr, Active: c.counts.Active,
+			AtRisk: (c.pes != nil && *c.pes < 60) || (c.counts.Active == 0 && wasActive),
+		})
+		i = j
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if out == nil {
+		out = []AccountScore{}
+	}
+	return out
+}
+
+func activeUsersWithoutAccount(ix *index, p span) int {
+	n := 0
+	var last uint32
+	seen := false
+	for _, c := range ix.cells {
+		if c.account == 0 && p.has(c.day) && (!seen || c.user != last) {
+			n++
+			last, seen = c.user, true
+		}
+	}
+	return n
+}
+
+func reasonList(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
