@@ -1,0 +1,27 @@
+package core
+
+import "context"
+
+// DefaultRetentionDays is how long hosted stores keep rollup cells: cells whose
+// day is more than this many days before the newest stored day are dropped.
+const DefaultRetentionDays = 400
+
+// Store keeps the rollups of the hosted API (local server, AWS Lambda,
+// Cloudflare Workers): events go in, a Rollup comes out. Stored state is rollup
+// cells, memberships, traits and input counters, never raw events.
+//
+// Implementations are named after their database (bolt, dynamodb, d1) and must
+// pass the conformance suite in core/storetest.
+type Store interface {
+	// Ingest durably stores the rollup of the events (cells, memberships,
+	// traits, input counters) and returns how many events were newly stored.
+	// An event whose MessageID was stored before is skipped, so a retried
+	// webhook delivery counts once; events with no MessageID are always
+	// stored. It returns only once the data is durable; on error, events not
+	// reported as stored may or may not be, and a retry stores each once.
+	Ingest(ctx context.Context, events []Event) (stored int, err error)
+	// Load returns everything stored as one Rollup in the store's time zone.
+	Load(ctx context.Context) (*Rollup, error)
+	// Close releases the store's resources.
+	Close() error
+}
