@@ -1,5 +1,7 @@
 package core
 
+import "encoding/json"
+
 // Report is the result of scoring: the JSON report of `sep score --json`, of the
 // API and of the page's download. Its shape is documented in the README; numbers
 // are full precision (display rounds to one decimal) and null where SPEC says a
@@ -93,3 +95,14 @@ const (
 	FlagAdminOnly    = "admin_only"
 	FlagOneTimeSetup = "one_time_setup"
 )
+
+// JSON returns the report as every surface writes it: indented JSON with a final
+// newline, so that the CLI's --json, the API and the page's download are
+// byte-for-byte identical for the same input and settings.
+func (r *Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

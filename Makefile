@@ -1,0 +1,48 @@
+# sep: the Product Engagement Score calculator. See README.md.
+#
+#   make run     build everything and start the local server with the web page
+#   make test    install the test tools when missing, then run every test
+#
+# Each area adds its own targets in mk/*.mk and appends the test steps that are
+# not plain `go test` (the browser, ...) to TEST_STEPS.
+
+GO      ?= go
+BIN     := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+ADDR    ?= 127.0.0.1:8080
+DATA    ?= .sep-data
+
+TEST_STEPS :=
+
+.PHONY: all build run test deps unit vet fuzz-seeds bench clean FORCE
+
+all: build
+
+build: $(BIN)/sep
+
+$(BIN)/sep: FORCE
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/sep
+
+include $(sort $(wildcard mk/*.mk))
+
+# The test tools (Chromium, playwright-core, wrangler, dynalite) are installed
+# by the project's own script when missing; a tool that cannot be installed
+# fails the run.
+deps:
+	./scripts/install-test-deps.sh
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# Unit, golden, fuzz-seed, end-to-end CLI, Lambda, DynamoDB and Worker tests are
+# Go tests; the fuzz targets' seed corpora run as plain tests.
+unit:
+	$(GO) test -count=1 ./...
+
+test: deps vet unit $(TEST_STEPS)
+	@echo "make test: all test steps passed"
+
+clean:
+	rm -rf $(BIN) dist

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/sep-project/sep/core"
+)
+
+func runScore(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("score", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "auto", "input format: auto, segment, mixpanel, amplitude, posthog or csv")
+	fs.String("core-events", "", "comma-separated core events (default: suggest from the data)")
+	configPath := fs.String("config", "", "JSON config file (the settings shape every surface shares); flags override it")
+	fs.Int("window", 0, "period length W in days (default 30)")
+	fs.String("as-of", "", "last day of the period, YYYY-MM-DD (default: the last day with activity)")
+	fs.String("tz", "", "IANA time zone of calendar days (default UTC)")
+	fs.String("ratio", "", "stickiness ratio: dau/mau (default), wau/mau or dau/wau")
+	fs.String("unit", "", "unit scored: user (default) or account")
+	asJSON := fs.Bool("json", false, "print the JSON report on stdout")
+	accountsCSV := fs.String("accounts-csv", "", "write the per-account table as CSV to this file")
+	strict := fs.Bool("strict", false, "fail on the first bad record instead of counting it")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("no input file (use '-' for stdin)")
+	}
+
+	cfg := core.Config{}
+	if *configPath != "" {
+		if cfg, err = core.LoadConfigFile(*configPath); err != nil {
+			return err
+		}
+	}
+	// Flags given on the command line override the config file.
+	var setErr error
+	// Settings flags are read back by name through Visit, so that only the
+	// flags actually given override the config.
+	fs.Visit(func(f *flag.Flag) {
+		name := strings.ReplaceAll(f.Name, "-", "_")
+		switch name {
+		case "core_events", "window", "as_of", "tz", "ratio", "unit":
+			if err := cfg.Settings.Set(name, f.Value.String()); err != nil && setErr == nil {
+				setErr = err
+			}
+		case "format":
+			cfg.Format = *format
+		}
+	})
+	if setErr != nil {
+		return usagef("%v", setErr)
+	}
+	settings, err := cfg.Settings.Normalized()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	opt, err := cfg.ReadOptions()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	opt.Strict = *strict
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rollup, err := core.NewRollup(settings.TZ)
+	if err != nil {
+		return err
+	}
+	prog := newProgress(stderr)
+	for _, name := range files {
+		if err := ingestFile(ctx, name, opt, rollup, prog); err != nil {
+			return err
+		}
+	}
+	prog.done()
+
+	rep, err := core.Score(rollup, settings)
+	if err != nil {
+		return err
+	}
+	if *accountsCSV != "" {
+		if err := writeFile(*accountsCSV, func(w io.Writer) error { return core.WriteAccountsCSV(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		b, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(b)
+		return err
+	}
+	writeTextReport(stdout, rep)
+	return nil
+}
+
+// ingestFile reads one input ("-" is stdin) into the rollup; .zip inputs (by
+// name or content) are read entry by entry.
+func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *core.Rollup, prog *progress) error {
+	opt.File = name
+	var f *os.File
+	if name == "-" {
+		f = os.Stdin
+		opt.File = "stdin"
+	} else {
+		var err error
+		if f, err = os.Open(name); err != nil {
+			return err
+		}
+		defer f.Close()
+	}
+	var size int64 = -1
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	opt.Progress = prog.file(opt.File, size)
+
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	isZip := bytes.HasPrefix(head, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(name), ".zip")
+	if isZip {
+		if size >= 0 {
+			return core.IngestZip(ctx, f, size, opt, into)
+		}
+		// A zip on stdin has to be held in memory: zip's directory is at the end.
+		rest, err := io.ReadAll(f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", opt.File, err)
+		}
+		all := append(head, rest...)
+		return core.IngestZip(ctx, bytes.NewReader(all), int64(len(all)), opt, into)
+	}
+	return core.Ingest(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return f.Close()
+}
+
+// progress shows bytes read and throughput on stderr, only when stderr is a terminal.
+type progress struct {
+	w       io.Writer
+	on      bool
+	start   time.Time
+	last    time.Time
+	shown   bool
+	baseOff int64
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) file(name string, size int64) func(int64) {
+	if !p.on {
+		return nil
+	}
+	return func(n int64) {
+		now := time.Now()
+		if now.Sub(p.last) < 200*time.Millisecond {
+			return
+		}
+		p.last, p.shown = now, true
+		mb := float64(n) / 1e6
+		rate := mb / now.Sub(p.start).Seconds()
+		if size > 0 {
+			fmt.Fprintf(p.w, "\r%s: %.0f / %.0f MB (%.0f%%, %.0f MB/s)   ", name, mb, float64(size)/1e6, 100*float64(n)/float64(size), rate)
+		} else {
+			fmt.Fprintf(p.w, "\r%s: %.0f MB (%.0f MB/s)   ", name, mb, rate)
+		}
+	}
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 78))
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sep-project/sep/core"
+)
+
+// show formats a component with one decimal, or "n/a" when null.
+func show(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return strconv.FormatFloat(math.Round(*v*10)/10, 'f', 1, 64)
+}
+
+func showQR(q *core.QuickRatio) string {
+	switch {
+	case q == nil:
+		return "n/a"
+	case q.Inf:
+		return "inf"
+	}
+	return strconv.FormatFloat(q.Value, 'f', 2, 64)
+}
+
+func bandOf(b *string) string {
+	if b == nil {
+		return ""
+	}
+	return "(" + *b + ")"
+}
+
+// maxAtRiskRows is how many at-risk accounts the terminal report lists.
+const maxAtRiskRows = 10
+
+// writeTextReport prints the human-readable report: score, band, components,
+// counts, accounts at risk, warnings and what was read.
+func writeTextReport(w io.Writer, rep *core.Report) {
+	s := rep.Settings
+	unit := s.Unit + "s"
+	fmt.Fprintf(w, "SEP %s %s\n\n", show(rep.PES), bandOf(rep.Band))
+	fmt.Fprintf(w, "  Adoption    %6s  share of the %d core events used per active %s\n", show(rep.Adoption), len(s.CoreEvents), s.Unit)
+	fmt.Fprintf(w, "  Stickiness  %6s  mean daily %s\n", show(rep.Stickiness), strings.ToUpper(s.Ratio))
+	c := rep.Counts
+	fmt.Fprintf(w, "  Growth      %6s  quick ratio %s = (%d new + %d recovered) / %d dropped\n\n",
+		show(rep.Growth), showQR(rep.QuickRatio), c.New, c.Recovered, c.Dropped)
+	if rep.Period.Start != "" {
+		fmt.Fprintf(w, "Period %s .. %s (%d days, %s), %d active %s\n", rep.Period.Start, rep.Period.End, s.Window, s.TZ, c.Active, unit)
+	}
+	how := "given"
+	if s.CoreEventsSuggested {
+		how = "suggested from the data"
+	}
+	fmt.Fprintf(w, "Core events (%d, %s): %s\n", len(s.CoreEvents), how, strings.Join(s.CoreEvents, ", "))
+
+	var risk []core.AccountScore
+	for _, a := range rep.Accounts {
+		if a.AtRisk {
+			risk = append(risk, a)
+		}
+	}
+	if len(rep.Accounts) > 0 {
+		fmt.Fprintf(w, "\nAccounts at risk: %d of %d\n", len(risk), len(rep.Accounts))
+		sort.SliceStable(risk, func(i, j int) bool { return lessPES(risk[i].PES, risk[j].PES) })
+		if len(risk) > 0 {
+			fmt.Fprintf(w, "  %-24s %6s %9s %10s %7s %7s\n", "account", "SEP", "adoption", "stickiness", "growth", "active")
+			for i, a := range risk {
+				if i == maxAtRiskRows {
+					fmt.Fprintf(w, "  ... and %d more (--accounts-csv or --json for all)\n", len(risk)-maxAtRiskRows)
+					break
+				}
+				fmt.Fprintf(w, "  %-24s %6s %9s %10s %7s %7d\n", clip(a.ID, 24), show(a.PES), show(a.Adoption), show(a.Stickiness), show(a.Growth), a.Active)
+			}
+		}
+	}
+	if len(rep.Warnings) > 0 {
+		fmt.Fprintf(w, "\nWarnings:\n")
+		for _, m := range rep.Warnings {
+			fmt.Fprintf(w, "  - %s\n", m)
+		}
+	}
+	in := rep.Input
+	fmt.Fprintf(w, "\nRead %d records (%d activity events, %d skipped): %d users, %d accounts", in.Events, in.ActivityEvents, in.Skipped, in.Users, in.Accounts)
+	if in.FirstDay != "" {
+		fmt.Fprintf(w, ", %s .. %s", in.FirstDay, in.LastDay)
+	}
+	fmt.Fprintln(w)
+	for _, e := range in.Errors {
+		fmt.Fprintf(w, "  bad record: %s\n", e)
+	}
+}
+
+// lessPES orders scores ascending, nulls last.
+func lessPES(a, b *float64) bool {
+	switch {
+	case a == nil:
+		return false
+	case b == nil:
+		return true
+	}
+	return *a < *b
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

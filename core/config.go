@@ -1,0 +1,62 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Config is the one JSON configuration every surface shares: the CLI's
+// --config file, the API's SEP_CONFIG and the page's settings. It holds the
+// scoring Settings plus how to read inputs. Unknown keys are an error, so that a
+// typo does not silently fall back to a default.
+type Config struct {
+	Settings
+	// Format is the input format (auto by default).
+	Format string `json:"format,omitempty"`
+	// CSVColumns maps the generic CSV's columns.
+	CSVColumns CSVColumns `json:"csv_columns,omitempty"`
+	// GroupKeys are the property names read as account ids in Mixpanel,
+	// PostHog and Amplitude exports.
+	GroupKeys []string `json:"group_keys,omitempty"`
+}
+
+// ParseConfig parses a JSON config; name is used in errors.
+func ParseConfig(name string, data []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("config %s: %w", name, err)
+	}
+	if _, err := c.Settings.Normalized(); err != nil {
+		return c, fmt.Errorf("config %s: %w", name, err)
+	}
+	if _, err := c.ReadOptions(); err != nil {
+		return c, fmt.Errorf("config %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// LoadConfigFile reads and parses a JSON config file.
+func LoadConfigFile(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ReadOptions returns the reading options the config describes.
+func (c Config) ReadOptions() (ReadOptions, error) {
+	opt := ReadOptions{Columns: c.CSVColumns, GroupKeys: c.GroupKeys}
+	if c.Format != "" {
+		f, err := ParseFormat(c.Format)
+		if err != nil {
+			return opt, err
+		}
+		opt.Format = f
+	}
+	return opt, nil
+}

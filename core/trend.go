@@ -1,0 +1,63 @@
+package core
+
+import "time"
+
+// MonthScore is the score as of one calendar month's last day (or the as-of day
+// for the last month).
+type MonthScore struct {
+	Month      string      `json:"month"` // YYYY-MM
+	AsOf       string      `json:"as_of"`
+	PES        *float64    `json:"pes"`
+	Adoption   *float64    `json:"adoption"`
+	Stickiness *float64    `json:"stickiness"`
+	Growth     *float64    `json:"growth"`
+	QuickRatio *QuickRatio `json:"quick_ratio"`
+	Active     int         `json:"active"`
+}
+
+// monthEnds returns the last day of every calendar month from first to last,
+// the final one clipped to last.
+func monthEnds(first, last Day) []Day {
+	var out []Day
+	t := time.Unix(int64(first)*86400, 0).UTC()
+	for m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC); ; m = m.AddDate(0, 1, 0) {
+		end := Day(m.AddDate(0, 1, -1).Unix() / 86400)
+		if end >= last {
+			return append(out, last)
+		}
+		out = append(out, end)
+	}
+}
+
+// MonthlyScores scores the Rollup as of the last day of every month from the
+// input's first active day to the as-of day (default: the last active day), with
+// the same settings otherwise. Core events are fixed once for all months (the
+// settings', or those suggested as of the as-of day) so that months compare.
+func MonthlyScores(r *Rollup, s Settings) ([]MonthScore, error) {
+	rep, err := Score(r, s)
+	if err != nil {
+		return nil, err
+	}
+	out := []MonthScore{}
+	if rep.Input.FirstDay == "" {
+		return out, nil
+	}
+	s, _ = s.Normalized()
+	s.CoreEvents = rep.Settings.CoreEvents
+	ix := newIndex(r)
+	first, _ := ParseDay(rep.Input.FirstDay)
+	last, _ := ParseDay(rep.Settings.AsOf)
+	if last < first {
+		return out, nil
+	}
+	for _, end := range monthEnds(first, last) {
+		s.AsOf = end.String()
+		m, err := scoreIndex(ix, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, MonthScore{Month: s.AsOf[:7], AsOf: s.AsOf, PES: m.PES, Adoption: m.Adoption,
+			Stickiness: m.Stickiness, Growth: m.Growth, QuickRatio: m.QuickRatio, Active: m.Counts.Active})
+	}
+	return out, nil
+}
