@@ -15,7 +15,7 @@ DATA    ?= .sep-data
 
 TEST_STEPS :=
 
-.PHONY: all build run test deps unit vet fuzz-seeds bench clean FORCE
+.PHONY: all build run test deps unit vet bench clean FORCE
 
 all: build
 
@@ -25,6 +25,11 @@ $(BIN)/sep: FORCE
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/sep
 
 include $(sort $(wildcard mk/*.mk))
+
+# The main job: build the page (WebAssembly) and the CLI, then serve both the
+# page and the API from the local server with its embedded store.
+run: site build
+	$(BIN)/sep serve --addr $(ADDR) --data $(DATA) --site dist/site
 
 # The test tools (Chromium, playwright-core, wrangler, dynalite) are installed
 # by the project's own script when missing; a tool that cannot be installed
@@ -46,3 +51,9 @@ test: deps vet unit $(TEST_STEPS)
 
 clean:
 	rm -rf $(BIN) dist
+
+# Side by side in one run: sep against DuckDB on the same >= 1 GB Segment
+# export (generated once into bench/data/), then the hot-path Go benchmarks.
+bench: build
+	$(GO) run ./bench -size 1000 -sep $(BIN)/sep
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/...
