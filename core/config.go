@@ -33,9 +33,6 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	if _, err := c.Settings.Normalized(); err != nil {
 		return c, fmt.Errorf("config %s: %w", name, err)
 	}
-	if _, err := c.ReadOptions(); err != nil {
-		return c, fmt.Errorf("config %s: %w", name, err)
-	}
 	return c, nil
 }
 
@@ -48,15 +45,15 @@ func LoadConfigFile(path string) (Config, error) {
 	return ParseConfig(path, data)
 }
 
-// ReadOptions returns the reading options the config describes.
-func (c Config) ReadOptions() (ReadOptions, error) {
-	opt := ReadOptions{Columns: c.CSVColumns, GroupKeys: c.GroupKeys}
-	if c.Format != "" {
-		f, err := ParseFormat(c.Format)
-		if err != nil {
-			return opt, err
-		}
-		opt.Format = f
-	}
-	return opt, nil
+// CSVColumns names the columns of a generic CSV export (config "csv_columns").
+// Empty fields take the defaults user_id, account_id, event, timestamp, and the
+// optional type, message_id and anonymous_id.
+type CSVColumns struct {
+	UserID      string `json:"user_id,omitempty"`
+	AccountID   string `json:"account_id,omitempty"`
+	Event       string `json:"event,omitempty"`
+	Timestamp   string `json:"timestamp,omitempty"`
+	Type        string `json:"type,omitempty"`
+	MessageID   string `json:"message_id,omitempty"`
+	AnonymousID string `json:"anonymous_id,omitempty"`
 }
