@@ -34,6 +34,8 @@ type Rollup struct {
 
 	// Input counts what was read.
 	Input InputStats
+
+	ix *index // cells sorted for scoring; nil when stale
 }
 
 // countKey is one cell of the rollup.
@@ -173,6 +175,7 @@ func (r *Rollup) skip(reason string) {
 }
 
 func (r *Rollup) addCount(user, account, name string, nav bool, day Day, n uint32) {
+	r.ix = nil
 	k := countKey{user: r.users.id(user), account: r.accounts.id(account), name: r.names.id(name), day: day}
 	if int(k.name) == len(r.nav) {
 		r.nav = append(r.nav, false)
@@ -189,6 +192,7 @@ func (r *Rollup) setMember(user, account string, timeMs int64) {
 	if account == "" {
 		return
 	}
+	r.ix = nil
 	u := r.users.id(user)
 	a := r.accounts.id(account)
 	old, ok := r.members[u]

@@ -1,8 +1,10 @@
 package core
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -24,27 +26,36 @@ type index struct {
 }
 
 func newIndex(r *Rollup) *index {
-	ix := &index{r: r, cells: make([]icell, 0, len(r.counts))}
+	// Bucket the cells by user with a counting sort, then sort each user's few
+	// cells by day, name and account: much cheaper than one global sort.
+	start := make([]int, len(r.users.names)+1)
+	for k := range r.counts {
+		start[k.user+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	next := append([]int(nil), start[:len(start)-1]...)
+	ix := &index{r: r, cells: make([]icell, len(r.counts))}
 	for k, n := range r.counts {
 		a := k.account
 		if a == 0 {
 			a = r.members[k.user].account
 		}
-		ix.cells = append(ix.cells, icell{user: k.user, account: a, name: k.name, day: k.day, n: n})
+		ix.cells[next[k.user]] = icell{user: k.user, account: a, name: k.name, day: k.day, n: n}
+		next[k.user]++
 	}
-	sort.Slice(ix.cells, func(i, j int) bool {
-		a, b := &ix.cells[i], &ix.cells[j]
-		if a.user != b.user {
-			return a.user < b.user
-		}
-		if a.day != b.day {
-			return a.day < b.day
-		}
-		if a.name != b.name {
-			return a.name < b.name
-		}
-		return a.account < b.account
-	})
+	for u := 0; u+1 < len(start); u++ {
+		slices.SortFunc(ix.cells[start[u]:start[u+1]], func(a, b icell) int {
+			if c := cmp.Compare(a.day, b.day); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.name, b.name); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.account, b.account)
+		})
+	}
 	for i, c := range ix.cells {
 		if i == 0 || c.day < ix.firstDay {
 			ix.firstDay = c.day
@@ -267,7 +278,16 @@ func Score(r *Rollup, s Settings) (*Report, error) {
 	if s.TZ != r.TZ() {
 		return nil, fmt.Errorf("the input was rolled up in time zone %s; read it again to score in %s", r.TZ(), s.TZ)
 	}
-	return scoreIndex(newIndex(r), s)
+	return scoreIndex(r.index(), s)
+}
+
+// index returns the Rollup's cells sorted for scoring, built once and kept until
+// the Rollup changes, so that rescoring with other settings skips the sort.
+func (r *Rollup) index() *index {
+	if r.ix == nil {
+		r.ix = newIndex(r)
+	}
+	return r.ix
 }
 
 func scoreIndex(ix *index, s Settings) (*Report, error) {

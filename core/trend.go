@@ -44,7 +44,7 @@ func MonthlyScores(r *Rollup, s Settings) ([]MonthScore, error) {
 	}
 	s, _ = s.Normalized()
 	s.CoreEvents = rep.Settings.CoreEvents
-	ix := newIndex(r)
+	ix := r.index()
 	first, _ := ParseDay(rep.Input.FirstDay)
 	last, _ := ParseDay(rep.Settings.AsOf)
 	if last < first {
