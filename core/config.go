@@ -33,6 +33,9 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	if _, err := c.Settings.Normalized(); err != nil {
 		return c, fmt.Errorf("config %s: %w", name, err)
 	}
+	if _, err := c.ReadOptions(); err != nil {
+		return c, fmt.Errorf("config %s: %w", name, err)
+	}
 	return c, nil
 }
 
@@ -56,4 +59,17 @@ type CSVColumns struct {
 	Type        string `json:"type,omitempty"`
 	MessageID   string `json:"message_id,omitempty"`
 	AnonymousID string `json:"anonymous_id,omitempty"`
+}
+
+// ReadOptions returns the reading options the config describes.
+func (c Config) ReadOptions() (ReadOptions, error) {
+	opt := ReadOptions{Columns: c.CSVColumns, GroupKeys: c.GroupKeys}
+	if c.Format != "" {
+		f, err := ParseFormat(c.Format)
+		if err != nil {
+			return opt, err
+		}
+		opt.Format = f
+	}
+	return opt, nil
 }

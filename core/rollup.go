@@ -1,6 +1,8 @@
 package core
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -88,9 +90,27 @@ type InputStats struct {
 	Skipped int64 `json:"skipped"`
 	// SkippedByReason splits Skipped by reason ("no_user", "invalid_json", ...).
 	SkippedByReason map[string]int64 `json:"skipped_by_reason"`
-	// Errors holds the first bad records, with file, line and field.
-	Errors []string `json:"errors,omitempty"`
+	// Errors describes the first bad records, with file, line and field, in
+	// file and line order.
+	Errors []RecordError `json:"errors,omitempty"`
 }
+
+// RecordError describes one bad record. It is written in JSON as its message,
+// "file:line: field "x": what is wrong".
+type RecordError struct {
+	File    string
+	Line    int
+	Message string
+}
+
+// MarshalJSON writes the message.
+func (e RecordError) MarshalJSON() ([]byte, error) { return json.Marshal(e.Message) }
+
+// UnmarshalJSON reads a message back (file and line are not recovered).
+func (e *RecordError) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &e.Message) }
+
+// String returns the message.
+func (e RecordError) String() string { return e.Message }
 
 // MaxReportedErrors is how many bad records a Rollup keeps described.
 const MaxReportedErrors = 20
@@ -162,7 +182,12 @@ func (r *Rollup) Skip(reason string, err error) {
 	r.Input.Events++
 	r.skip(reason)
 	if err != nil && len(r.Input.Errors) < MaxReportedErrors {
-		r.Input.Errors = append(r.Input.Errors, err.Error())
+		re := RecordError{Message: err.Error()}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			re.File, re.Line = pe.File, pe.Line
+		}
+		r.Input.Errors = append(r.Input.Errors, re)
 	}
 }
 
@@ -307,7 +332,13 @@ func (s *InputStats) merge(o *InputStats) {
 		s.SkippedByReason[k] += v
 	}
 	s.Errors = append(s.Errors, o.Errors...)
-	sort.Strings(s.Errors)
+	sort.SliceStable(s.Errors, func(i, j int) bool {
+		a, b := s.Errors[i], s.Errors[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	if len(s.Errors) > MaxReportedErrors {
 		s.Errors = s.Errors[:MaxReportedErrors]
 	}

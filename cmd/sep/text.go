@@ -92,7 +92,7 @@ func writeTextReport(w io.Writer, rep *core.Report) {
 	}
 	fmt.Fprintln(w)
 	for _, e := range in.Errors {
-		fmt.Fprintf(w, "  bad record: %s\n", e)
+		fmt.Fprintf(w, "  bad record: %s\n", e.Message)
 	}
 }
 

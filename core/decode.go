@@ -1,0 +1,497 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	json "github.com/goccy/go-json"
+)
+
+// recordDecoder turns one JSON record (a line of a JSON-lines export, or an
+// element of a JSON array) into events. Errors are *ParseError without File and
+// Line, which the caller fills in. A decoder keeps scratch state: one per goroutine.
+type recordDecoder interface {
+	decode(rec []byte, emit func(*Event)) *ParseError
+}
+
+func newRecordDecoder(f Format, opt *ReadOptions) (recordDecoder, error) {
+	switch f {
+	case FormatSegment:
+		return &segmentDecoder{}, nil
+	case FormatMixpanel:
+		return &mixpanelDecoder{groupKeys: groupKeys(opt)}, nil
+	case FormatAmplitude:
+		return &amplitudeDecoder{groupKeys: groupKeys(opt)}, nil
+	case FormatPostHog:
+		return &posthogDecoder{groupKeys: groupKeys(opt)}, nil
+	}
+	return nil, fmt.Errorf("format %s is not a JSON format", f)
+}
+
+// DefaultGroupKeys are the properties read as account ids in Mixpanel,
+// Amplitude and PostHog exports when the config names none; the first present wins.
+var DefaultGroupKeys = []string{"$group_id", "company_id", "account_id", "group_id", "company", "account", "organization"}
+
+func groupKeys(opt *ReadOptions) []string {
+	if len(opt.GroupKeys) > 0 {
+		return opt.GroupKeys
+	}
+	return DefaultGroupKeys
+}
+
+func invalidJSON(err error) *ParseError {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "json: ") {
+		msg = msg[i+2:]
+	}
+	return &ParseError{Reason: ReasonInvalidJSON, Err: fmt.Errorf("invalid JSON: %s", msg)}
+}
+
+// flexString is a JSON string that may also be written as a number or null
+// (ids often are).
+type flexString string
+
+// UnmarshalJSON accepts a string, a number or null.
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*f = ""
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		*f = flexString(b)
+	case string(b) == "true" || string(b) == "false":
+		*f = flexString(b)
+	default:
+		return errors.New("want a string or a number")
+	}
+	return nil
+}
+
+// flexTime is a timestamp written as a string or an epoch number.
+type flexTime struct {
+	s   string
+	num float64
+	set int8 // 0 absent or null, 1 string, 2 number
+}
+
+// UnmarshalJSON accepts a string, a number or null.
+func (t *flexTime) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*t = flexTime{}
+	case b[0] == '"':
+		t.set = 1
+		return json.Unmarshal(b, &t.s)
+	default:
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return errors.New("want a string or a number")
+		}
+		t.set, t.num = 2, f
+	}
+	return nil
+}
+
+func (t *flexTime) ms() (int64, error) {
+	switch t.set {
+	case 1:
+		return parseTime(t.s)
+	case 2:
+		return epochNumber(t.num)
+	}
+	return 0, errors.New("missing")
+}
+
+// timeField resolves the first present of several timestamp fields.
+func timeField(names []string, vals ...*flexTime) (int64, *ParseError) {
+	for i, v := range vals {
+		if v.set == 0 {
+			continue
+		}
+		ms, err := v.ms()
+		if err != nil {
+			shown := v.s
+			if v.set == 2 {
+				shown = strconv.FormatFloat(v.num, 'f', -1, 64)
+			}
+			return 0, fieldError(names[i], ReasonBadTimestamp, "invalid timestamp %q", shown)
+		}
+		return ms, nil
+	}
+	return 0, fieldError(names[0], ReasonMissingField, "missing timestamp")
+}
+
+// traitsOf converts JSON trait values to strings: numbers without exponent or
+// trailing zeros, booleans as true/false; nested values and nulls are left out.
+func traitsOf(m map[string]any) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := scalarString(v); ok {
+			out[k] = s
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func scalarString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case uint64:
+		return strconv.FormatUint(x, 10), true
+	}
+	return "", false
+}
+
+// firstScalar returns a scalar as a string, or the first element of an array.
+func firstScalar(v any) string {
+	if a, ok := v.([]any); ok {
+		if len(a) == 0 {
+			return ""
+		}
+		v = a[0]
+	}
+	s, _ := scalarString(v)
+	return s
+}
+
+// groupFrom picks an account id from a map of group type -> id: the first of
+// keys present, else the first type in sorted order.
+func groupFrom(groups map[string]any, keys []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	for _, k := range keys {
+		if v, ok := groups[k]; ok {
+			if s := firstScalar(v); s != "" {
+				return s
+			}
+		}
+	}
+	types := make([]string, 0, len(groups))
+	for k := range groups {
+		types = append(types, k)
+	}
+	sort.Strings(types)
+	for _, k := range types {
+		if s := firstScalar(groups[k]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// ---- Segment and RudderStack ----
+
+type segmentRecord struct {
+	Type              string     `json:"type"`
+	Event             flexString `json:"event"`
+	Name              flexString `json:"name"`
+	UserID            flexString `json:"userId"`
+	AnonymousID       flexString `json:"anonymousId"`
+	MessageID         flexString `json:"messageId"`
+	Timestamp         flexTime   `json:"timestamp"`
+	OriginalTimestamp flexTime   `json:"originalTimestamp"`
+	SentAt            flexTime   `json:"sentAt"`
+	ReceivedAt        flexTime   `json:"receivedAt"`
+	GroupID           flexString `json:"groupId"`
+	Context           struct {
+		GroupID flexString `json:"groupId"`
+	} `json:"context"`
+	Properties struct {
+		GroupID flexString `json:"groupId"`
+	} `json:"properties"`
+	Traits map[string]any   `json:"traits"`
+	Batch  *[]segmentRecord `json:"batch"`
+}
+
+var segmentTimeFields = []string{"timestamp", "originalTimestamp", "sentAt", "receivedAt"}
+
+type segmentDecoder struct{ rec segmentRecord }
+
+func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
+	d.rec = segmentRecord{}
+	if err := json.Unmarshal(b, &d.rec); err != nil {
+		return invalidJSON(err)
+	}
+	if d.rec.Batch != nil {
+		var first *ParseError
+		for i := range *d.rec.Batch {
+			if pe := segmentEvent(&(*d.rec.Batch)[i], emit); pe != nil && first == nil {
+				first = pe
+				first.Field = fmt.Sprintf("batch[%d].%s", i, first.Field)
+			}
+		}
+		return first
+	}
+	return segmentEvent(&d.rec, emit)
+}
+
+// segmentEvent converts one spec event (SPEC "Inputs").
+func segmentEvent(r *segmentRecord, emit func(*Event)) *ParseError {
+	var e Event
+	switch r.Type {
+	case "":
+		if r.Event == "" {
+			return fieldError("type", ReasonMissingField, "missing type (and no event name)")
+		}
+		e.Kind = KindTrack
+	default:
+		k, ok := ParseKind(r.Type)
+		if !ok {
+			return fieldError("type", ReasonUnknownType, "unknown type %q", r.Type)
+		}
+		e.Kind = k
+	}
+	ms, pe := timeField(segmentTimeFields, &r.Timestamp, &r.OriginalTimestamp, &r.SentAt, &r.ReceivedAt)
+	if pe != nil {
+		return pe
+	}
+	e.TimeMs = ms
+	e.UserID = string(r.UserID)
+	if e.UserID == "" {
+		e.UserID = string(r.AnonymousID)
+	}
+	e.MessageID = string(r.MessageID)
+	switch e.Kind {
+	case KindTrack:
+		if r.Event == "" {
+			return fieldError("event", ReasonMissingField, "track call without an event name")
+		}
+		e.Name = string(r.Event)
+	case KindPage, KindScreen:
+		e.Name = string(r.Name)
+	case KindIdentify:
+		e.Traits = traitsOf(r.Traits)
+	case KindGroup:
+		e.AccountID = string(r.GroupID)
+		if e.AccountID == "" {
+			e.AccountID = string(r.Context.GroupID)
+		}
+		if e.AccountID == "" {
+			return fieldError("groupId", ReasonMissingField, "group call without a groupId")
+		}
+		e.Traits = traitsOf(r.Traits)
+	}
+	if e.Kind.IsActivity() {
+		e.AccountID = string(r.Context.GroupID)
+		if e.AccountID == "" {
+			e.AccountID = string(r.Properties.GroupID)
+		}
+		if e.AccountID == "" {
+			e.AccountID = string(r.GroupID)
+		}
+	}
+	emit(&e)
+	return nil
+}
+
+// ---- Mixpanel ----
+
+type mixpanelRecord struct {
+	Event      flexString     `json:"event"`
+	Properties map[string]any `json:"properties"`
+}
+
+type mixpanelDecoder struct {
+	groupKeys []string
+	rec       mixpanelRecord
+}
+
+func (d *mixpanelDecoder) decode(b []byte, emit func(*Event)) *ParseError {
+	d.rec = mixpanelRecord{}
+	if err := json.Unmarshal(b, &d.rec); err != nil {
+		return invalidJSON(err)
+	}
+	p := d.rec.Properties
+	if d.rec.Event == "" {
+		return fieldError("event", ReasonMissingField, "missing event name")
+	}
+	if p == nil {
+		return fieldError("properties", ReasonMissingField, "missing properties")
+	}
+	ms, pe := anyTime("properties.time", p["time"])
+	if pe != nil {
+		return pe
+	}
+	e := Event{Name: string(d.rec.Event), TimeMs: ms, Kind: KindOfPlainEvent(string(d.rec.Event))}
+	for _, k := range []string{"$user_id", "distinct_id", "$device_id"} {
+		if e.UserID = firstScalar(p[k]); e.UserID != "" {
+			break
+		}
+	}
+	e.MessageID = firstScalar(p["$insert_id"])
+	for _, k := range d.groupKeys {
+		if e.AccountID = firstScalar(p[k]); e.AccountID != "" {
+			break
+		}
+	}
+	if e.Kind == KindGroup && e.AccountID == "" {
+		return nil // a group profile update without a group: nothing to record
+	}
+	emit(&e)
+	return nil
+}
+
+// anyTime reads a decoded JSON timestamp: an epoch number or a string.
+func anyTime(field string, v any) (int64, *ParseError) {
+	switch x := v.(type) {
+	case nil:
+		return 0, fieldError(field, ReasonMissingField, "missing timestamp")
+	case float64:
+		ms, err := epochNumber(x)
+		if err != nil {
+			return 0, fieldError(field, ReasonBadTimestamp, "invalid timestamp %v", x)
+		}
+		return ms, nil
+	case string:
+		ms, err := parseTime(x)
+		if err != nil {
+			return 0, fieldError(field, ReasonBadTimestamp, "invalid timestamp %q", x)
+		}
+		return ms, nil
+	}
+	return 0, fieldError(field, ReasonBadTimestamp, "invalid timestamp %v", v)
+}
+
+// ---- Amplitude ----
+
+type amplitudeRecord struct {
+	EventType        flexString     `json:"event_type"`
+	UserID           flexString     `json:"user_id"`
+	DeviceID         flexString     `json:"device_id"`
+	EventTime        flexTime       `json:"event_time"`
+	ClientEventTime  flexTime       `json:"client_event_time"`
+	ServerUploadTime flexTime       `json:"server_upload_time"`
+	Groups           map[string]any `json:"groups"`
+	UserProperties   map[string]any `json:"user_properties"`
+	GroupProperties  map[string]any `json:"group_properties"`
+	InsertID         flexString     `json:"insert_id"`
+	DollarInsertID   flexString     `json:"$insert_id"`
+	UUID             flexString     `json:"uuid"`
+}
+
+var amplitudeTimeFields = []string{"event_time", "client_event_time", "server_upload_time"}
+
+type amplitudeDecoder struct {
+	groupKeys []string
+	rec       amplitudeRecord
+}
+
+func (d *amplitudeDecoder) decode(b []byte, emit func(*Event)) *ParseError {
+	d.rec = amplitudeRecord{}
+	r := &d.rec
+	if err := json.Unmarshal(b, r); err != nil {
+		return invalidJSON(err)
+	}
+	if r.EventType == "" {
+		return fieldError("event_type", ReasonMissingField, "missing event_type")
+	}
+	ms, pe := timeField(amplitudeTimeFields, &r.EventTime, &r.ClientEventTime, &r.ServerUploadTime)
+	if pe != nil {
+		return pe
+	}
+	e := Event{Name: string(r.EventType), TimeMs: ms, Kind: KindOfPlainEvent(string(r.EventType))}
+	e.UserID = string(r.UserID)
+	if e.UserID == "" {
+		e.UserID = string(r.DeviceID)
+	}
+	e.MessageID = string(r.InsertID)
+	if e.MessageID == "" {
+		e.MessageID = string(r.DollarInsertID)
+	}
+	if e.MessageID == "" {
+		e.MessageID = string(r.UUID)
+	}
+	e.AccountID = groupFrom(r.Groups, d.groupKeys)
+	switch e.Kind {
+	case KindIdentify:
+		e.Traits = traitsOf(r.UserProperties)
+	case KindGroup:
+		if e.AccountID == "" {
+			return nil
+		}
+		e.Traits = traitsOf(r.GroupProperties)
+	}
+	emit(&e)
+	return nil
+}
+
+// ---- PostHog ----
+
+type posthogRecord struct {
+	Event      flexString     `json:"event"`
+	DistinctID flexString     `json:"distinct_id"`
+	Timestamp  flexTime       `json:"timestamp"`
+	UUID       flexString     `json:"uuid"`
+	Properties map[string]any `json:"properties"`
+}
+
+type posthogDecoder struct {
+	groupKeys []string
+	rec       posthogRecord
+}
+
+func (d *posthogDecoder) decode(b []byte, emit func(*Event)) *ParseError {
+	d.rec = posthogRecord{}
+	if err := json.Unmarshal(b, &d.rec); err != nil {
+		return invalidJSON(err)
+	}
+	r := &d.rec
+	if r.Event == "" {
+		return fieldError("event", ReasonMissingField, "missing event name")
+	}
+	ms, pe := timeField([]string{"timestamp"}, &r.Timestamp)
+	if pe != nil {
+		return pe
+	}
+	return posthogEvent(string(r.Event), string(r.DistinctID), string(r.UUID), ms, r.Properties, d.groupKeys, emit)
+}
+
+// posthogEvent converts a PostHog event, from JSON lines or a CSV row.
+func posthogEvent(name, distinctID, uuid string, ms int64, props map[string]any, keys []string, emit func(*Event)) *ParseError {
+	e := Event{Name: name, UserID: distinctID, MessageID: uuid, TimeMs: ms, Kind: KindOfPlainEvent(name)}
+	if g, ok := props["$groups"].(map[string]any); ok {
+		e.AccountID = groupFrom(g, keys)
+	}
+	switch e.Kind {
+	case KindIdentify:
+		set, _ := props["$set"].(map[string]any)
+		e.Traits = traitsOf(set)
+	case KindGroup:
+		e.AccountID = firstScalar(props["$group_key"])
+		if e.AccountID == "" {
+			return nil
+		}
+		set, _ := props["$group_set"].(map[string]any)
+		e.Traits = traitsOf(set)
+	default:
+		if set, ok := props["$set"].(map[string]any); ok {
+			e.Traits = traitsOf(set)
+		}
+	}
+	emit(&e)
+	return nil
+}

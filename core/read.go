@@ -1,0 +1,353 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	json "github.com/goccy/go-json"
+)
+
+// ReadOptions configure reading an export. The zero value detects the format
+// and uses the default column names and group keys.
+type ReadOptions struct {
+	// Format is the input format; "" or auto detects it from the content.
+	Format Format
+	// File names the input in errors ("" or "-" is shown as stdin).
+	File string
+	// Columns maps the generic CSV's column names.
+	Columns CSVColumns
+	// GroupKeys are the properties read as account ids (Mixpanel, Amplitude,
+	// PostHog); DefaultGroupKeys when empty.
+	GroupKeys []string
+	// Strict stops at the first bad record: Ingest returns its *ParseError.
+	Strict bool
+	// Workers is the number of parallel decoders for JSON lines; 0 means
+	// runtime.GOMAXPROCS(0).
+	Workers int
+	// Progress, when set, is called now and then with the bytes consumed so
+	// far (compressed bytes for a compressed input).
+	Progress func(bytesRead int64)
+}
+
+// Reader reads events one at a time, like encoding/csv's Reader reads records.
+type Reader interface {
+	// Read returns the next event, io.EOF at the end, or a *ParseError for a
+	// bad record, after which Read can be called again.
+	Read() (Event, error)
+}
+
+// source is a sequential record source: next emits the events of one record
+// and returns io.EOF at the end, a *ParseError (with file and line) for a bad
+// record, or another error for a failed read.
+type source interface {
+	next(emit func(*Event)) error
+}
+
+// peekSize is how much of an input is looked at to detect its format.
+const peekSize = 64 << 10
+
+// prepare wraps r: counts bytes for progress, gunzips by magic bytes, and
+// resolves the format. It returns a buffered reader positioned at the start.
+func prepare(r io.Reader, opt *ReadOptions) (*bufio.Reader, Format, error) {
+	if opt.Progress != nil {
+		r = &countingReader{r: r, fn: opt.Progress}
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: gzip: %w", displayName(opt.File), err)
+		}
+		br = bufio.NewReaderSize(zr, 1<<20)
+	}
+	f := opt.Format
+	if f == "" || f == FormatAuto {
+		head, err := br.Peek(peekSize)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return nil, "", fmt.Errorf("%s: %w", displayName(opt.File), err)
+		}
+		if f, err = DetectFormat(head, opt.File); err != nil {
+			return nil, "", err
+		}
+	}
+	return br, f, nil
+}
+
+type countingReader struct {
+	r    io.Reader
+	n    int64
+	fn   func(int64)
+	last int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n-c.last >= 1<<20 || err == io.EOF {
+		c.last = c.n
+		c.fn(c.n)
+	}
+	return n, err
+}
+
+// isJSONLines reports whether a JSON input is line-delimited: its first line
+// is a complete JSON value (and not an array).
+func isJSONLines(br *bufio.Reader) bool {
+	head, _ := br.Peek(peekSize)
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
+	if len(head) == 0 || head[0] != '{' {
+		return false
+	}
+	line := head
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		line = head[:i]
+	} else if len(head) == peekSize {
+		return true // a first line longer than the peek: treat as lines
+	}
+	return json.Valid(bytes.TrimSpace(line))
+}
+
+// newSource picks the sequential source for a prepared input.
+func newSource(br *bufio.Reader, f Format, opt *ReadOptions) (source, error) {
+	switch f {
+	case FormatCSV:
+		return newCSVSource(br, opt, false)
+	case FormatPostHog:
+		if head, _ := br.Peek(1); len(head) == 1 && head[0] != '{' && head[0] != '[' && head[0] != ' ' && head[0] != '\n' {
+			return newCSVSource(br, opt, true)
+		}
+	}
+	dec, err := newRecordDecoder(f, opt)
+	if err != nil {
+		return nil, err
+	}
+	if isJSONLines(br) {
+		return &linesSource{br: br, dec: dec, file: opt.File}, nil
+	}
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", displayName(opt.File), err)
+	}
+	return newDocumentSource(data, dec, opt.File), nil
+}
+
+// NewReader returns a Reader of one (already decompressed or gzip) input.
+func NewReader(r io.Reader, opt ReadOptions) (Reader, error) {
+	br, f, err := prepare(r, &opt)
+	if err != nil {
+		return nil, err
+	}
+	src, err := newSource(br, f, &opt)
+	if err != nil {
+		return nil, err
+	}
+	return &eventReader{src: src}, nil
+}
+
+type eventReader struct {
+	src   source
+	queue []Event
+	done  bool
+}
+
+func (r *eventReader) Read() (Event, error) {
+	for len(r.queue) == 0 {
+		if r.done {
+			return Event{}, io.EOF
+		}
+		err := r.src.next(func(e *Event) { r.queue = append(r.queue, *e) })
+		if err == io.EOF {
+			r.done = true
+			continue
+		}
+		if err != nil {
+			return Event{}, err
+		}
+	}
+	e := r.queue[0]
+	r.queue = r.queue[1:]
+	return e, nil
+}
+
+// linesSource reads JSON lines one line at a time.
+type linesSource struct {
+	br   *bufio.Reader
+	dec  recordDecoder
+	file string
+	line int
+}
+
+func (s *linesSource) next(emit func(*Event)) error {
+	for {
+		b, err := s.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: gather it whole.
+			long := append([]byte(nil), b...)
+			for err == bufio.ErrBufferFull {
+				b, err = s.br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("%s: %w", displayName(s.file), err)
+		}
+		if len(b) == 0 && err == io.EOF {
+			return io.EOF
+		}
+		s.line++
+		rec := bytes.TrimSpace(b)
+		if len(rec) == 0 {
+			if err == io.EOF {
+				return io.EOF
+			}
+			continue
+		}
+		if pe := s.dec.decode(rec, emit); pe != nil {
+			pe.File, pe.Line = s.file, s.line
+			return pe
+		}
+		return nil
+	}
+}
+
+// documentSource reads a whole JSON document: one object, an array of them,
+// {"batch": [...]}, or several values one after the other.
+type documentSource struct {
+	data  []byte
+	dec   *json.Decoder
+	rec   recordDecoder
+	file  string
+	inArr bool
+	done  bool
+}
+
+func newDocumentSource(data []byte, rec recordDecoder, file string) *documentSource {
+	return &documentSource{data: data, dec: json.NewDecoder(bytes.NewReader(data)), rec: rec, file: file}
+}
+
+func (s *documentSource) lineAt(off int64) int {
+	if off > int64(len(s.data)) {
+		off = int64(len(s.data))
+	}
+	// The value starts after the whitespace and separators at off.
+	for off < int64(len(s.data)) && strings.IndexByte(" \t\r\n,[", s.data[off]) >= 0 {
+		off++
+	}
+	return bytes.Count(s.data[:off], []byte("\n")) + 1
+}
+
+func (s *documentSource) next(emit func(*Event)) error {
+	if s.done {
+		return io.EOF
+	}
+	if !s.inArr {
+		trimmed := bytes.TrimLeft(s.data[s.dec.InputOffset():], " \t\r\n\ufeff")
+		if len(trimmed) == 0 {
+			s.done = true
+			return io.EOF
+		}
+		if trimmed[0] == '[' {
+			if _, err := s.dec.Token(); err != nil {
+				s.done = true
+				return &ParseError{File: s.file, Line: s.lineAt(s.dec.InputOffset()), Reason: ReasonInvalidJSON, Err: err}
+			}
+			s.inArr = true
+		}
+	}
+	if s.inArr && !s.dec.More() {
+		if _, err := s.dec.Token(); err != nil { // the closing ']'
+			s.done = true
+			return &ParseError{File: s.file, Line: s.lineAt(s.dec.InputOffset()), Reason: ReasonInvalidJSON, Err: err}
+		}
+		s.inArr = false
+		return s.next(emit)
+	}
+	start := s.dec.InputOffset()
+	var raw json.RawMessage
+	if err := s.dec.Decode(&raw); err != nil {
+		s.done = true // the stream cannot resynchronise after broken JSON
+		return &ParseError{File: s.file, Line: s.lineAt(start), Reason: ReasonInvalidJSON, Err: fmt.Errorf("invalid JSON: %v", err)}
+	}
+	if pe := s.rec.decode(raw, emit); pe != nil {
+		pe.File, pe.Line = s.file, s.lineAt(start)
+		return pe
+	}
+	return nil
+}
+
+// drain reads a source to its end into a Rollup, counting bad records (or
+// returning the first one when strict).
+func drain(ctx context.Context, src source, into *Rollup, strict bool) error {
+	add := into.Add
+	for i := 0; ; i++ {
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		err := src.next(add)
+		switch {
+		case err == nil:
+		case err == io.EOF:
+			return nil
+		default:
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				return err
+			}
+			if strict {
+				return pe
+			}
+			into.Skip(pe.Reason, pe)
+		}
+	}
+}
+
+// DecodeEvents decodes a whole in-memory body, such as a webhook delivery: one
+// Segment event, a JSON array of them, {"batch": [...]}, JSON lines, or any
+// other format sep reads. It returns the events and the bad records.
+func DecodeEvents(body []byte, opt ReadOptions) ([]Event, []*ParseError, error) {
+	br, f, err := prepare(bytes.NewReader(body), &opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	var src source
+	if f == FormatCSV || (f == FormatPostHog && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))) {
+		if src, err = newSource(br, f, &opt); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		rec, err := newRecordDecoder(f, &opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return nil, nil, err
+		}
+		src = newDocumentSource(data, rec, opt.File)
+	}
+	var events []Event
+	var bad []*ParseError
+	for {
+		err := src.next(func(e *Event) { events = append(events, *e) })
+		switch {
+		case err == nil:
+		case err == io.EOF:
+			return events, bad, nil
+		default:
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				return events, bad, err
+			}
+			bad = append(bad, pe)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package core
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var errBadTime = errors.New("unrecognised timestamp")
+
+// Epoch numbers are read as seconds below this bound and as milliseconds from
+// it: 1e11 seconds is the year 5138, 1e11 milliseconds is March 1973.
+const epochMillisFrom = 1e11
+
+// parseTime reads a timestamp into ms since the epoch: RFC 3339 with any offset
+// and optional fraction ("2026-09-01T12:00:00.123+02:00"), the same with a space
+// instead of the T, Amplitude's "2026-09-01 12:00:00.123456" (UTC when no
+// offset), a date alone (midnight UTC), or epoch seconds or milliseconds as a
+// numeric string (see epochMillisFrom).
+func parseTime(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("empty timestamp")
+	}
+	if c := s[0]; (c >= '0' && c <= '9') || c == '-' {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return epochNumber(f)
+		}
+	}
+	if len(s) >= 19 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' ' || s[10] == 't') {
+		if t, ok := fastUTC(s); ok {
+			return t, nil
+		}
+		norm := s
+		if s[10] != 'T' {
+			norm = s[:10] + "T" + s[11:]
+		}
+		if t, err := time.Parse(time.RFC3339Nano, norm); err == nil {
+			return t.UnixMilli(), nil
+		}
+		// No offset: UTC (Amplitude's event_time).
+		if t, err := time.Parse("2006-01-02T15:04:05.999999999", norm); err == nil {
+			return t.UnixMilli(), nil
+		}
+		// "+0200" offsets without the colon.
+		if t, err := time.Parse("2006-01-02T15:04:05.999999999Z0700", norm); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		if t, err := time.Parse("2006-01-02", s); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	return 0, errBadTime
+}
+
+// epochNumber reads epoch seconds or milliseconds (see epochMillisFrom).
+func epochNumber(f float64) (int64, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e14 {
+		return 0, errors.New("epoch number out of range")
+	}
+	if f >= epochMillisFrom {
+		return int64(f), nil
+	}
+	return int64(math.Round(f * 1000)), nil
+}
+
+// fastUTC parses the common "YYYY-MM-DDTHH:MM:SS[.fff...]Z" form without
+// time.Parse; ok is false for anything else.
+func fastUTC(s string) (int64, bool) {
+	n := len(s)
+	if s[n-1] != 'Z' || s[13] != ':' || s[16] != ':' {
+		return 0, false
+	}
+	num := func(a, b int) (int, bool) {
+		v := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 7)
+	d, ok3 := num(8, 10)
+	h, ok4 := num(11, 13)
+	mi, ok5 := num(14, 16)
+	sec, ok6 := num(17, 19)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 {
+		return 0, false
+	}
+	ms := 0
+	if n > 20 {
+		if s[19] != '.' {
+			return 0, false
+		}
+		frac := s[20 : n-1]
+		if len(frac) == 0 {
+			return 0, false
+		}
+		for i := 0; i < len(frac); i++ {
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			if i < 3 {
+				ms = ms*10 + int(c-'0')
+			}
+		}
+		for i := len(frac); i < 3; i++ {
+			ms *= 10
+		}
+	} else if n != 20 {
+		return 0, false
+	}
+	days := daysFromCivil(y, mo, d)
+	if d > daysIn(y, mo) {
+		return 0, false
+	}
+	return ((days*24+int64(h))*60+int64(mi))*60000 + int64(sec)*1000 + int64(ms), true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 4, 6, 9, 11:
+		return 30
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31
+}
+
+// daysFromCivil returns days since 1970-01-01 of a proleptic Gregorian date
+// (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
