@@ -16,7 +16,7 @@ import (
 
 // chunkSize is the size of the blocks JSON lines are cut into for the parallel
 // decoders; each block ends at a line end.
-const chunkSize = 4 << 20
+var chunkSize = 4 << 20
 
 // Ingest reads one whole input into a Rollup: it gunzips by magic bytes, detects
 // the format (unless opt.Format says it), and rolls up every event. Bad records

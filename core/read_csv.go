@@ -106,13 +106,16 @@ func (s *csvSource) next(emit func(*Event)) error {
 	if err == io.EOF {
 		return io.EOF
 	}
-	line, _ := s.r.FieldPos(0)
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			return &ParseError{File: s.file, Line: pe.Line, Reason: ReasonBadCSV, Err: pe.Err}
 		}
 		return fmt.Errorf("%s: %w", displayName(s.file), err)
+	}
+	line := 0
+	if len(rec) > 0 {
+		line, _ = s.r.FieldPos(0)
 	}
 	bad := func(pe *ParseError) error {
 		pe.File, pe.Line = s.file, line

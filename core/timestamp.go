@@ -37,6 +37,9 @@ func parseTime(s string) (int64, error) {
 		if s[10] != 'T' {
 			norm = s[:10] + "T" + s[11:]
 		}
+		if norm[len(norm)-1] == 'z' {
+			norm = norm[:len(norm)-1] + "Z"
+		}
 		if t, err := time.Parse(time.RFC3339Nano, norm); err == nil {
 			return t.UnixMilli(), nil
 		}

@@ -1,0 +1,308 @@
+package core
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// describe writes an event as one stable line for golden files.
+func describe(e Event) string {
+	var traits []string
+	for k, v := range e.Traits {
+		traits = append(traits, k+"="+v)
+	}
+	sort.Strings(traits)
+	return fmt.Sprintf("%s user=%q account=%q name=%q time=%s msg=%q traits=[%s]", e.Kind, e.UserID, e.AccountID, e.Name,
+		time.UnixMilli(e.TimeMs).UTC().Format("2006-01-02T15:04:05.000Z"), e.MessageID, strings.Join(traits, " "))
+}
+
+// TestReadersGolden decodes each sample export in testdata/readers and compares
+// the events with the .golden file beside it (go test -update rewrites them).
+func TestReadersGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/readers/*.*")
+	n := 0
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			r, err := NewReader(f, ReadOptions{File: filepath.Base(file)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			for {
+				e, err := r.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					fmt.Fprintf(&out, "error: %v\n", err)
+					continue
+				}
+				out.WriteString(describe(e) + "\n")
+			}
+			golden := file + ".golden"
+			if *update {
+				os.WriteFile(golden, []byte(out.String()), 0o644)
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if out.String() != string(want) {
+				t.Errorf("events differ from %s:\n%s", golden, out.String())
+			}
+		})
+	}
+	if n < 6 {
+		t.Fatalf("only %d sample exports in testdata/readers", n)
+	}
+}
+
+func TestDetectFormat(t *testing.T) {
+	for _, c := range []struct {
+		head string
+		want Format
+	}{
+		{`{"type":"track","userId":"u","event":"A"}`, FormatSegment},
+		{`[{"type":"track"}]`, FormatSegment},
+		{"{\n  \"batch\": [ {\"type\":\"page\"} ]\n}", FormatSegment},
+		{`{"event":"A","properties":{"time":1,"distinct_id":"u"}}`, FormatMixpanel},
+		{`{"event_type":"A","user_id":"u"}`, FormatAmplitude},
+		{`{"event":"A","distinct_id":"u","timestamp":"x"}`, FormatPostHog},
+		{"uuid,event,properties,timestamp,distinct_id\n", FormatPostHog},
+		{"user_id,account_id,event,timestamp\n", FormatCSV},
+		{"\ufeffuser_id,event,timestamp\n", FormatCSV},
+	} {
+		got, err := DetectFormat([]byte(c.head), "x")
+		if err != nil || got != c.want {
+			t.Errorf("DetectFormat(%q) = %v, %v; want %v", c.head, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "   ", "hello world"} {
+		if _, err := DetectFormat([]byte(bad), "in.txt"); err == nil || !strings.Contains(err.Error(), "in.txt") {
+			t.Errorf("DetectFormat(%q): want an error naming the file, got %v", bad, err)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	ref := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC).UnixMilli()
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{
+		{"2026-09-01T10:00:00Z", ref},
+		{"2026-09-01T10:00:00.250Z", ref + 250},
+		{"2026-09-01T10:00:00.123456789Z", ref + 123},
+		{"2026-09-01T12:00:00+02:00", ref},
+		{"2026-09-01T05:30:00-04:30", ref},
+		{"2026-09-01T12:00:00+0200", ref},
+		{"2026-09-01 10:00:00.123456", ref + 123},
+		{"2026-09-01 10:00:00", ref},
+		{"2026-09-01t10:00:00z", ref},
+		{"2026-09-01", ref - 10*3600e3},
+		{"1788256800", ref},
+		{"1788256800.5", ref + 500},
+		{"1788256800000", ref},
+		{" 1788256800000 ", ref},
+	} {
+		got, err := parseTime(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("parseTime(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "31/03/2026", "-5", "1e300", "NaN"} {
+		if got, err := parseTime(bad); err == nil {
+			t.Errorf("parseTime(%q) = %d, want an error", bad, got)
+		}
+	}
+}
+
+// TestBadRecords checks that each broken record is reported with its file, line,
+// field and reason, and that reading goes on after it.
+func TestBadRecords(t *testing.T) {
+	for _, c := range []struct {
+		name, format, input string
+		line                int
+		field, reason       string
+	}{
+		{"truncated json", "segment", "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\",\"timestamp\":\"2026-09-01T00:00:00Z\"}\n{\"type\":", 2, "", ReasonInvalidJSON},
+		{"bad timestamp", "segment", `{"type":"track","userId":"u","event":"A","timestamp":"soon"}`, 1, "timestamp", ReasonBadTimestamp},
+		{"no timestamp", "segment", `{"type":"track","userId":"u","event":"A"}`, 1, "timestamp", ReasonMissingField},
+		{"unknown type", "segment", `{"type":"purchase","userId":"u","timestamp":"2026-09-01T00:00:00Z"}`, 1, "type", ReasonUnknownType},
+		{"track without name", "segment", `{"type":"track","userId":"u","timestamp":"2026-09-01T00:00:00Z"}`, 1, "event", ReasonMissingField},
+		{"group without id", "segment", `{"type":"group","userId":"u","timestamp":"2026-09-01T00:00:00Z"}`, 1, "groupId", ReasonMissingField},
+		{"bad batch element", "segment", `{"batch":[{"type":"track","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","userId":"u","event":"A","timestamp":"x"}]}`, 1, "batch[1].timestamp", ReasonBadTimestamp},
+		{"mixpanel no time", "mixpanel", `{"event":"A","properties":{"distinct_id":"u"}}`, 1, "properties.time", ReasonMissingField},
+		{"mixpanel no properties", "mixpanel", `{"event":"A"}`, 1, "properties", ReasonMissingField},
+		{"amplitude no type", "amplitude", `{"user_id":"u","event_time":"2026-09-01 00:00:00"}`, 1, "event_type", ReasonMissingField},
+		{"amplitude bad time", "amplitude", `{"event_type":"A","user_id":"u","event_time":"01/09/2026"}`, 1, "event_time", ReasonBadTimestamp},
+		{"posthog bad time", "posthog", `{"event":"A","distinct_id":"u","timestamp":true}`, 1, "", ReasonInvalidJSON},
+		{"csv bad time", "csv", "user_id,event,timestamp\nu,A,2026-09-01T00:00:00Z\nu,A,noon\n", 3, "timestamp", ReasonBadTimestamp},
+		{"csv bad quote", "csv", "user_id,event,timestamp\nu,\"A,2026\n", 2, "", ReasonBadCSV},
+		{"csv unknown type", "csv", "user_id,event,timestamp,type\nu,A,2026-09-01T00:00:00Z,buy\n", 2, "type", ReasonUnknownType},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, _ := ParseFormat(c.format)
+			r, err := NewReader(strings.NewReader(c.input), ReadOptions{Format: f, File: "in.txt"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pe *ParseError
+			for {
+				_, err := r.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					if !errors.As(err, &pe) {
+						t.Fatalf("error %v is not a *ParseError", err)
+					}
+					break
+				}
+			}
+			if pe == nil {
+				t.Fatal("no error reported")
+			}
+			if pe.File != "in.txt" || pe.Line != c.line || pe.Field != c.field || pe.Reason != c.reason {
+				t.Errorf("got file %q line %d field %q reason %q (%v); want line %d field %q reason %q",
+					pe.File, pe.Line, pe.Field, pe.Reason, pe, c.line, c.field, c.reason)
+			}
+			if !strings.HasPrefix(pe.Error(), fmt.Sprintf("in.txt:%d: ", c.line)) {
+				t.Errorf("message %q does not start with the file and line", pe.Error())
+			}
+		})
+	}
+}
+
+func TestCSVHeaderErrors(t *testing.T) {
+	_, err := NewReader(strings.NewReader("uid,name,when\nu,A,2026-09-01\n"), ReadOptions{Format: FormatCSV, File: "x.csv"})
+	if err == nil || !strings.Contains(err.Error(), `x.csv: line 1: the CSV header has no "event" column`) {
+		t.Errorf("got %v", err)
+	}
+	// Mapped column names.
+	r, err := NewReader(strings.NewReader("uid,name,when\nu,A,2026-09-01\n"),
+		ReadOptions{Format: FormatCSV, Columns: CSVColumns{UserID: "uid", Event: "name", Timestamp: "when"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := r.Read()
+	if err != nil || e.UserID != "u" || e.Name != "A" {
+		t.Errorf("mapped columns: %+v %v", e, err)
+	}
+}
+
+func TestDecodeEventsWebhookBodies(t *testing.T) {
+	one := `{"type":"track","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z","messageId":"m1"}`
+	for name, body := range map[string]string{
+		"single":       one,
+		"array":        "[" + one + "," + strings.Replace(one, "m1", "m2", 1) + "]",
+		"batch":        `{"batch":[` + one + `],"sentAt":"2026-09-01T00:00:00Z"}`,
+		"pretty array": "[\n  " + one + "\n]\n",
+	} {
+		evs, bad, err := DecodeEvents([]byte(body), ReadOptions{Format: FormatSegment})
+		if err != nil || len(bad) != 0 || len(evs) == 0 || evs[0].UserID != "u" || evs[0].MessageID != "m1" {
+			t.Errorf("%s: %v %v %v", name, evs, bad, err)
+		}
+	}
+	_, bad, err := DecodeEvents([]byte("[\n"+one+",\n{\"type\":\"track\",\"userId\":\"u\",\"timestamp\":\"x\",\"event\":\"A\"}\n]"), ReadOptions{})
+	if err != nil || len(bad) != 1 || bad[0].Line != 3 || bad[0].Field != "timestamp" {
+		t.Errorf("bad element: %v %v", bad, err)
+	}
+}
+
+// TestIngestParallelMatchesSequential reads the same generated export with one
+// and with several decoders (small blocks, so that many block edges fall inside
+// lines) and requires identical rollups, bad records included.
+func TestIngestParallelMatchesSequential(t *testing.T) {
+	var buf bytes.Buffer
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&buf, `{"type":"track","userId":"u%d","event":"E%d","context":{"groupId":"a%d"},"timestamp":"2026-09-%02dT10:00:00Z"}`+"\n", i%97, i%7, i%5, 1+i%28)
+		if i%500 == 0 {
+			buf.WriteString("{broken\n")
+		}
+	}
+	data := buf.Bytes()
+	seq, _ := NewRollup("UTC")
+	if err := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{Workers: 1, File: "x"}, seq); err != nil {
+		t.Fatal(err)
+	}
+	par, _ := NewRollup("UTC")
+	if err := ingestWithChunk(t, data, par, 4); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := rollupText(seq), rollupText(par); a != b {
+		t.Fatalf("parallel rollup differs:\n%s\n---\n%s", a, b)
+	}
+	if seq.Input.Skipped != 6 || len(seq.Input.Errors) != 6 || seq.Input.Errors[0].Line != 2 || seq.Input.Errors[1].Line != 503 {
+		t.Errorf("skipped %d, errors %v", seq.Input.Skipped, seq.Input.Errors)
+	}
+
+	// Gzip is detected by its magic bytes.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	fromGz, _ := NewRollup("UTC")
+	if err := Ingest(context.Background(), &gz, ReadOptions{File: "x"}, fromGz); err != nil {
+		t.Fatal(err)
+	}
+	if rollupText(fromGz) != rollupText(seq) {
+		t.Error("gzip input gives another rollup")
+	}
+}
+
+// ingestWithChunk runs the parallel path with a tiny block size.
+func ingestWithChunk(t *testing.T, data []byte, into *Rollup, workers int) error {
+	t.Helper()
+	old := chunkSize
+	chunkSize = 1000
+	defer func() { chunkSize = old }()
+	return Ingest(context.Background(), bytes.NewReader(data), ReadOptions{Workers: workers, File: "x"}, into)
+}
+
+// rollupText lists a Rollup's content in a stable order.
+func rollupText(r *Rollup) string {
+	var lines []string
+	r.Counts(func(c Count) { lines = append(lines, fmt.Sprintf("c %s %s %s %v %s %d", c.User, c.Account, c.Event, c.Navigation, c.Day, c.N)) })
+	r.Memberships(func(m Membership) { lines = append(lines, fmt.Sprintf("m %s %s %d", m.User, m.Account, m.TimeMs)) })
+	r.Traits(func(tr Trait) { lines = append(lines, fmt.Sprintf("t %v %s %s=%s %d", tr.Account, tr.ID, tr.Key, tr.Value, tr.TimeMs)) })
+	sort.Strings(lines)
+	var errs []string
+	for _, e := range r.Input.Errors {
+		errs = append(errs, e.Message)
+	}
+	return strings.Join(lines, "\n") + fmt.Sprintf("\ninput %d %d %d %v %v", r.Input.Events, r.Input.ActivityEvents, r.Input.Skipped, r.Input.SkippedByReason, errs)
+}
+
+func TestStrictReturnsTheFirstBadRecord(t *testing.T) {
+	in := "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\",\"timestamp\":\"2026-09-01T00:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\",\"timestamp\":\"?\"}\n{oops\n"
+	r, _ := NewRollup("UTC")
+	err := Ingest(context.Background(), strings.NewReader(in), ReadOptions{Strict: true, File: "f.jsonl"}, r)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || pe.Field != "timestamp" {
+		t.Errorf("strict: %v", err)
+	}
+}
