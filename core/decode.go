@@ -229,9 +229,61 @@ type segmentRecord struct {
 
 var segmentTimeFields = []string{"timestamp", "originalTimestamp", "sentAt", "receivedAt"}
 
-type segmentDecoder struct{ rec segmentRecord }
+// segmentFast is segmentRecord with plain strings: most lines decode into it
+// with one allocation per string present and none for custom unmarshalers.
+// A line it cannot hold (a numeric id or an epoch timestamp) is decoded again
+// into segmentRecord.
+type segmentFast struct {
+	Type              string `json:"type"`
+	Event             string `json:"event"`
+	Name              string `json:"name"`
+	UserID            string `json:"userId"`
+	AnonymousID       string `json:"anonymousId"`
+	MessageID         string `json:"messageId"`
+	Timestamp         string `json:"timestamp"`
+	OriginalTimestamp string `json:"originalTimestamp"`
+	SentAt            string `json:"sentAt"`
+	ReceivedAt        string `json:"receivedAt"`
+	GroupID           string `json:"groupId"`
+	Context           struct {
+		GroupID string `json:"groupId"`
+	} `json:"context"`
+	Properties struct {
+		GroupID string `json:"groupId"`
+	} `json:"properties"`
+	Traits map[string]any     `json:"traits"`
+	Batch  *[]json.RawMessage `json:"batch"`
+}
+
+func (f *segmentFast) record(r *segmentRecord) {
+	*r = segmentRecord{Type: f.Type, Event: flexString(f.Event), Name: flexString(f.Name), UserID: flexString(f.UserID),
+		AnonymousID: flexString(f.AnonymousID), MessageID: flexString(f.MessageID), GroupID: flexString(f.GroupID), Traits: f.Traits}
+	r.Context.GroupID = flexString(f.Context.GroupID)
+	r.Properties.GroupID = flexString(f.Properties.GroupID)
+	for _, t := range []struct {
+		s   string
+		dst *flexTime
+	}{{f.Timestamp, &r.Timestamp}, {f.OriginalTimestamp, &r.OriginalTimestamp}, {f.SentAt, &r.SentAt}, {f.ReceivedAt, &r.ReceivedAt}} {
+		if t.s != "" {
+			*t.dst = flexTime{s: t.s, set: 1}
+		}
+	}
+}
+
+type segmentDecoder struct {
+	fast segmentFast
+	rec  segmentRecord
+}
 
 func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
+	d.fast = segmentFast{}
+	if err := json.Unmarshal(b, &d.fast); err == nil {
+		if d.fast.Batch != nil {
+			return d.batch(*d.fast.Batch, emit)
+		}
+		d.fast.record(&d.rec)
+		return segmentEvent(&d.rec, emit)
+	}
 	d.rec = segmentRecord{}
 	if err := json.Unmarshal(b, &d.rec); err != nil {
 		return invalidJSON(err)
@@ -247,6 +299,25 @@ func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 		return first
 	}
 	return segmentEvent(&d.rec, emit)
+}
+
+// batch decodes the elements of a {"batch": [...]} payload one by one.
+func (d *segmentDecoder) batch(elems []json.RawMessage, emit func(*Event)) *ParseError {
+	var first *ParseError
+	for i, el := range elems {
+		var r segmentRecord
+		pe := (*ParseError)(nil)
+		if err := json.Unmarshal(el, &r); err != nil {
+			pe = invalidJSON(err)
+		} else {
+			pe = segmentEvent(&r, emit)
+		}
+		if pe != nil && first == nil {
+			first = pe
+			first.Field = strings.TrimSuffix(fmt.Sprintf("batch[%d].%s", i, first.Field), ".")
+		}
+	}
+	return first
 }
 
 // segmentEvent converts one spec event (SPEC "Inputs").

@@ -286,9 +286,13 @@ func ingestWithChunk(t *testing.T, data []byte, into *Rollup, workers int) error
 // rollupText lists a Rollup's content in a stable order.
 func rollupText(r *Rollup) string {
 	var lines []string
-	r.Counts(func(c Count) { lines = append(lines, fmt.Sprintf("c %s %s %s %v %s %d", c.User, c.Account, c.Event, c.Navigation, c.Day, c.N)) })
+	r.Counts(func(c Count) {
+		lines = append(lines, fmt.Sprintf("c %s %s %s %v %s %d", c.User, c.Account, c.Event, c.Navigation, c.Day, c.N))
+	})
 	r.Memberships(func(m Membership) { lines = append(lines, fmt.Sprintf("m %s %s %d", m.User, m.Account, m.TimeMs)) })
-	r.Traits(func(tr Trait) { lines = append(lines, fmt.Sprintf("t %v %s %s=%s %d", tr.Account, tr.ID, tr.Key, tr.Value, tr.TimeMs)) })
+	r.Traits(func(tr Trait) {
+		lines = append(lines, fmt.Sprintf("t %v %s %s=%s %d", tr.Account, tr.ID, tr.Key, tr.Value, tr.TimeMs))
+	})
 	sort.Strings(lines)
 	var errs []string
 	for _, e := range r.Input.Errors {

@@ -24,7 +24,7 @@ func parseTime(s string) (int64, error) {
 	if s == "" {
 		return 0, errors.New("empty timestamp")
 	}
-	if c := s[0]; (c >= '0' && c <= '9') || c == '-' {
+	if c := s[0]; ((c >= '0' && c <= '9') || c == '-') && !(len(s) >= 10 && s[4] == '-') {
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
 			return epochNumber(f)
 		}
