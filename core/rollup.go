@@ -314,11 +314,35 @@ func (r *Rollup) Merge(o *Rollup) error {
 	if o.tz != r.tz {
 		return fmt.Errorf("merge rollups: time zones differ (%s and %s)", r.tz, o.tz)
 	}
-	o.Counts(r.AddCount)
+	r.ix = nil
+	// Map o's interned strings to r's once, then add cells by index.
+	users := remap(&r.users, &o.users)
+	accounts := remap(&r.accounts, &o.accounts)
+	names := remap(&r.names, &o.names)
+	for len(r.nav) < len(r.names.names) {
+		r.nav = append(r.nav, false)
+	}
+	for i, nav := range o.nav {
+		if nav {
+			r.nav[names[i]] = true
+		}
+	}
+	for k, n := range o.counts {
+		r.counts[countKey{user: users[k.user], account: accounts[k.account], name: names[k.name], day: k.day}] += n
+	}
 	o.Memberships(r.AddMembership)
 	o.Traits(r.AddTrait)
 	r.Input.merge(&o.Input)
 	return nil
+}
+
+// remap interns every string of from into to and returns the new indexes.
+func remap(to, from *table) []uint32 {
+	out := make([]uint32, len(from.names))
+	for i, s := range from.names {
+		out[i] = to.id(s)
+	}
+	return out
 }
 
 func (s *InputStats) merge(o *InputStats) {

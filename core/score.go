@@ -26,24 +26,33 @@ type index struct {
 }
 
 func newIndex(r *Rollup) *index {
-	// Bucket the cells by user with a counting sort, then sort each user's few
-	// cells by day, name and account: much cheaper than one global sort.
+	// One pass over the map into a slice, then a counting sort of the slice by
+	// user, then a sort of each user's few cells by day, name and account:
+	// much cheaper than one global sort.
+	member := make([]uint32, len(r.users.names))
+	for u, st := range r.members {
+		member[u] = st.account
+	}
+	all := make([]icell, 0, len(r.counts))
+	for k, n := range r.counts {
+		a := k.account
+		if a == 0 {
+			a = member[k.user]
+		}
+		all = append(all, icell{user: k.user, account: a, name: k.name, day: k.day, n: n})
+	}
 	start := make([]int, len(r.users.names)+1)
-	for k := range r.counts {
-		start[k.user+1]++
+	for i := range all {
+		start[all[i].user+1]++
 	}
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
 	}
 	next := append([]int(nil), start[:len(start)-1]...)
-	ix := &index{r: r, cells: make([]icell, len(r.counts))}
-	for k, n := range r.counts {
-		a := k.account
-		if a == 0 {
-			a = r.members[k.user].account
-		}
-		ix.cells[next[k.user]] = icell{user: k.user, account: a, name: k.name, day: k.day, n: n}
-		next[k.user]++
+	ix := &index{r: r, cells: make([]icell, len(all))}
+	for _, c := range all {
+		ix.cells[next[c.user]] = c
+		next[c.user]++
 	}
 	for u := 0; u+1 < len(start); u++ {
 		slices.SortFunc(ix.cells[start[u]:start[u+1]], func(a, b icell) int {
@@ -75,8 +84,8 @@ func (s span) has(d Day) bool { return d >= s.start && d <= s.end }
 // frame is what a scoring pass needs besides the cells.
 type frame struct {
 	p, q      span
-	firstDay  Day            // first active day of the whole input
-	core      map[uint32]int // name index -> core slot
+	firstDay  Day     // first active day of the whole input
+	core      []int32 // name index -> core slot, or -1
 	k         int
 	ratio     string
 	warnGrowt bool
@@ -92,7 +101,7 @@ func (u *unitAct) add(c *icell, f *frame) {
 	if n := len(u.days); n == 0 || u.days[n-1] != c.day {
 		u.days = append(u.days, c.day)
 	}
-	if slot, ok := f.core[c.name]; ok && f.p.has(c.day) {
+	if slot := int(f.core[c.name]); slot >= 0 && f.p.has(c.day) {
 		if u.core == nil {
 			u.core = make([]uint64, (f.k+63)/64)
 		}
@@ -345,11 +354,14 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 		core = []string{}
 	}
 	rep.Settings.CoreEvents = core
-	f.core = make(map[uint32]int, len(core))
+	f.core = make([]int32, len(r.names.names))
+	for i := range f.core {
+		f.core[i] = -1
+	}
 	f.k = len(core)
 	for slot, name := range core {
 		if id, ok := r.names.ids[name]; ok {
-			f.core[id] = slot
+			f.core[id] = int32(slot)
 		} else {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("Core event %q never appears in the input: it counts in K but nobody can have adopted it.", name))
 		}
