@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -90,12 +91,15 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 	if readErr != nil {
 		return readErr
 	}
-	for _, p := range parts {
-		if err := into.Merge(p); err != nil {
+	// Merge the smaller rollups into the largest, which an empty target adopts
+	// as it is: merging costs a map insert per cell of what is merged.
+	slices.SortFunc(parts, func(a, b *Rollup) int { return b.Len() - a.Len() })
+	for _, p := range parts[1:] {
+		if err := parts[0].Merge(p); err != nil {
 			return err
 		}
 	}
-	return nil
+	return into.Merge(parts[0])
 }
 
 // splitLines cuts the input into blocks that end at a line end and sends them.

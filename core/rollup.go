@@ -309,12 +309,23 @@ func (r *Rollup) Traits(fn func(Trait)) {
 // Len returns the number of cells, a measure of the Rollup's size.
 func (r *Rollup) Len() int { return len(r.counts) }
 
-// Merge adds everything in o to r. Both must use the same time zone.
+// Merge adds everything in o to r. Both must use the same time zone. o may share
+// storage with r afterwards: do not use it again.
 func (r *Rollup) Merge(o *Rollup) error {
 	if o.tz != r.tz {
 		return fmt.Errorf("merge rollups: time zones differ (%s and %s)", r.tz, o.tz)
 	}
 	r.ix = nil
+	if r.isEmpty() {
+		// Adopt o's content (o must not be used afterwards, as with every merge source).
+		in := r.Input
+		*r = *o
+		r.ix = nil
+		r.Input = InputStats{}
+		r.Input.merge(&in)
+		r.Input.merge(&o.Input)
+		return nil
+	}
 	// Map o's interned strings to r's once, then add cells by index.
 	users := remap(&r.users, &o.users)
 	accounts := remap(&r.accounts, &o.accounts)
@@ -334,6 +345,11 @@ func (r *Rollup) Merge(o *Rollup) error {
 	o.Traits(r.AddTrait)
 	r.Input.merge(&o.Input)
 	return nil
+}
+
+// isEmpty reports whether nothing was rolled up or recorded yet.
+func (r *Rollup) isEmpty() bool {
+	return len(r.counts) == 0 && len(r.members) == 0 && len(r.userTraits) == 0 && len(r.accountTraits) == 0
 }
 
 // remap interns every string of from into to and returns the new indexes.

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // icell is a rollup cell with its account resolved: the event's own account, or
@@ -54,17 +56,20 @@ func newIndex(r *Rollup) *index {
 		ix.cells[next[c.user]] = c
 		next[c.user]++
 	}
-	for u := 0; u+1 < len(start); u++ {
-		slices.SortFunc(ix.cells[start[u]:start[u+1]], func(a, b icell) int {
-			if c := cmp.Compare(a.day, b.day); c != 0 {
-				return c
+	// Each user's cells sort on their own: split the users across the cores.
+	users := len(start) - 1
+	parts := min(runtime.GOMAXPROCS(0), 1+users/1000)
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			for u := from; u < to; u++ {
+				slices.SortFunc(ix.cells[start[u]:start[u+1]], compareCells)
 			}
-			if c := cmp.Compare(a.name, b.name); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.account, b.account)
-		})
+		}(users*p/parts, users*(p+1)/parts)
 	}
+	wg.Wait()
 	for i, c := range ix.cells {
 		if i == 0 || c.day < ix.firstDay {
 			ix.firstDay = c.day
@@ -74,6 +79,17 @@ func newIndex(r *Rollup) *index {
 		}
 	}
 	return ix
+}
+
+// compareCells orders one user's cells by day, name and account.
+func compareCells(a, b icell) int {
+	if c := cmp.Compare(a.day, b.day); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.account, b.account)
 }
 
 // span is a range of days, both included.
@@ -339,6 +355,7 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 	rep.Settings.AsOf = d.String()
 	rep.Period = Period{Start: f.p.start.String(), End: f.p.end.String()}
 
+	// The per-account table only reads the index: it runs beside the rest.
 	lint := lintEvents(ix, f.p)
 	rep.Suggestions = lint.suggestions
 	core := s.CoreEvents
@@ -369,6 +386,9 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 	if f.k == 0 {
 		rep.Warnings = append(rep.Warnings, "No core events: adoption (and so the PES) cannot be computed.")
 	}
+
+	accounts := make(chan []AccountScore, 1)
+	go func() { accounts <- accountTable(ix, f) }()
 
 	// The product-level score.
 	var units []*unitAct
@@ -406,7 +426,7 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 			s.Window, 2*s.Window, f.q.start, ix.firstDay))
 	}
 
-	rep.Accounts = accountTable(ix, f)
+	rep.Accounts = <-accounts
 	return rep, nil
 }
 

@@ -55,7 +55,7 @@ FROM (SELECT uid, count(DISTINCT ev) FILTER (WHERE ev IN (${coreList})) AS n
 const [stick] = await rows(`
 WITH p AS (SELECT max(day) AS d FROM act),
      ud AS (SELECT DISTINCT uid, day FROM act, p WHERE day BETWEEN d - ${W - 1 + 29} AND d),
-     days AS (SELECT CAST(d - i AS DATE) AS day FROM p, range(0, ${W}) t(i)),
+     days AS (SELECT CAST(d - CAST(i AS INTEGER) AS DATE) AS day FROM p, range(0, ${W}) t(i)),
      per AS (SELECT s.day,
                     count(DISTINCT ud.uid) FILTER (WHERE ud.day = s.day) AS dau,
                     count(DISTINCT ud.uid) AS mau
