@@ -1,0 +1,429 @@
+// Package api is sep's HTTP API, one net/http handler shared by every host:
+// the local server (sep serve), AWS Lambda and Cloudflare Workers. Hosts only
+// translate their events to HTTP requests and give the handler a core.Store.
+//
+//	POST /v1/events         a Segment/RudderStack webhook delivery (stored as rollups)
+//	POST /v1/score          stateless scoring of an export in the body
+//	GET  /v1/score          the report from the stored rollups
+//	GET  /v1/accounts/{id}  one account's row of that report
+//	GET  /healthz           liveness
+//
+// Settings come from the query string with the CLI's flag names (core_events,
+// window, as_of, tz, ratio, unit, format), over the defaults of the config.
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/sep-project/sep/core"
+)
+
+// Default body limits (documented in the README): webhook deliveries are small;
+// exports posted for stateless scoring may be large (gzip them).
+const (
+	DefaultMaxEventsBody = 10 << 20  // 10 MiB
+	DefaultMaxScoreBody  = 256 << 20 // 256 MiB
+)
+
+// Options configure the handler. Hosts fill them with OptionsFromEnv and set Store.
+type Options struct {
+	// Store keeps the rollups (required for /v1/events and GET /v1/score).
+	Store core.Store
+	// Config is SEP_CONFIG: its settings are the defaults of every query and
+	// its time zone is the one the store's days are counted in.
+	Config core.Config
+	// WebhookSecret checks Segment's X-Signature (SEP_WEBHOOK_SECRET).
+	WebhookSecret string
+	// IngestToken is the bearer token of /v1/events (SEP_INGEST_TOKEN).
+	IngestToken string
+	// ReadToken is the bearer token of the reads (SEP_READ_TOKEN).
+	ReadToken string
+	// OpenReads lets reads (and, without a secret or token, ingestion) through
+	// without a token: only the local server sets it.
+	OpenReads bool
+	// MaxEventsBody and MaxScoreBody limit request bodies (0: the defaults).
+	MaxEventsBody, MaxScoreBody int64
+	// Site, when set, serves the web page at /.
+	Site http.Handler
+}
+
+// OptionsFromEnv reads SEP_WEBHOOK_SECRET, SEP_INGEST_TOKEN, SEP_READ_TOKEN and
+// SEP_CONFIG (a path to the JSON config, or the JSON text itself when it starts
+// with '{').
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
+	opt := Options{
+		WebhookSecret: getenv("SEP_WEBHOOK_SECRET"),
+		IngestToken:   getenv("SEP_INGEST_TOKEN"),
+		ReadToken:     getenv("SEP_READ_TOKEN"),
+	}
+	if c := strings.TrimSpace(getenv("SEP_CONFIG")); c != "" {
+		var err error
+		if strings.HasPrefix(c, "{") {
+			opt.Config, err = core.ParseConfig("SEP_CONFIG", []byte(c))
+		} else {
+			opt.Config, err = core.LoadConfigFile(c)
+		}
+		if err != nil {
+			return opt, err
+		}
+	}
+	return opt, nil
+}
+
+// TZ returns the time zone stored rollups are counted in.
+func (o Options) TZ() string {
+	if o.Config.TZ == "" {
+		return "UTC"
+	}
+	return o.Config.TZ
+}
+
+type server struct {
+	opt Options
+}
+
+// New returns the API handler. Ingestion must be protected by a webhook secret
+// or a token, except on the local server (OpenReads).
+func New(opt Options) (http.Handler, error) {
+	if opt.MaxEventsBody <= 0 {
+		opt.MaxEventsBody = DefaultMaxEventsBody
+	}
+	if opt.MaxScoreBody <= 0 {
+		opt.MaxScoreBody = DefaultMaxScoreBody
+	}
+	if opt.WebhookSecret == "" && opt.IngestToken == "" && !opt.OpenReads {
+		return nil, errors.New("api: set SEP_WEBHOOK_SECRET or SEP_INGEST_TOKEN: ingestion cannot be open on a hosted server")
+	}
+	if _, err := opt.Config.Settings.Normalized(); err != nil {
+		return nil, fmt.Errorf("api: config: %w", err)
+	}
+	s := &server{opt: opt}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/events", s.methods(map[string]http.HandlerFunc{http.MethodPost: s.postEvents}))
+	mux.HandleFunc("/v1/score", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getScore, http.MethodPost: s.postScore}))
+	mux.HandleFunc("/v1/accounts/{id}", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getAccount}))
+	mux.HandleFunc("/healthz", s.methods(map[string]http.HandlerFunc{http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}}))
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, nil)
+	})
+	if opt.Site != nil {
+		mux.Handle("/", opt.Site)
+	}
+	return mux, nil
+}
+
+// methods dispatches by method, answering 405 with an Allow header otherwise.
+func (s *server) methods(h map[string]http.HandlerFunc) http.HandlerFunc {
+	var allow []string
+	for m := range h {
+		allow = append(allow, m)
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if f, ok := h[r.Method]; ok {
+			f(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed", map[string]any{"allow": allow})
+	}
+}
+
+// apiError is the JSON body of every error: {"error": "...", "detail": ...}.
+type apiError struct {
+	Error  string `json:"error"`
+	Detail any    `json:"detail,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string, detail any) {
+	writeJSON(w, status, apiError{Error: msg, Detail: detail})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the answer failed"}`)
+	}
+	writeRaw(w, status, append(b, '\n'))
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// readBody reads a body up to limit, answering 413 beyond it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over the limit of %d bytes", limit), nil)
+		} else {
+			writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), nil)
+		}
+		return nil, false
+	}
+	return body, true
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func sameSecret(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// SignatureOf returns Segment's X-Signature of a body: the hex HMAC-SHA1 of the
+// raw body with the shared secret.
+func SignatureOf(secret string, body []byte) string {
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// ingestAllowed checks a delivery's signature or bearer token.
+func (s *server) ingestAllowed(r *http.Request, body []byte) (bool, string) {
+	o := s.opt
+	if o.WebhookSecret == "" && o.IngestToken == "" {
+		return true, "" // the local server without secrets
+	}
+	if o.IngestToken != "" && sameSecret(o.IngestToken, bearer(r)) {
+		return true, ""
+	}
+	if sig := r.Header.Get("X-Signature"); sig != "" && o.WebhookSecret != "" {
+		want := SignatureOf(o.WebhookSecret, body)
+		if hmac.Equal([]byte(strings.ToLower(strings.TrimSpace(sig))), []byte(want)) {
+			return true, ""
+		}
+		return false, "bad X-Signature"
+	}
+	return false, "missing or bad credentials: send X-Signature (Segment webhook secret) or Authorization: Bearer <SEP_INGEST_TOKEN>"
+}
+
+func (s *server) readAllowed(w http.ResponseWriter, r *http.Request) bool {
+	o := s.opt
+	if o.ReadToken == "" && o.OpenReads {
+		return true
+	}
+	if o.ReadToken != "" && sameSecret(o.ReadToken, bearer(r)) {
+		return true
+	}
+	msg := "missing or bad read token: send Authorization: Bearer <SEP_READ_TOKEN>"
+	if o.ReadToken == "" {
+		msg = "reads are closed: set SEP_READ_TOKEN on the server"
+	}
+	writeError(w, http.StatusUnauthorized, msg, nil)
+	return false
+}
+
+// badEvent is the detail of a 400 on /v1/events.
+type badEvent struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+	Error  string `json:"error"`
+}
+
+func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
+	if s.opt.Store == nil {
+		writeError(w, http.StatusInternalServerError, "no store configured", nil)
+		return
+	}
+	body, ok := readBody(w, r, s.opt.MaxEventsBody)
+	if !ok {
+		return
+	}
+	if ok, why := s.ingestAllowed(r, body); !ok {
+		writeError(w, http.StatusUnauthorized, why, nil)
+		return
+	}
+	events, bad, err := core.DecodeEvents(body, core.ReadOptions{Format: core.FormatSegment, File: "body"})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed delivery: "+err.Error(), nil)
+		return
+	}
+	if len(bad) > 0 {
+		// A rejected delivery stores nothing: the sender can fix and resend it whole.
+		detail := make([]badEvent, len(bad))
+		for i, pe := range bad {
+			detail[i] = badEvent{Line: pe.Line, Field: pe.Field, Reason: pe.Reason, Error: pe.Error()}
+		}
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%d malformed event(s); nothing was stored", len(bad)), detail)
+		return
+	}
+	if len(events) == 0 {
+		writeError(w, http.StatusBadRequest, "the delivery holds no event", nil)
+		return
+	}
+	stored, err := s.opt.Store.Ingest(r.Context(), events)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "storing the events failed; retry the delivery", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"received": len(events), "stored": stored, "duplicates": len(events) - stored})
+}
+
+// settingsFrom returns the config's settings overridden by the query string.
+func (s *server) settingsFrom(q url.Values) (core.Settings, error) {
+	st := s.opt.Config.Settings
+	for _, name := range core.SettingNames {
+		if v, ok := q[name]; ok && len(v) > 0 {
+			if err := st.Set(name, v[0]); err != nil {
+				return st, err
+			}
+		}
+	}
+	return st.Normalized()
+}
+
+func (s *server) storedReport(w http.ResponseWriter, r *http.Request) (*core.Report, bool) {
+	if !s.readAllowed(w, r) {
+		return nil, false
+	}
+	if s.opt.Store == nil {
+		writeError(w, http.StatusInternalServerError, "no store configured", nil)
+		return nil, false
+	}
+	st, err := s.settingsFrom(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return nil, false
+	}
+	if st.TZ != s.opt.TZ() {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("stored rollups count days in %s (SEP_CONFIG tz); tz=%s needs them re-read, which the API cannot do", s.opt.TZ(), st.TZ), nil)
+		return nil, false
+	}
+	roll, err := s.opt.Store.Load(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "loading the rollups failed", err.Error())
+		return nil, false
+	}
+	rep, err := core.Score(roll, st)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return nil, false
+	}
+	return rep, true
+}
+
+func (s *server) getScore(w http.ResponseWriter, r *http.Request) {
+	rep, ok := s.storedReport(w, r)
+	if !ok {
+		return
+	}
+	writeReport(w, rep)
+}
+
+func writeReport(w http.ResponseWriter, rep *core.Report) {
+	b, err := rep.JSON()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
+		return
+	}
+	writeRaw(w, http.StatusOK, b)
+}
+
+func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
+	rep, ok := s.storedReport(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	for _, a := range rep.Accounts {
+		if a.ID == id {
+			writeJSON(w, http.StatusOK, map[string]any{"account": a, "settings": rep.Settings, "period": rep.Period})
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no account %q in the stored rollups", id), nil)
+}
+
+// postScore scores an export in the body, statelessly: any format the CLI
+// reads, gzip allowed. Nothing is stored.
+func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
+	if !s.readAllowed(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	st, err := s.settingsFrom(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	body, ok := readBody(w, r, s.opt.MaxScoreBody)
+	if !ok {
+		return
+	}
+	ropt, err := s.opt.Config.ReadOptions()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	if f := q.Get("format"); f != "" {
+		if ropt.Format, err = core.ParseFormat(f); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error(), nil)
+			return
+		}
+	}
+	ropt.File = "body"
+	roll, err := core.NewRollup(st.TZ)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	if err := ingestBody(r.Context(), body, ropt, roll); err != nil {
+		writeError(w, http.StatusBadRequest, "reading the export: "+err.Error(), nil)
+		return
+	}
+	rep, err := core.Score(roll, st)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	writeReport(w, rep)
+}
+
+func ingestBody(ctx context.Context, body []byte, opt core.ReadOptions, into *core.Rollup) error {
+	if bytes.HasPrefix(body, []byte("PK\x03\x04")) {
+		return core.IngestZip(ctx, bytes.NewReader(body), int64(len(body)), opt, into)
+	}
+	return core.Ingest(ctx, bytes.NewReader(body), opt, into)
+}
+
+// StaticSite serves a built web page folder (dist/site), or a short note on how
+// to build it when the folder does not exist.
+func StaticSite(dir string) http.Handler {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return http.FileServer(http.Dir(dir))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!doctype html><title>sep</title><p>The sep API is running (see <code>/healthz</code>, <code>/v1/score</code>). The web page is not built: run <code>make site</code> and start <code>sep serve --site dist/site</code>, or simply <code>make run</code>.</p>")
+	})
+}

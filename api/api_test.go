@@ -1,0 +1,274 @@
+package api_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sep-project/sep/api"
+	"github.com/sep-project/sep/bolt"
+	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/core/storetest"
+	"github.com/sep-project/sep/core/synth"
+)
+
+const (
+	secret     = "whsec-test"
+	ingestTok  = "ingest-token"
+	readTok    = "read-token"
+	eventsPath = "/v1/events"
+)
+
+func newServer(t *testing.T, opt api.Options) (http.Handler, core.Store) {
+	t.Helper()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "sep.db"), opt.TZ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	opt.Store = st
+	h, err := api.New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, st
+}
+
+func hosted() api.Options {
+	return api.Options{WebhookSecret: secret, IngestToken: ingestTok, ReadToken: readTok}
+}
+
+func do(h http.Handler, method, path string, body []byte, hdr ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func webhook(t *testing.T) []byte {
+	b, err := os.ReadFile("testdata/segment-webhook.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func stored(t *testing.T, st core.Store) int64 {
+	r, err := st.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Input.Events
+}
+
+func TestEventsAuthAndValidation(t *testing.T) {
+	body := webhook(t)
+	sig := api.SignatureOf(secret, body)
+	bad := []byte(`[{"type":"track","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","userId":"u","event":"B","timestamp":"later"}]`)
+	for _, c := range []struct {
+		name   string
+		body   []byte
+		hdr    []string
+		status int
+		inBody string
+	}{
+		{"signed", body, []string{"X-Signature", sig}, 200, `"stored":5`},
+		{"bearer", body, []string{"Authorization", "Bearer " + ingestTok}, 200, `"stored":5`},
+		{"bad signature", body, []string{"X-Signature", strings.Repeat("0", 40)}, 401, "bad X-Signature"},
+		{"signature of another body", body, []string{"X-Signature", api.SignatureOf(secret, []byte("{}"))}, 401, "bad X-Signature"},
+		{"wrong token", body, []string{"Authorization", "Bearer nope"}, 401, "credentials"},
+		{"read token cannot ingest", body, []string{"Authorization", "Bearer " + readTok}, 401, "credentials"},
+		{"no credentials", body, nil, 401, "credentials"},
+		{"malformed json", []byte(`{"type":`), []string{"Authorization", "Bearer " + ingestTok}, 400, "invalid JSON"},
+		{"one bad event", bad, []string{"Authorization", "Bearer " + ingestTok}, 400, `"field":"timestamp"`},
+		{"empty", []byte(`[]`), []string{"Authorization", "Bearer " + ingestTok}, 400, "no event"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h, st := newServer(t, hosted())
+			rec := do(h, "POST", eventsPath, c.body, c.hdr...)
+			if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.inBody) {
+				t.Fatalf("status %d body %s; want %d with %q", rec.Code, rec.Body, c.status, c.inBody)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("content type %q", ct)
+			}
+			want := int64(0)
+			if c.status == 200 {
+				want = 5
+			}
+			if got := stored(t, st); got != want {
+				t.Errorf("stored %d events, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestReplayedDeliveryCountsOnce(t *testing.T) {
+	h, st := newServer(t, hosted())
+	body := webhook(t)
+	for i, want := range []string{`"stored":5`, `"stored":0`} {
+		rec := do(h, "POST", eventsPath, body, "X-Signature", api.SignatureOf(secret, body))
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("delivery %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	if got := stored(t, st); got != 5 {
+		t.Fatalf("stored %d events after a replay, want 5", got)
+	}
+}
+
+func TestBodyLimitAndMethods(t *testing.T) {
+	opt := hosted()
+	opt.MaxEventsBody = 100
+	h, st := newServer(t, opt)
+	rec := do(h, "POST", eventsPath, webhook(t), "Authorization", "Bearer "+ingestTok)
+	if rec.Code != 413 || stored(t, st) != 0 {
+		t.Fatalf("over the limit: %d %s", rec.Code, rec.Body)
+	}
+	for _, c := range []struct{ method, path, allow string }{
+		{"GET", eventsPath, "POST"}, {"DELETE", "/v1/score", "GET, POST"}, {"POST", "/v1/accounts/x", "GET"}, {"POST", "/healthz", "GET"},
+	} {
+		rec := do(h, c.method, c.path, nil)
+		var e struct{ Error string }
+		json.Unmarshal(rec.Body.Bytes(), &e)
+		if rec.Code != 405 || e.Error == "" || !strings.Contains(strings.ReplaceAll(rec.Header().Get("Allow"), "POST, GET", "GET, POST"), c.allow) {
+			t.Errorf("%s %s: %d allow %q %s", c.method, c.path, rec.Code, rec.Header().Get("Allow"), rec.Body)
+		}
+	}
+	if rec := do(h, "GET", "/v1/nope", nil); rec.Code != 404 {
+		t.Errorf("unknown endpoint: %d", rec.Code)
+	}
+}
+
+func TestReadsNeedTheReadToken(t *testing.T) {
+	h, _ := newServer(t, hosted())
+	if rec := do(h, "GET", "/v1/score", nil); rec.Code != 401 {
+		t.Errorf("no token: %d", rec.Code)
+	}
+	if rec := do(h, "GET", "/v1/score", nil, "Authorization", "Bearer "+ingestTok); rec.Code != 401 {
+		t.Errorf("ingest token reads: %d", rec.Code)
+	}
+	if rec := do(h, "GET", "/v1/score", nil, "Authorization", "Bearer "+readTok); rec.Code != 200 {
+		t.Errorf("read token: %d %s", rec.Code, rec.Body)
+	}
+	// A hosted server without a read token keeps reads closed.
+	opt := hosted()
+	opt.ReadToken = ""
+	h, _ = newServer(t, opt)
+	if rec := do(h, "GET", "/v1/score", nil); rec.Code != 401 || !strings.Contains(rec.Body.String(), "SEP_READ_TOKEN") {
+		t.Errorf("closed reads: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := api.New(api.Options{}); err == nil {
+		t.Error("a hosted handler without a secret or token must refuse to start")
+	}
+}
+
+// TestSameReportAsTheCLIPath feeds a generated product through the webhook
+// endpoint and requires exactly the report core gives on the same events, for
+// GET /v1/score, /v1/accounts/{id} and the stateless POST /v1/score.
+func TestSameReportAsTheCLIPath(t *testing.T) {
+	var export bytes.Buffer
+	if _, err := synth.Write(&export, synth.Options{Users: 60, Days: 70, Seed: 3, Format: core.FormatSegment}); err != nil {
+		t.Fatal(err)
+	}
+	evs, bad, err := core.DecodeEvents(export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	h, _ := newServer(t, hosted())
+	lines := strings.Split(strings.TrimSpace(export.String()), "\n")
+	for i := 0; i < len(lines); i += 100 {
+		body := []byte("[" + strings.Join(lines[i:min(i+100, len(lines))], ",") + "]")
+		rec := do(h, "POST", eventsPath, body, "Authorization", "Bearer "+ingestTok)
+		if rec.Code != 200 {
+			t.Fatalf("delivery %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	s := core.Settings{Window: 14, Ratio: "wau/mau"}
+	want := storetest.Want(t, "UTC", evs, s)
+	rec := do(h, "GET", "/v1/score?window=14&ratio=wau/mau", nil, "Authorization", "Bearer "+readTok)
+	if rec.Code != 200 || rec.Body.String() != want {
+		t.Fatalf("GET /v1/score differs (%d):\n%s\nwant:\n%s", rec.Code, rec.Body, want)
+	}
+
+	// The stateless endpoint, gzip body.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(export.Bytes())
+	zw.Close()
+	rec = do(h, "POST", "/v1/score?window=14&ratio=wau/mau&format=segment", gz.Bytes(), "Authorization", "Bearer "+readTok)
+	if rec.Code != 200 || rec.Body.String() != want {
+		t.Fatalf("POST /v1/score differs (%d):\n%s", rec.Code, rec.Body)
+	}
+
+	var rep core.Report
+	json.Unmarshal([]byte(want), &rep)
+	id := rep.Accounts[0].ID
+	rec = do(h, "GET", "/v1/accounts/"+id+"?window=14&ratio=wau/mau", nil, "Authorization", "Bearer "+readTok)
+	var acc struct{ Account core.AccountScore }
+	json.Unmarshal(rec.Body.Bytes(), &acc)
+	if rec.Code != 200 || acc.Account.ID != id || acc.Account.Active != rep.Accounts[0].Active {
+		t.Fatalf("account %s: %d %s", id, rec.Code, rec.Body)
+	}
+	if rec := do(h, "GET", "/v1/accounts/nobody", nil, "Authorization", "Bearer "+readTok); rec.Code != 404 {
+		t.Errorf("unknown account: %d", rec.Code)
+	}
+	if rec := do(h, "GET", "/v1/score?tz=Europe/Paris", nil, "Authorization", "Bearer "+readTok); rec.Code != 400 {
+		t.Errorf("other tz: %d", rec.Code)
+	}
+	if rec := do(h, "GET", "/v1/score?window=x", nil, "Authorization", "Bearer "+readTok); rec.Code != 400 {
+		t.Errorf("bad window: %d", rec.Code)
+	}
+	if rec := do(h, "POST", "/v1/score", []byte("hello"), "Authorization", "Bearer "+readTok); rec.Code != 400 {
+		t.Errorf("unreadable export: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestOptionsFromEnv(t *testing.T) {
+	env := map[string]string{"SEP_WEBHOOK_SECRET": "s", "SEP_INGEST_TOKEN": "i", "SEP_READ_TOKEN": "r",
+		"SEP_CONFIG": `{"tz":"Europe/Paris","window":7,"core_events":["A"]}`}
+	opt, err := api.OptionsFromEnv(func(k string) string { return env[k] })
+	if err != nil || opt.WebhookSecret != "s" || opt.IngestToken != "i" || opt.ReadToken != "r" || opt.TZ() != "Europe/Paris" || opt.Config.Window != 7 {
+		t.Fatalf("%+v %v", opt, err)
+	}
+	env["SEP_CONFIG"] = `{"windw":7}`
+	if _, err := api.OptionsFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Fatal("a config with an unknown key must be refused")
+	}
+}
+
+// BenchmarkHandlerIngest is the handler's cost per event on a 100-event delivery
+// (bolt store on disk, one fsync per delivery).
+func BenchmarkHandlerIngest(b *testing.B) {
+	st, _ := bolt.Open(filepath.Join(b.TempDir(), "sep.db"), "UTC")
+	defer st.Close()
+	h, _ := api.New(api.Options{Store: st, IngestToken: ingestTok})
+	var export bytes.Buffer
+	synth.Write(&export, synth.Options{Users: 100, Days: 30, Seed: 1, Format: core.FormatSegment})
+	lines := strings.Split(strings.TrimSpace(export.String()), "\n")[:100]
+	body := []byte("[" + strings.Join(lines, ",") + "]")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// Fresh message ids each time so that every event is stored.
+		req := httptest.NewRequest("POST", eventsPath, bytes.NewReader(bytes.ReplaceAll(body, []byte(`"m-`), []byte(`"`+strconv.Itoa(i)+`-`))))
+		req.Header.Set("Authorization", "Bearer "+ingestTok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Body)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
+}
