@@ -363,7 +363,7 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 		core = lint.suggested
 		rep.Settings.CoreEventsSuggested = true
 		if len(core) > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("No core events were given: scored with the %d suggested ones (%s). Choose your own with --core-events.",
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("No core events were given: scored with the %d suggested ones (%s). Choose your own core events (core_events) for a score you can compare over time.",
 				len(core), strings.Join(core, ", ")))
 		}
 	}

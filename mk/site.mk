@@ -1,0 +1,23 @@
+# The online calculator: a static folder any host serves as it is.
+SITE      := dist/site
+WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/wasm_exec.js
+
+.PHONY: site test-browser bench-browser
+
+site: $(BIN)/sep
+	rm -rf $(SITE)
+	mkdir -p $(SITE)/demo
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags '-s -w' -o $(SITE)/sep.wasm ./wasm
+	cp $(WASM_EXEC) site/index.html site/styles.css site/app.js site/i18n.js site/worker.js $(SITE)/
+	$(BIN)/sep gen --users 300 --days 120 --seed 7 --format segment | gzip -9n > $(SITE)/demo/demo.jsonl.gz
+	@echo "site: $(SITE) ready (sep.wasm $$(wc -c < $(SITE)/sep.wasm) bytes, $$(gzip -9 -c $(SITE)/sep.wasm | wc -c) gzipped)"
+
+# End-to-end tests of the page in Debian's Chromium, driven by playwright-core.
+test-browser: site build
+	cd e2e && node --test --test-concurrency=1 site.test.mjs
+
+TEST_STEPS += test-browser
+
+# Throughput of the page on a 200 MB Segment export, next to the CLI's.
+bench-browser: site build
+	cd e2e && node bench/browser.mjs

@@ -1,0 +1,241 @@
+//go:build js && wasm
+
+// Command wasm is the WebAssembly bridge of the online calculator: the page's
+// Web Worker loads it and calls the functions it sets on globalThis. The core
+// does all the work; nothing here computes a number.
+//
+//	sepOpen(configJSON) -> session id          a Rollup in the config's time zone
+//	sepBegin(id, fileName)                      starts reading one file (streamed)
+//	sepPush(id, Uint8Array)                     feeds the next chunk of that file
+//	sepFinish(id) -> "" or an error message     ends the file
+//	sepZip(id, fileName, Uint8Array) -> error   reads a whole .zip (entries streamed inside)
+//	sepScore(id, settingsJSON) -> report JSON   exactly `sep score --json`
+//	sepMonthly(id, settingsJSON) -> JSON        the score month by month
+//	sepAccountsCSV(id, settingsJSON) -> CSV     the per-account table
+//	sepCalc(inputJSON) -> JSON                  the manual calculator
+//	sepCount(id) -> events read so far         for the progress bar
+//	sepClose(id)                                frees the session
+//
+// Errors are returned as {"error": "..."} JSON (or a message string for
+// sepFinish and sepZip): the bridge never throws.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"syscall/js"
+
+	"github.com/sep-project/sep/core"
+)
+
+type session struct {
+	cfg    core.Config
+	rollup *core.Rollup
+	pw     *io.PipeWriter
+	done   chan error
+}
+
+var (
+	sessions = map[int]*session{}
+	nextID   = 1
+)
+
+func errJSON(err error) string {
+	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	return string(b)
+}
+
+func get(id js.Value) *session { return sessions[id.Int()] }
+
+func open(_ js.Value, args []js.Value) any {
+	cfg, err := core.ParseConfig("settings", []byte(args[0].String()))
+	if err != nil {
+		return errJSON(err)
+	}
+	r, err := core.NewRollup(cfg.TZ)
+	if err != nil {
+		return errJSON(err)
+	}
+	id := nextID
+	nextID++
+	sessions[id] = &session{cfg: cfg, rollup: r}
+	return id
+}
+
+// begin starts core.Ingest on a pipe in a goroutine; push writes chunks into
+// it. A push blocks until the decoder has taken the chunk, which keeps memory
+// flat whatever the file size (Go runs the decoder goroutine meanwhile).
+func begin(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return "no such session"
+	}
+	opt, err := s.cfg.ReadOptions()
+	if err != nil {
+		return err.Error()
+	}
+	opt.File = args[1].String()
+	pr, pw := io.Pipe()
+	s.pw, s.done = pw, make(chan error, 1)
+	go func() {
+		err := core.Ingest(context.Background(), pr, opt, s.rollup)
+		pr.CloseWithError(err) // unblocks a pending push when reading failed early
+		s.done <- err
+	}()
+	return ""
+}
+
+func push(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil || s.pw == nil {
+		return "no file is open"
+	}
+	buf := make([]byte, args[1].Get("length").Int())
+	js.CopyBytesToGo(buf, args[1])
+	if _, err := s.pw.Write(buf); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func finish(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil || s.pw == nil {
+		return "no file is open"
+	}
+	s.pw.Close()
+	err := <-s.done
+	s.pw = nil
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func zip(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return "no such session"
+	}
+	opt, err := s.cfg.ReadOptions()
+	if err != nil {
+		return err.Error()
+	}
+	opt.File = args[1].String()
+	buf := make([]byte, args[2].Get("length").Int())
+	js.CopyBytesToGo(buf, args[2])
+	if err := core.IngestZip(context.Background(), bytes.NewReader(buf), int64(len(buf)), opt, s.rollup); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// settings parses the page's settings over the session's config.
+func (s *session) settings(arg js.Value) (core.Settings, error) {
+	st := s.cfg.Settings
+	if arg.Type() == js.TypeString && arg.String() != "" {
+		if err := json.Unmarshal([]byte(arg.String()), &st); err != nil {
+			return st, err
+		}
+	}
+	st.TZ = s.rollup.TZ()
+	return st, nil
+}
+
+func score(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return errJSON(io.ErrClosedPipe)
+	}
+	st, err := s.settings(args[1])
+	if err != nil {
+		return errJSON(err)
+	}
+	rep, err := core.Score(s.rollup, st)
+	if err != nil {
+		return errJSON(err)
+	}
+	b, err := rep.JSON()
+	if err != nil {
+		return errJSON(err)
+	}
+	return string(b)
+}
+
+func monthly(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return errJSON(io.ErrClosedPipe)
+	}
+	st, err := s.settings(args[1])
+	if err != nil {
+		return errJSON(err)
+	}
+	m, err := core.MonthlyScores(s.rollup, st)
+	if err != nil {
+		return errJSON(err)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func accountsCSV(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return ""
+	}
+	st, err := s.settings(args[1])
+	if err != nil {
+		return ""
+	}
+	rep, err := core.Score(s.rollup, st)
+	if err != nil {
+		return ""
+	}
+	var b bytes.Buffer
+	core.WriteAccountsCSV(&b, rep)
+	return b.String()
+}
+
+func calc(_ js.Value, args []js.Value) any {
+	var in core.CalcInput
+	if err := json.Unmarshal([]byte(args[0].String()), &in); err != nil {
+		return errJSON(err)
+	}
+	res, err := core.Calc(in)
+	if err != nil {
+		return errJSON(err)
+	}
+	b, _ := json.Marshal(res)
+	return string(b)
+}
+
+// count returns the events read so far. The decoder goroutine only runs while
+// Go has control (WebAssembly is single-threaded), so reading is safe here.
+func count(_ js.Value, args []js.Value) any {
+	if s := get(args[0]); s != nil {
+		return float64(s.rollup.Input.Events)
+	}
+	return 0
+}
+
+func closeSession(_ js.Value, args []js.Value) any {
+	if s := get(args[0]); s != nil && s.pw != nil {
+		s.pw.CloseWithError(io.ErrClosedPipe)
+	}
+	delete(sessions, args[0].Int())
+	return nil
+}
+
+func main() {
+	for name, f := range map[string]func(js.Value, []js.Value) any{
+		"sepOpen": open, "sepBegin": begin, "sepPush": push, "sepFinish": finish, "sepZip": zip,
+		"sepScore": score, "sepMonthly": monthly, "sepAccountsCSV": accountsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
+	} {
+		js.Global().Set(name, js.FuncOf(f))
+	}
+	js.Global().Set("sepReady", true)
+	select {}
+}
