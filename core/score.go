@@ -303,7 +303,7 @@ func Score(r *Rollup, s Settings) (*Report, error) {
 	if s.TZ != r.TZ() {
 		return nil, fmt.Errorf("the input was rolled up in time zone %s; read it again to score in %s", r.TZ(), s.TZ)
 	}
-	return scoreIndex(r.index(), s)
+	return scoreIndex(r.index(), s, false)
 }
 
 // index returns the Rollup's cells sorted for scoring, built once and kept until
@@ -315,7 +315,10 @@ func (r *Rollup) index() *index {
 	return r.ix
 }
 
-func scoreIndex(ix *index, s Settings) (*Report, error) {
+// scoreIndex computes the report; productOnly leaves out the lint and the
+// per-account table (monthly trends need the product's components only) and
+// needs s.CoreEvents set.
+func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	r := ix.r
 	rep := &Report{
 		Settings: ReportSettings{CoreEvents: s.CoreEvents, Window: s.Window, AsOf: s.AsOf,
@@ -356,10 +359,13 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 	rep.Period = Period{Start: f.p.start.String(), End: f.p.end.String()}
 
 	// The per-account table only reads the index: it runs beside the rest.
-	lint := lintEvents(ix, f.p)
-	rep.Suggestions = lint.suggestions
+	var lint lintResult
+	if !productOnly {
+		lint = lintEvents(ix, f.p)
+		rep.Suggestions = lint.suggestions
+	}
 	core := s.CoreEvents
-	if len(core) == 0 {
+	if len(core) == 0 && !productOnly {
 		core = lint.suggested
 		rep.Settings.CoreEventsSuggested = true
 		if len(core) > 0 {
@@ -388,7 +394,11 @@ func scoreIndex(ix *index, s Settings) (*Report, error) {
 	}
 
 	accounts := make(chan []AccountScore, 1)
-	go func() { accounts <- accountTable(ix, f) }()
+	if productOnly {
+		accounts <- []AccountScore{}
+	} else {
+		go func() { accounts <- accountTable(ix, f) }()
+	}
 
 	// The product-level score.
 	var units []*unitAct

@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // MonthScore is the score as of one calendar month's last day (or the as-of day
 // for the last month).
@@ -38,12 +41,22 @@ func MonthlyScores(r *Rollup, s Settings) ([]MonthScore, error) {
 	if err != nil {
 		return nil, err
 	}
+	return MonthlyScoresOf(r, rep)
+}
+
+// MonthlyScoresOf is MonthlyScores for a report already computed from r: the
+// months use its settings (its core events, window, ratio, unit) up to its
+// as-of day.
+func MonthlyScoresOf(r *Rollup, rep *Report) ([]MonthScore, error) {
 	out := []MonthScore{}
 	if rep.Input.FirstDay == "" {
 		return out, nil
 	}
-	s, _ = s.Normalized()
-	s.CoreEvents = rep.Settings.CoreEvents
+	rs := rep.Settings
+	s := Settings{CoreEvents: rs.CoreEvents, Window: rs.Window, TZ: rs.TZ, Ratio: rs.Ratio, Unit: rs.Unit}
+	if r.TZ() != s.TZ {
+		return nil, fmt.Errorf("the report was computed in %s, the rollup is in %s", s.TZ, r.TZ())
+	}
 	ix := r.index()
 	first, _ := ParseDay(rep.Input.FirstDay)
 	last, _ := ParseDay(rep.Settings.AsOf)
@@ -52,7 +65,7 @@ func MonthlyScores(r *Rollup, s Settings) ([]MonthScore, error) {
 	}
 	for _, end := range monthEnds(first, last) {
 		s.AsOf = end.String()
-		m, err := scoreIndex(ix, s)
+		m, err := scoreIndex(ix, s, true)
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,32 @@ type session struct {
 	rollup *core.Rollup
 	pw     *io.PipeWriter
 	done   chan error
+	// The last report and the settings it was computed with: the monthly
+	// scores and the CSV of the same settings reuse it.
+	last     *core.Report
+	lastWith string
+}
+
+// report scores the session, or returns the report already computed with the
+// same settings since the last read.
+func (s *session) report(arg js.Value) (*core.Report, error) {
+	key := ""
+	if arg.Type() == js.TypeString {
+		key = arg.String()
+	}
+	if s.last != nil && s.lastWith == key {
+		return s.last, nil
+	}
+	st, err := s.settings(arg)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := core.Score(s.rollup, st)
+	if err != nil {
+		return nil, err
+	}
+	s.last, s.lastWith = rep, key
+	return rep, nil
 }
 
 var (
@@ -77,6 +103,7 @@ func begin(_ js.Value, args []js.Value) any {
 		return err.Error()
 	}
 	opt.File = args[1].String()
+	s.last = nil
 	pr, pw := io.Pipe()
 	s.pw, s.done = pw, make(chan error, 1)
 	go func() {
@@ -124,6 +151,7 @@ func zip(_ js.Value, args []js.Value) any {
 		return err.Error()
 	}
 	opt.File = args[1].String()
+	s.last = nil
 	buf := make([]byte, args[2].Get("length").Int())
 	js.CopyBytesToGo(buf, args[2])
 	if err := core.IngestZip(context.Background(), bytes.NewReader(buf), int64(len(buf)), opt, s.rollup); err != nil {
@@ -149,11 +177,7 @@ func score(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return errJSON(io.ErrClosedPipe)
 	}
-	st, err := s.settings(args[1])
-	if err != nil {
-		return errJSON(err)
-	}
-	rep, err := core.Score(s.rollup, st)
+	rep, err := s.report(args[1])
 	if err != nil {
 		return errJSON(err)
 	}
@@ -169,11 +193,11 @@ func monthly(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return errJSON(io.ErrClosedPipe)
 	}
-	st, err := s.settings(args[1])
+	rep, err := s.report(args[1])
 	if err != nil {
 		return errJSON(err)
 	}
-	m, err := core.MonthlyScores(s.rollup, st)
+	m, err := core.MonthlyScoresOf(s.rollup, rep)
 	if err != nil {
 		return errJSON(err)
 	}
@@ -186,11 +210,7 @@ func accountsCSV(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return ""
 	}
-	st, err := s.settings(args[1])
-	if err != nil {
-		return ""
-	}
-	rep, err := core.Score(s.rollup, st)
+	rep, err := s.report(args[1])
 	if err != nil {
 		return ""
 	}

@@ -1,0 +1,62 @@
+// make bench-browser: the page's real path (File.stream() -> Web Worker -> Go
+// WebAssembly) on a ~200 MB Segment export in Chromium, next to the native CLI
+// on the same file, and the demo's time from click to result. A measurement,
+// not a test.
+import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { launchBrowser, startServe, run, sepBin, root } from '../harness/browser.mjs';
+
+const file = join(root, 'bench', 'data', 'segment-200MB.jsonl');
+if (!existsSync(file)) {
+  console.log('generating', file);
+  await run(sepBin, ['gen', '--users', '6000', '--days', '120', '--seed', '5', '--format', 'segment', '-o', file]);
+}
+const mb = statSync(file).size / 1e6;
+
+// Peak resident memory of the Chromium processes, sampled.
+let peak = 0;
+const sample = () => {
+  try {
+    const out = execFileSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
+    const kb = out.split('\n').map(Number).filter(Boolean).reduce((a, b) => a + b, 0);
+    peak = Math.max(peak, kb * 1024);
+  } catch { /* no process yet */ }
+};
+
+const server = await startServe();
+const browser = await launchBrowser();
+try {
+  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(server.base + '/');
+  await page.getByTestId('manual-pes').filter({ hasNotText: '–' }).waitFor({ state: 'attached' });
+
+  let t0 = performance.now();
+  await page.getByTestId('demo-button').click();
+  await page.getByTestId('pes').filter({ hasNotText: '–' }).waitFor();
+  const demo = (performance.now() - t0) / 1000;
+
+  const timer = setInterval(sample, 200);
+  t0 = performance.now();
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction(() => {
+    const r = document.body.dataset.lastRead;
+    return r && JSON.parse(r).bytes > 150e6;
+  }, null, { timeout: 600000 });
+  const wall = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  const read = JSON.parse(await page.evaluate(() => document.body.dataset.lastRead));
+
+  t0 = performance.now();
+  await run(sepBin, ['score', '--json', file]);
+  const cli = (performance.now() - t0) / 1000;
+
+  console.log(`file: ${mb.toFixed(0)} MB Segment JSON lines, ${read.events} records`);
+  console.log(`browser (Chromium, WebAssembly in a Web Worker): reading ${read.seconds.toFixed(2)} s = ${(mb / read.seconds).toFixed(0)} MB/s; to result on screen ${wall.toFixed(2)} s = ${(mb / wall).toFixed(0)} MB/s; Chromium peak RSS ${(peak / 1e6).toFixed(0)} MB`);
+  console.log(`native CLI (sep score --json): ${cli.toFixed(2)} s = ${(mb / cli).toFixed(0)} MB/s`);
+  console.log(`demo: click to result on screen in ${demo.toFixed(2)} s`);
+} finally {
+  await browser.close();
+  server.stop();
+}
