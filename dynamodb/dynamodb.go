@@ -1,0 +1,553 @@
+// Package dynamodb is a core.Store in one DynamoDB table: the store of the AWS
+// Lambda host.
+//
+// DynamoDB has no multi-item atomicity outside transactions, so each write here
+// is a single-item conditional update that is safe to retry:
+//
+//   - A day item per (user, account, day) holds that day's event counts as
+//     numeric attributes ("e:Name" for tracked events, "p:Name" for page and
+//     screen calls, "i" for identity-only calls) and the set of delivered
+//     messageIds (as 8-byte hashes). An event is added by one UpdateItem that
+//     ADDs its count and its messageId together, on the condition that the
+//     messageId is not in the set yet: a retried delivery adds nothing, a
+//     crash between two events loses nothing, and there is no read-modify-write.
+//   - Memberships and traits are latest-timestamp-wins conditional SETs, which
+//     are idempotent by nature.
+//   - Skipped events are counted in per-reason items per ingestion day, with
+//     the same messageId condition.
+//
+// Every rollup item carries a TTL attribute ("ex", epoch seconds) set to its
+// day plus the retention (core.DefaultRetentionDays); the messageId hashes live
+// as long as the counts they vouch for. Load scans the table in parallel.
+package dynamodb
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/sep-project/sep/core"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	UpdateItem(context.Context, *ddb.UpdateItemInput, ...func(*ddb.Options)) (*ddb.UpdateItemOutput, error)
+	Scan(context.Context, *ddb.ScanInput, ...func(*ddb.Options)) (*ddb.ScanOutput, error)
+	CreateTable(context.Context, *ddb.CreateTableInput, ...func(*ddb.Options)) (*ddb.CreateTableOutput, error)
+	DescribeTable(context.Context, *ddb.DescribeTableInput, ...func(*ddb.Options)) (*ddb.DescribeTableOutput, error)
+}
+
+// Item attribute names.
+const (
+	attrKey     = "pk" // the table's only key (string)
+	attrType    = "t"  // "d" day, "m" membership, "t" trait, "s" skipped, "meta"
+	attrUser    = "u"
+	attrAccount = "a"
+	attrDay     = "d"
+	attrExpires = "ex" // TTL, epoch seconds
+	attrIDs     = "ids"
+	attrTS      = "ts"
+	attrValue   = "v"
+	attrID      = "id"
+	attrTraitK  = "k"
+	attrReason  = "r"
+	attrN       = "n"
+	attrTZ      = "tz"
+	attrIdent   = "i"
+)
+
+// maxGroup is how many events of one item go in one conditional update; a
+// partly delivered group (a retry) falls back to one update per event.
+const maxGroup = 25
+
+// concurrency is how many updates one Ingest has in flight.
+const concurrency = 16
+
+// Store is a core.Store in a DynamoDB table.
+type Store struct {
+	api       API
+	table     string
+	tz        string
+	retention int
+	now       func() time.Time
+}
+
+// Open returns the store of the table, whose days are counted in tz. It
+// records tz in the table on first use and refuses another one later.
+func Open(ctx context.Context, api API, table, tz string) (*Store, error) {
+	if _, err := core.NewRollup(tz); err != nil {
+		return nil, err
+	}
+	s := &Store{api: api, table: table, tz: tz, retention: core.DefaultRetentionDays, now: time.Now}
+	_, err := api.UpdateItem(ctx, &ddb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key("meta"),
+		UpdateExpression:          aws.String("SET #t = :t, #tz = :tz"),
+		ConditionExpression:       aws.String("attribute_not_exists(#tz) OR #tz = :tz"),
+		ExpressionAttributeNames:  map[string]string{"#t": attrType, "#tz": attrTZ},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("meta"), ":tz": str(tz)},
+	})
+	if isConditionFailed(err) {
+		return nil, fmt.Errorf("dynamodb table %s counts days in another time zone than %s: use another table to change it", table, tz)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb table %s: %w", table, err)
+	}
+	return s, nil
+}
+
+// CreateTable creates the table as the deployment template does (one string
+// key "pk", on-demand billing) and waits until it is active. The TTL attribute
+// "ex" is enabled by the template; tests do without it.
+func CreateTable(ctx context.Context, api API, table string) error {
+	_, err := api.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            &table,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	for i := 0; i < 200; i++ {
+		out, err := api.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: &table})
+		if err == nil && out.Table.TableStatus == types.TableStatusActive {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("create table %s: not active after 10 s", table)
+}
+
+// Close does nothing: the client has no resources of its own to release.
+func (s *Store) Close() error { return nil }
+
+// update is one conditional UpdateItem: counts added to an item, with the
+// messageId hashes that must not be there yet.
+type update struct {
+	key    string
+	set    map[string]types.AttributeValue // attributes set on every write (u, a, d, ex, ...)
+	add    map[string]int64                // counters
+	hashes []string                        // messageId hashes; empty: unconditional
+	events []int                           // the events it carries (indexes), for the fallback
+	// perEvent holds, for the fallback, each event's own counters and hash.
+	perEvent []update
+}
+
+// Ingest stores the events' counts, memberships and traits. It returns how many
+// events were newly stored (not seen before by messageId).
+func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
+	clock, err := core.NewRollup(s.tz) // for the local day of a timestamp
+	if err != nil {
+		return 0, err
+	}
+	ingestDay := s.now().UTC().Format("2006-01-02")
+	current := map[string]*update{} // the open group of each item
+	var groups []*update
+	var latest []func(context.Context) error
+	seen := map[string]bool{}
+	for i := range events {
+		e := &events[i]
+		if e.MessageID != "" {
+			if seen[e.MessageID] {
+				continue
+			}
+			seen[e.MessageID] = true
+		}
+		one := s.eventUpdate(clock, e, ingestDay)
+		one.events = []int{i}
+		g := current[one.key]
+		if g == nil || len(g.events) >= maxGroup {
+			g = &update{key: one.key, set: one.set, add: map[string]int64{}}
+			current[one.key] = g
+			groups = append(groups, g)
+		}
+		for k, n := range one.add {
+			g.add[k] += n
+		}
+		g.hashes = append(g.hashes, one.hashes...)
+		g.events = append(g.events, i)
+		g.perEvent = append(g.perEvent, one)
+		latest = append(latest, s.latestWins(e)...)
+	}
+
+	// Counts first, then the idempotent latest-wins writes.
+	var mu sync.Mutex
+	stored := 0
+	var errs []error
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(g *update) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			n, err := s.applyGroup(ctx, g)
+			mu.Lock()
+			stored += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+			mu.Unlock()
+		}(g)
+	}
+	wg.Wait()
+	for _, w := range latest {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(w func(context.Context) error) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := w(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return stored, fmt.Errorf("dynamodb ingest into %s: %w", s.table, err)
+	}
+	return stored, nil
+}
+
+// eventUpdate is the counting write of one event: which item, which counter.
+func (s *Store) eventUpdate(clock *core.Rollup, e *core.Event, ingestDay string) update {
+	u := update{add: map[string]int64{}}
+	if e.MessageID != "" {
+		u.hashes = []string{hashID(e.MessageID)}
+	}
+	skipped := func(reason string) update {
+		// Spread over 16 items a day so that the hash sets stay small.
+		shard := 0
+		if len(u.hashes) > 0 {
+			shard = int(u.hashes[0][0] & 15) // the hash's first character
+		}
+		u.key = fmt.Sprintf("s|%s|%s|%d", reason, ingestDay, shard)
+		exp := s.now().AddDate(0, 0, s.retention+1).Unix()
+		u.set = map[string]types.AttributeValue{attrType: str("s"), attrReason: str(reason), attrExpires: num(exp)}
+		u.add[attrN] = 1
+		return u
+	}
+	if e.UserID == "" {
+		return skipped("no_user")
+	}
+	activity := e.Kind == core.KindTrack || e.Kind == core.KindPage || e.Kind == core.KindScreen
+	name := ""
+	if activity {
+		if name = e.ActivityName(); name == "" {
+			return skipped("no_event_name")
+		}
+	}
+	account := ""
+	if activity {
+		account = e.AccountID
+	}
+	day := clock.DayOf(e.TimeMs)
+	u.key = dayKey(e.UserID, account, day)
+	u.set = map[string]types.AttributeValue{attrType: str("d"), attrUser: str(e.UserID), attrAccount: str(account),
+		attrDay: num(int64(day)), attrExpires: num((int64(day) + int64(s.retention) + 2) * 86400)}
+	switch {
+	case !activity:
+		u.add[attrIdent] = 1
+	case e.Kind == core.KindTrack:
+		u.add["e:"+name] = 1
+	default:
+		u.add["p:"+name] = 1
+	}
+	return u
+}
+
+// applyGroup adds a group of events to one item in one conditional update; if
+// some of them were stored before (a retried delivery), it adds them one by one.
+func (s *Store) applyGroup(ctx context.Context, g *update) (int, error) {
+	err := s.apply(ctx, g)
+	if err == nil {
+		return len(g.events), nil
+	}
+	if !isConditionFailed(err) {
+		return 0, err
+	}
+	if len(g.perEvent) == 1 {
+		return 0, nil // seen before
+	}
+	stored := 0
+	for i := range g.perEvent {
+		err := s.apply(ctx, &g.perEvent[i])
+		switch {
+		case err == nil:
+			stored++
+		case isConditionFailed(err):
+		default:
+			return stored, err
+		}
+	}
+	return stored, nil
+}
+
+func (s *Store) apply(ctx context.Context, u *update) error {
+	names := map[string]string{}
+	values := map[string]types.AttributeValue{}
+	var sets, adds []string
+	keys := make([]string, 0, len(u.set))
+	for k := range u.set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		n, v := fmt.Sprintf("#s%d", i), fmt.Sprintf(":s%d", i)
+		names[n], values[v] = k, u.set[k]
+		sets = append(sets, n+" = "+v)
+	}
+	keys = keys[:0]
+	for k := range u.add {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		n, v := fmt.Sprintf("#a%d", i), fmt.Sprintf(":a%d", i)
+		names[n], values[v] = k, num(u.add[k])
+		adds = append(adds, n+" "+v)
+	}
+	in := &ddb.UpdateItemInput{TableName: &s.table, Key: key(u.key), ExpressionAttributeNames: names, ExpressionAttributeValues: values}
+	if len(u.hashes) > 0 {
+		names["#ids"] = attrIDs
+		values[":ids"] = &types.AttributeValueMemberSS{Value: u.hashes}
+		adds = append(adds, "#ids :ids")
+		var any []string
+		for i, h := range u.hashes {
+			v := fmt.Sprintf(":h%d", i)
+			values[v] = str(h)
+			any = append(any, "contains(#ids, "+v+")")
+		}
+		in.ConditionExpression = aws.String("attribute_not_exists(#ids) OR NOT (" + strings.Join(any, " OR ") + ")")
+	}
+	expr := "SET " + strings.Join(sets, ", ")
+	if len(adds) > 0 {
+		expr += " ADD " + strings.Join(adds, ", ")
+	}
+	in.UpdateExpression = &expr
+	_, err := s.api.UpdateItem(ctx, in)
+	return err
+}
+
+// latestWins returns the membership and trait writes of an event: each keeps
+// the value with the latest timestamp (ties: the larger value), so applying one
+// twice, or in any order, gives the same item.
+func (s *Store) latestWins(e *core.Event) []func(context.Context) error {
+	if e.UserID == "" {
+		return nil
+	}
+	var out []func(context.Context) error
+	write := func(k string, set map[string]types.AttributeValue, ts int64, v string) {
+		set[attrTS], set[attrValue] = num(ts), str(v)
+		out = append(out, func(ctx context.Context) error {
+			names := map[string]string{"#ts": attrTS, "#v": attrValue}
+			values := map[string]types.AttributeValue{}
+			var sets []string
+			i := 0
+			for a, val := range set {
+				n, p := fmt.Sprintf("#x%d", i), fmt.Sprintf(":x%d", i)
+				names[n], values[p] = a, val
+				sets = append(sets, n+" = "+p)
+				i++
+			}
+			values[":ts"], values[":v"] = num(ts), str(v)
+			_, err := s.api.UpdateItem(ctx, &ddb.UpdateItemInput{
+				TableName:                 &s.table,
+				Key:                       key(k),
+				UpdateExpression:          aws.String("SET " + strings.Join(sets, ", ")),
+				ConditionExpression:       aws.String("attribute_not_exists(#ts) OR #ts < :ts OR (#ts = :ts AND #v < :v)"),
+				ExpressionAttributeNames:  names,
+				ExpressionAttributeValues: values,
+			})
+			if isConditionFailed(err) {
+				return nil // a later value is stored
+			}
+			return err
+		})
+	}
+	trait := func(account bool, id string, traits map[string]string) {
+		kind := "u"
+		if account {
+			kind = "a"
+		}
+		for k, v := range traits {
+			write("t|"+kind+"|"+strconv.Itoa(len(id))+"|"+id+"|"+k,
+				map[string]types.AttributeValue{attrType: str("t"), attrAccount: &types.AttributeValueMemberBOOL{Value: account}, attrID: str(id), attrTraitK: str(k)},
+				e.TimeMs, v)
+		}
+	}
+	switch e.Kind {
+	case core.KindTrack, core.KindPage, core.KindScreen:
+		if e.ActivityName() != "" && len(e.Traits) > 0 {
+			trait(false, e.UserID, e.Traits)
+		}
+	case core.KindGroup:
+		if e.AccountID != "" {
+			write("m|"+e.UserID, map[string]types.AttributeValue{attrType: str("m"), attrUser: str(e.UserID)}, e.TimeMs, e.AccountID)
+			if len(e.Traits) > 0 {
+				trait(true, e.AccountID, e.Traits)
+			}
+		}
+	case core.KindIdentify:
+		if len(e.Traits) > 0 {
+			trait(false, e.UserID, e.Traits)
+		}
+	}
+	return out
+}
+
+// Load scans the table (four segments in parallel) into a Rollup; day items
+// more than the retention before the newest stored day are left out.
+func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
+	const segments = 4
+	parts := make([][]map[string]types.AttributeValue, segments)
+	errs := make([]error, segments)
+	var wg sync.WaitGroup
+	for seg := 0; seg < segments; seg++ {
+		wg.Add(1)
+		go func(seg int) {
+			defer wg.Done()
+			in := &ddb.ScanInput{TableName: &s.table, Segment: aws.Int32(int32(seg)), TotalSegments: aws.Int32(segments), ConsistentRead: aws.Bool(true)}
+			for {
+				out, err := s.api.Scan(ctx, in)
+				if err != nil {
+					errs[seg] = err
+					return
+				}
+				parts[seg] = append(parts[seg], out.Items...)
+				if len(out.LastEvaluatedKey) == 0 {
+					return
+				}
+				in.ExclusiveStartKey = out.LastEvaluatedKey
+			}
+		}(seg)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("dynamodb load from %s: %w", s.table, err)
+	}
+	r, err := core.NewRollup(s.tz)
+	if err != nil {
+		return nil, err
+	}
+	newest := core.Day(-1 << 31)
+	for _, items := range parts {
+		for _, it := range items {
+			if getS(it, attrType) == "d" {
+				if d := core.Day(getN(it, attrDay)); d > newest {
+					newest = d
+				}
+			}
+		}
+	}
+	in := &r.Input
+	for _, items := range parts {
+		for _, it := range items {
+			switch getS(it, attrType) {
+			case "d":
+				day := core.Day(getN(it, attrDay))
+				user, account := getS(it, attrUser), getS(it, attrAccount)
+				for name, v := range it {
+					var nav bool
+					switch {
+					case name == attrIdent:
+						n := getN(it, name)
+						in.Events += n
+						continue
+					case strings.HasPrefix(name, "e:"):
+					case strings.HasPrefix(name, "p:"):
+						nav = true
+					default:
+						continue
+					}
+					n := numOf(v)
+					in.Events += n
+					in.ActivityEvents += n
+					if day >= newest-core.Day(s.retention) && n > 0 {
+						r.AddCount(core.Count{User: user, Account: account, Event: name[2:], Navigation: nav, Day: day, N: uint32(n)})
+					}
+				}
+			case "m":
+				r.AddMembership(core.Membership{User: getS(it, attrUser), Account: getS(it, attrValue), TimeMs: getN(it, attrTS)})
+			case "t":
+				acct := false
+				if b, ok := it[attrAccount].(*types.AttributeValueMemberBOOL); ok {
+					acct = b.Value
+				}
+				r.AddTrait(core.Trait{Account: acct, ID: getS(it, attrID), Key: getS(it, attrTraitK), Value: getS(it, attrValue), TimeMs: getN(it, attrTS)})
+			case "s":
+				n := getN(it, attrN)
+				in.Events += n
+				in.Skipped += n
+				if in.SkippedByReason == nil {
+					in.SkippedByReason = map[string]int64{}
+				}
+				in.SkippedByReason[getS(it, attrReason)] += n
+			}
+		}
+	}
+	return r, ctx.Err()
+}
+
+func dayKey(user, account string, day core.Day) string {
+	return "d|" + strconv.Itoa(int(day)) + "|" + strconv.Itoa(len(user)) + "|" + user + "|" + account
+}
+
+// hashID is the 64-bit FNV-1a hash a messageId is remembered by, as 11
+// base64 characters in a string set: a day item holds some 35,000 events of
+// one user and account within DynamoDB's 400 KB item limit, and a collision
+// among them has odds of about 1 in 10^10. (A binary set would be 8 bytes a
+// hash, but dynalite compares binary values as UTF-8 text, which merges
+// distinct hashes; strings behave the same everywhere.)
+func hashID(id string) string {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return base64.RawStdEncoding.EncodeToString(binary.BigEndian.AppendUint64(nil, h.Sum64()))
+}
+
+func key(k string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrKey: str(k)}
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func getS(it map[string]types.AttributeValue, k string) string {
+	if v, ok := it[k].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func getN(it map[string]types.AttributeValue, k string) int64 { return numOf(it[k]) }
+
+func numOf(v types.AttributeValue) int64 {
+	if n, ok := v.(*types.AttributeValueMemberN); ok {
+		x, _ := strconv.ParseInt(n.Value, 10, 64)
+		return x
+	}
+	return 0
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}

@@ -1,0 +1,219 @@
+// Package apitest is the suite every host of the HTTP API passes (the local
+// server, the Lambda bootstrap under a test Runtime API, the Worker under
+// wrangler dev): the same requests, the same answers, the same reports as core.
+package apitest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/sep-project/sep/api"
+	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/core/storetest"
+	"github.com/sep-project/sep/core/synth"
+)
+
+// The credentials the host under test must be configured with.
+const (
+	WebhookSecret = "whsec-apitest"
+	IngestToken   = "ingest-apitest"
+	ReadToken     = "read-apitest"
+)
+
+// Env is the environment that configures a host for the suite.
+func Env() []string {
+	return []string{"SEP_WEBHOOK_SECRET=" + WebhookSecret, "SEP_INGEST_TOKEN=" + IngestToken, "SEP_READ_TOKEN=" + ReadToken}
+}
+
+// Response is what a host answered.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends one request to the host under test.
+type Do func(t *testing.T, method, path string, body []byte, header map[string]string) Response
+
+// Delivery is a recorded Segment webhook delivery: a batch of five events.
+const Delivery = `{"batch":[
+ {"type":"group","messageId":"apitest-1","userId":"u1","groupId":"acme","traits":{"name":"Acme","seats":8,"plan":"pro"},"timestamp":"2026-09-01T08:00:00.000Z"},
+ {"type":"identify","messageId":"apitest-2","userId":"u1","traits":{"role":"admin"},"timestamp":"2026-09-01T08:00:00.000Z"},
+ {"type":"track","messageId":"apitest-3","userId":"u1","event":"Report Created","properties":{"format":"pdf"},"timestamp":"2026-09-01T09:00:00.000Z"},
+ {"type":"page","messageId":"apitest-4","anonymousId":"a-7","name":"Pricing","timestamp":"2026-09-01T09:05:00.000Z"},
+ {"type":"track","messageId":"apitest-5","userId":"u2","event":"Report Created","context":{"groupId":"acme"},"timestamp":"2026-09-02T10:00:00.000Z"}
+]}`
+
+// Run runs the suite against an empty store behind do.
+func Run(t *testing.T, do Do) {
+	read := map[string]string{"Authorization": "Bearer " + ReadToken}
+	ingest := map[string]string{"Authorization": "Bearer " + IngestToken}
+	storedEvents := func(t *testing.T) int64 {
+		t.Helper()
+		r := do(t, "GET", "/v1/score", nil, read)
+		var rep core.Report
+		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+			t.Fatalf("GET /v1/score: %d %s", r.Status, r.Body)
+		}
+		return rep.Input.Events
+	}
+	errorOf := func(r Response) string {
+		var e struct {
+			Error string `json:"error"`
+		}
+		json.Unmarshal(r.Body, &e)
+		return e.Error
+	}
+
+	t.Run("Health", func(t *testing.T) {
+		if r := do(t, "GET", "/healthz", nil, nil); r.Status != 200 || !bytes.Contains(r.Body, []byte(`"ok"`)) {
+			t.Fatalf("healthz: %d %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("RejectedRequestsStoreNothing", func(t *testing.T) {
+		before := storedEvents(t)
+		body := []byte(Delivery)
+		for _, c := range []struct {
+			name   string
+			header map[string]string
+			body   []byte
+			status int
+		}{
+			{"no credentials", nil, body, 401},
+			{"bad signature", map[string]string{"X-Signature": api.SignatureOf("wrong", body)}, body, 401},
+			{"bad token", map[string]string{"Authorization": "Bearer nope"}, body, 401},
+			{"read token", read, body, 401},
+			{"malformed JSON", ingest, []byte(`{"batch":[{"type":"track"`), 400},
+			{"one bad event", ingest, []byte(`[{"type":"track","messageId":"x1","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","messageId":"x2","userId":"u","event":"B","timestamp":"later"}]`), 400},
+		} {
+			r := do(t, "POST", "/v1/events", c.body, c.header)
+			if r.Status != c.status || errorOf(r) == "" {
+				t.Errorf("%s: %d %s; want %d with a JSON error", c.name, r.Status, r.Body, c.status)
+			}
+		}
+		if after := storedEvents(t); after != before {
+			t.Fatalf("rejected requests stored %d events", after-before)
+		}
+		if r := do(t, "GET", "/v1/score", nil, nil); r.Status != 401 {
+			t.Errorf("read without token: %d", r.Status)
+		}
+		if r := do(t, "DELETE", "/v1/score", nil, read); r.Status != 405 || r.Header.Get("Allow") == "" {
+			t.Errorf("DELETE /v1/score: %d allow %q", r.Status, r.Header.Get("Allow"))
+		}
+	})
+
+	t.Run("ReplayedDeliveryCountsOnce", func(t *testing.T) {
+		before := storedEvents(t)
+		body := []byte(Delivery)
+		sig := map[string]string{"X-Signature": api.SignatureOf(WebhookSecret, body), "Content-Type": "application/json"}
+		for i, want := range []string{`"stored":5`, `"stored":0`} {
+			r := do(t, "POST", "/v1/events", body, sig)
+			if r.Status != 200 || !bytes.Contains(r.Body, []byte(want)) {
+				t.Fatalf("delivery %d: %d %s, want %s", i, r.Status, r.Body, want)
+			}
+		}
+		if after := storedEvents(t); after-before != 5 {
+			t.Fatalf("stored %d events after a replay, want 5", after-before)
+		}
+	})
+
+	t.Run("SameReportAsCore", func(t *testing.T) {
+		var export bytes.Buffer
+		if _, err := synth.Write(&export, synth.Options{Users: 40, Days: 50, Seed: 11, Format: core.FormatSegment}); err != nil {
+			t.Fatal(err)
+		}
+		evs, bad, err := core.DecodeEvents(export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+		if err != nil || len(bad) > 0 {
+			t.Fatal(err, bad)
+		}
+		// The events of the earlier subtests are in the store too.
+		prior, _, err := core.DecodeEvents([]byte(Delivery), core.ReadOptions{Format: core.FormatSegment})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(export.String()), "\n")
+		for i := 0; i < len(lines); i += 200 {
+			body := []byte("[" + strings.Join(lines[i:min(i+200, len(lines))], ",") + "]")
+			if r := do(t, "POST", "/v1/events", body, ingest); r.Status != 200 {
+				t.Fatalf("delivery at line %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		s := core.Settings{Window: 14, Ratio: "wau/mau"}
+		want := storetest.Want(t, "UTC", append(prior, evs...), s)
+		r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read)
+		if r.Status != 200 || string(r.Body) != want {
+			t.Fatalf("GET /v1/score differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
+		}
+
+		var rep core.Report
+		json.Unmarshal([]byte(want), &rep)
+		if len(rep.Accounts) == 0 {
+			t.Fatal("no accounts in the product")
+		}
+		id := rep.Accounts[0].ID
+		r = do(t, "GET", "/v1/accounts/"+id+"?window=14&ratio=wau/mau", nil, read)
+		var acc struct{ Account core.AccountScore }
+		json.Unmarshal(r.Body, &acc)
+		if r.Status != 200 || acc.Account.ID != id || acc.Account.Active != rep.Accounts[0].Active {
+			t.Fatalf("account %s: %d %s", id, r.Status, r.Body)
+		}
+		if r := do(t, "GET", "/v1/accounts/nobody", nil, read); r.Status != 404 {
+			t.Errorf("unknown account: %d", r.Status)
+		}
+
+		// The stateless endpoint, with a gzip body.
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(export.Bytes())
+		zw.Close()
+		want = storetest.Want(t, "UTC", evs, s)
+		r = do(t, "POST", "/v1/score?window=14&ratio=wau/mau&format=segment", gz.Bytes(), read)
+		if r.Status != 200 || string(r.Body) != want {
+			t.Fatalf("POST /v1/score differs (%d):\n%s", r.Status, r.Body)
+		}
+		if r := do(t, "GET", "/v1/score?window=x", nil, read); r.Status != 400 || errorOf(r) == "" {
+			t.Errorf("bad window: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// Check fails the test with the host's answer when it is not the expected status.
+func Check(t *testing.T, what string, r Response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("%s: %d %s, want %d", what, r.Status, r.Body, status)
+	}
+}
+
+// String describes a response for failure messages.
+func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// HTTP sends the suite's requests to a base URL.
+func HTTP(base string) Do {
+	return func(t *testing.T, method, path string, body []byte, header map[string]string) Response {
+		req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	}
+}

@@ -1,0 +1,51 @@
+// Command bootstrap is sep's API on AWS Lambda (runtime provided.al2023, arm64
+// or amd64), behind a Function URL or an API Gateway HTTP API (payload 2.0),
+// with its rollups in DynamoDB.
+//
+// Environment: SEP_DYNAMODB_TABLE (required), SEP_WEBHOOK_SECRET and/or
+// SEP_INGEST_TOKEN, SEP_READ_TOKEN, SEP_CONFIG; SEP_DYNAMODB_ENDPOINT replaces
+// AWS's endpoint (tests use dynalite).
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/sep-project/sep/api"
+	"github.com/sep-project/sep/dynamodb"
+)
+
+func main() {
+	h, err := setup(context.Background(), os.Getenv)
+	if err != nil {
+		// Printed to CloudWatch; returning from main makes Lambda report an
+		// init error for the invocation.
+		fmt.Fprintln(os.Stderr, "sep:", err)
+		os.Exit(1)
+	}
+	lambda.Start(adapt(h))
+}
+
+func setup(ctx context.Context, getenv func(string) string) (http.Handler, error) {
+	opt, err := api.OptionsFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	table := getenv("SEP_DYNAMODB_TABLE")
+	if table == "" {
+		return nil, fmt.Errorf("set SEP_DYNAMODB_TABLE to the DynamoDB table of the rollups")
+	}
+	client, err := dynamodb.NewClient(ctx, getenv("SEP_DYNAMODB_ENDPOINT"))
+	if err != nil {
+		return nil, err
+	}
+	store, err := dynamodb.Open(ctx, client, table, opt.TZ())
+	if err != nil {
+		return nil, err
+	}
+	opt.Store = store
+	return api.New(opt)
+}
