@@ -41,7 +41,8 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-# Unit, golden, fuzz-seed, end-to-end CLI, Lambda, DynamoDB and Worker tests are
+# Unit, golden, fuzz-seed, end-to-end CLI, Lambda (real bootstrap under a test
+# Runtime API), DynamoDB (dynalite) and Worker (wrangler dev) tests are
 # Go tests; the fuzz targets' seed corpora run as plain tests.
 unit:
 	$(GO) test -count=1 ./...

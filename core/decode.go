@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	json "github.com/goccy/go-json"
 )
 
 // recordDecoder turns one JSON record (a line of a JSON-lines export, or an
@@ -61,7 +59,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		*f = ""
 	case b[0] == '"':
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		if err := jsonUnmarshal(b, &s); err != nil {
 			return err
 		}
 		*f = flexString(s)
@@ -89,7 +87,7 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 		*t = flexTime{}
 	case b[0] == '"':
 		t.set = 1
-		return json.Unmarshal(b, &t.s)
+		return jsonUnmarshal(b, &t.s)
 	default:
 		f, err := strconv.ParseFloat(string(b), 64)
 		if err != nil {
@@ -153,7 +151,7 @@ func scalarString(v any) (string, bool) {
 		return x, true
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case json.Number:
+	case jsonNumber:
 		return x.String(), true
 	case bool:
 		return strconv.FormatBool(x), true
@@ -251,8 +249,8 @@ type segmentFast struct {
 	Properties struct {
 		GroupID string `json:"groupId"`
 	} `json:"properties"`
-	Traits map[string]any     `json:"traits"`
-	Batch  *[]json.RawMessage `json:"batch"`
+	Traits map[string]any    `json:"traits"`
+	Batch  *[]jsonRawMessage `json:"batch"`
 }
 
 func (f *segmentFast) record(r *segmentRecord) {
@@ -277,7 +275,7 @@ type segmentDecoder struct {
 
 func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	d.fast = segmentFast{}
-	if err := json.Unmarshal(b, &d.fast); err == nil {
+	if err := jsonUnmarshal(b, &d.fast); err == nil {
 		if d.fast.Batch != nil {
 			return d.batch(*d.fast.Batch, emit)
 		}
@@ -285,7 +283,7 @@ func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 		return segmentEvent(&d.rec, emit)
 	}
 	d.rec = segmentRecord{}
-	if err := json.Unmarshal(b, &d.rec); err != nil {
+	if err := jsonUnmarshal(b, &d.rec); err != nil {
 		return invalidJSON(err)
 	}
 	if d.rec.Batch != nil {
@@ -302,12 +300,12 @@ func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 }
 
 // batch decodes the elements of a {"batch": [...]} payload one by one.
-func (d *segmentDecoder) batch(elems []json.RawMessage, emit func(*Event)) *ParseError {
+func (d *segmentDecoder) batch(elems []jsonRawMessage, emit func(*Event)) *ParseError {
 	var first *ParseError
 	for i, el := range elems {
 		var r segmentRecord
 		pe := (*ParseError)(nil)
-		if err := json.Unmarshal(el, &r); err != nil {
+		if err := jsonUnmarshal(el, &r); err != nil {
 			pe = invalidJSON(err)
 		} else {
 			pe = segmentEvent(&r, emit)
@@ -393,7 +391,7 @@ type mixpanelDecoder struct {
 
 func (d *mixpanelDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	d.rec = mixpanelRecord{}
-	if err := json.Unmarshal(b, &d.rec); err != nil {
+	if err := jsonUnmarshal(b, &d.rec); err != nil {
 		return invalidJSON(err)
 	}
 	p := d.rec.Properties
@@ -474,7 +472,7 @@ type amplitudeDecoder struct {
 func (d *amplitudeDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	d.rec = amplitudeRecord{}
 	r := &d.rec
-	if err := json.Unmarshal(b, r); err != nil {
+	if err := jsonUnmarshal(b, r); err != nil {
 		return invalidJSON(err)
 	}
 	if r.EventType == "" {
@@ -527,7 +525,7 @@ type posthogDecoder struct {
 
 func (d *posthogDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	d.rec = posthogRecord{}
-	if err := json.Unmarshal(b, &d.rec); err != nil {
+	if err := jsonUnmarshal(b, &d.rec); err != nil {
 		return invalidJSON(err)
 	}
 	r := &d.rec

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-
-	json "github.com/goccy/go-json"
 )
 
 // Format names an export format.
@@ -79,12 +77,12 @@ func splitHeader(line string) map[string]bool {
 func detectJSON(head []byte) Format {
 	obj := firstObject(head)
 	var probe struct {
-		EventType  *json.RawMessage           `json:"event_type"`
-		DistinctID *json.RawMessage           `json:"distinct_id"`
-		Properties map[string]json.RawMessage `json:"properties"`
-		Batch      []map[string]json.RawMessage
+		EventType  *jsonRawMessage           `json:"event_type"`
+		DistinctID *jsonRawMessage           `json:"distinct_id"`
+		Properties map[string]jsonRawMessage `json:"properties"`
+		Batch      []map[string]jsonRawMessage
 	}
-	if obj == nil || json.Unmarshal(obj, &probe) != nil {
+	if obj == nil || jsonUnmarshal(obj, &probe) != nil {
 		return FormatSegment
 	}
 	switch {

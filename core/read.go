@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	json "github.com/goccy/go-json"
 )
 
 // ReadOptions configure reading an export. The zero value detects the format
@@ -110,7 +108,7 @@ func isJSONLines(br *bufio.Reader) bool {
 	} else if len(head) == peekSize {
 		return true // a first line longer than the peek: treat as lines
 	}
-	return json.Valid(bytes.TrimSpace(line))
+	return jsonValid(bytes.TrimSpace(line))
 }
 
 // newSource picks the sequential source for a prepared input.
@@ -221,7 +219,7 @@ func (s *linesSource) next(emit func(*Event)) error {
 // {"batch": [...]}, or several values one after the other.
 type documentSource struct {
 	data  []byte
-	dec   *json.Decoder
+	dec   *jsonDecoder
 	rec   recordDecoder
 	file  string
 	inArr bool
@@ -229,7 +227,7 @@ type documentSource struct {
 }
 
 func newDocumentSource(data []byte, rec recordDecoder, file string) *documentSource {
-	return &documentSource{data: data, dec: json.NewDecoder(bytes.NewReader(data)), rec: rec, file: file}
+	return &documentSource{data: data, dec: jsonNewDecoder(bytes.NewReader(data)), rec: rec, file: file}
 }
 
 func (s *documentSource) lineAt(off int64) int {
@@ -270,7 +268,7 @@ func (s *documentSource) next(emit func(*Event)) error {
 		return s.next(emit)
 	}
 	start := s.dec.InputOffset()
-	var raw json.RawMessage
+	var raw jsonRawMessage
 	if err := s.dec.Decode(&raw); err != nil {
 		s.done = true // the stream cannot resynchronise after broken JSON
 		return &ParseError{File: s.file, Line: s.lineAt(start), Reason: ReasonInvalidJSON, Err: fmt.Errorf("invalid JSON: %v", err)}

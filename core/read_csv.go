@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	json "github.com/goccy/go-json"
 )
 
 // csvSource reads the generic CSV (columns named by CSVColumns) or a PostHog
@@ -136,7 +134,7 @@ func (s *csvSource) next(emit func(*Event)) error {
 		}
 		props := map[string]any{}
 		if raw := s.field(rec, s.props); raw != "" {
-			if err := json.Unmarshal([]byte(raw), &props); err != nil {
+			if err := jsonUnmarshal([]byte(raw), &props); err != nil {
 				return bad(fieldError("properties", ReasonInvalidJSON, "properties is not a JSON object"))
 			}
 		}
