@@ -58,3 +58,4 @@ clean:
 bench: build
 	$(GO) run ./bench -size 1000 -sep $(BIN)/sep
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./api ./bolt

@@ -272,3 +272,34 @@ func BenchmarkHandlerIngest(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
 }
+
+// BenchmarkGetScore10kUsers90Days is GET /v1/score on the local server's store
+// holding 10,000 users over 90 days: load the rollups from bolt, score, write.
+func BenchmarkGetScore10kUsers90Days(b *testing.B) {
+	st, err := bolt.Open(filepath.Join(b.TempDir(), "sep.db"), "UTC")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var export bytes.Buffer
+	synth.Write(&export, synth.Options{Users: 10000, Days: 90, Seed: 1, Format: core.FormatSegment})
+	evs, _, err := core.DecodeEvents(export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < len(evs); i += 50000 {
+		if _, err := st.Ingest(context.Background(), evs[i:min(i+50000, len(evs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r, _ := st.Load(context.Background())
+	b.Logf("%d events, %d rollup cells", len(evs), r.Len())
+	h, _ := api.New(api.Options{Store: st, IngestToken: ingestTok, ReadToken: readTok})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := do(h, "GET", "/v1/score", nil, "Authorization", "Bearer "+readTok)
+		if rec.Code != 200 {
+			b.Fatal(rec.Body)
+		}
+	}
+}
