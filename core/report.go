@@ -20,6 +20,8 @@ type Report struct {
 	Input       InputSummary   `json:"input"`
 	Suggestions []Suggestion   `json:"suggestions"`
 	Warnings    []string       `json:"warnings"`
+	// Insights go beyond the standard SEP (weighted scores, seats, alerts...).
+	Insights *Insights `json:"insights,omitempty"`
 }
 
 // ReportSettings are the settings a report was computed with, defaults filled in.

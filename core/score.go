@@ -437,6 +437,12 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	}
 
 	rep.Accounts = <-accounts
+	if !productOnly {
+		rep.Insights = insights(ix, f, s, rep)
+		if s.Trend {
+			trend(ix, f, s, rep.Insights)
+		}
+	}
 	return rep, nil
 }
 

@@ -46,6 +46,44 @@ type Settings struct {
 	Weights map[string]float64 `json:"weights,omitempty"`
 	// SeatsTrait is the account trait that holds the number of seats (default "seats").
 	SeatsTrait string `json:"seats_trait,omitempty"`
+	// WeightK is k of the weighted score's curve (default 3).
+	WeightK float64 `json:"weight_k,omitempty"`
+	// ActivationEvents are the events a user must have used to be activated
+	// (default: the core events).
+	ActivationEvents []string `json:"activation_events,omitempty"`
+	// ActivationShare is the share of activation events that activates a user
+	// (default 0.7).
+	ActivationShare float64 `json:"activation_share,omitempty"`
+	// PlanTrait is the user or account trait holding the plan (default "plan").
+	PlanTrait string `json:"plan_trait,omitempty"`
+	// TrialPlans are the plan values of trials, for product-qualified leads
+	// (default ["trial"], compared without case).
+	TrialPlans []string `json:"trial_plans,omitempty"`
+	// RenewalTrait is the account trait holding the renewal date, YYYY-MM-DD
+	// (default "renewal_date").
+	RenewalTrait string `json:"renewal_trait,omitempty"`
+	// Alerts are the alert rules' thresholds.
+	Alerts AlertRules `json:"alerts,omitzero"`
+	// By lists the traits to break the score down by, plus "tenure" and
+	// "last_active" for the built-in buckets.
+	By []string `json:"by,omitempty"`
+	// Trend adds month-by-month scores of the product and each account.
+	Trend bool `json:"trend,omitempty"`
+}
+
+// AlertRules are the thresholds of the alert rules; zero means the default and
+// a negative value turns the rule off.
+type AlertRules struct {
+	// PESBelow: account SEP below this (default 60).
+	PESBelow float64 `json:"pes_below,omitempty"`
+	// UsageDropPct: weighted usage down this many percent or more, period over
+	// period (default 20).
+	UsageDropPct float64 `json:"usage_drop_pct,omitempty"`
+	// TopUserInactiveDays: the previous period's top user inactive this many
+	// days or more (default 14).
+	TopUserInactiveDays int `json:"top_user_inactive_days,omitempty"`
+	// SeatUsageBelow: active users under this percent of seats (default 25).
+	SeatUsageBelow float64 `json:"seat_usage_below,omitempty"`
 }
 
 // Normalized returns the settings with defaults filled in, or an error naming the
@@ -86,6 +124,42 @@ func (s Settings) Normalized() (Settings, error) {
 	if s.SeatsTrait == "" {
 		s.SeatsTrait = "seats"
 	}
+	if s.WeightK == 0 {
+		s.WeightK = 3
+	}
+	if s.WeightK < 0 || s.WeightK > 50 || s.WeightK != s.WeightK {
+		return s, fmt.Errorf("setting weight_k: %v is out of range 0..50", s.WeightK)
+	}
+	if s.ActivationShare == 0 {
+		s.ActivationShare = 0.7
+	}
+	if s.ActivationShare < 0 || s.ActivationShare > 1 {
+		return s, fmt.Errorf("setting activation_share: %v is not between 0 and 1", s.ActivationShare)
+	}
+	s.ActivationEvents = cleanList(s.ActivationEvents)
+	if s.PlanTrait == "" {
+		s.PlanTrait = "plan"
+	}
+	if len(s.TrialPlans) == 0 {
+		s.TrialPlans = []string{"trial"}
+	}
+	if s.RenewalTrait == "" {
+		s.RenewalTrait = "renewal_date"
+	}
+	a := &s.Alerts
+	if a.PESBelow == 0 {
+		a.PESBelow = 60
+	}
+	if a.UsageDropPct == 0 {
+		a.UsageDropPct = 20
+	}
+	if a.TopUserInactiveDays == 0 {
+		a.TopUserInactiveDays = 14
+	}
+	if a.SeatUsageBelow == 0 {
+		a.SeatUsageBelow = 25
+	}
+	s.By = cleanList(s.By)
 	for name, w := range s.Weights {
 		if w < 0 || w != w {
 			return s, fmt.Errorf("setting weights: weight of %q must be a number >= 0", name)
@@ -110,10 +184,11 @@ func cleanList(in []string) []string {
 
 // SettingNames are the names Set accepts, as used by query strings (and, with
 // dashes, by CLI flags).
-var SettingNames = []string{"core_events", "window", "as_of", "tz", "ratio", "unit"}
+var SettingNames = []string{"core_events", "window", "as_of", "tz", "ratio", "unit", "weights", "activation_events", "by", "trend"}
 
 // Set sets one setting from its text form, by its API name: core_events
-// (comma-separated), window, as_of, tz, ratio, unit. It does not validate values
+// (comma-separated), window, as_of, tz, ratio, unit, weights (event:weight,
+// comma-separated), activation_events, by (adds to the list), trend. It does not validate values
 // beyond their syntax; call Normalized for that.
 func (s *Settings) Set(name, value string) error {
 	switch name {
@@ -133,6 +208,32 @@ func (s *Settings) Set(name, value string) error {
 		s.Ratio = strings.TrimSpace(value)
 	case "unit":
 		s.Unit = strings.TrimSpace(value)
+	case "weights": // "Login:1,Invite Sent:10"
+		s.Weights = map[string]float64{}
+		for _, pair := range strings.Split(value, ",") {
+			if strings.TrimSpace(pair) == "" {
+				continue
+			}
+			i := strings.LastIndex(pair, ":")
+			if i < 0 {
+				return fmt.Errorf("setting weights: %q is not event:weight", pair)
+			}
+			w, err := strconv.ParseFloat(strings.TrimSpace(pair[i+1:]), 64)
+			if err != nil {
+				return fmt.Errorf("setting weights: weight of %q: %q is not a number", pair[:i], pair[i+1:])
+			}
+			s.Weights[strings.TrimSpace(pair[:i])] = w
+		}
+	case "activation_events":
+		s.ActivationEvents = cleanList(strings.Split(value, ","))
+	case "by":
+		s.By = cleanList(append(s.By, strings.Split(value, ",")...))
+	case "trend":
+		b, err := strconv.ParseBool(strings.TrimSpace(value))
+		if err != nil {
+			return fmt.Errorf("setting trend: %q is not true or false", value)
+		}
+		s.Trend = b
 	default:
 		return fmt.Errorf("unknown setting %q", name)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -10,8 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sep-project/sep/core"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -139,7 +143,9 @@ func TestSameProductScoresIdenticallyInEveryFormat(t *testing.T) {
 	}
 }
 
-// withoutInput drops the report's "input" section (record counts per format).
+// withoutInput drops the report's "input" section (record counts per format)
+// and keeps of the insights only the weighted scores: seats and plans come
+// from group traits, which not every export format carries.
 func withoutInput(t *testing.T, report string) string {
 	t.Helper()
 	var m map[string]json.RawMessage
@@ -147,6 +153,11 @@ func withoutInput(t *testing.T, report string) string {
 		t.Fatalf("%v\n%s", err, report)
 	}
 	delete(m, "input")
+	var in map[string]json.RawMessage
+	if err := json.Unmarshal(m["insights"], &in); err != nil {
+		t.Fatalf("insights: %v", err)
+	}
+	m["insights"] = in["weighted"]
 	b, _ := json.MarshalIndent(m, "", "  ")
 	return string(b)
 }
@@ -238,14 +249,55 @@ func TestStrictStopsAtTheFirstBadRecord(t *testing.T) {
 
 func TestAccountsCSV(t *testing.T) {
 	file := generate(t, "segment", 80, 70)
-	csvPath := filepath.Join(t.TempDir(), "accounts.csv")
-	mustSep(t, nil, "score", file, "--accounts-csv", csvPath, "--json")
-	b, err := os.ReadFile(csvPath)
+	dir := t.TempDir()
+	csvPath, usersPath, accountsIn := filepath.Join(dir, "accounts.csv"), filepath.Join(dir, "users.csv"), filepath.Join(dir, "crm.csv")
+	// A CRM export overrides the seats of acct-1 and names it.
+	if err := os.WriteFile(accountsIn, []byte("id,name,seats,renewal_date\nacct-1,Big Co,100,2026-10-15\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustSep(t, nil, "score", file, "--accounts-csv", csvPath, "--users-csv", usersPath, "--accounts", accountsIn, "--json")
+	var rep core.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(csvPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) < 3 || !strings.HasPrefix(lines[0], "id,pes,band,adoption,stickiness,growth,quick_ratio,active,at_risk") {
-		t.Errorf("accounts csv:\n%s", b)
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0][:10], ",") != "id,name,pes,band,adoption,stickiness,growth,quick_ratio,active,at_risk" || len(rows[0]) != 23 {
+		t.Fatalf("accounts csv header: %v", rows[0])
+	}
+	if len(rows) != len(rep.Accounts)+1 {
+		t.Fatalf("%d account rows, the report has %d accounts", len(rows)-1, len(rep.Accounts))
+	}
+	found := false
+	for _, row := range rows[1:] {
+		if row[0] != "acct-1" {
+			continue
+		}
+		found = true
+		active, _ := strconv.Atoi(row[8])
+		if row[1] != "Big Co" || row[14] != "100" || row[15] != strconv.FormatFloat(float64(active), 'f', 1, 64) || row[17] != "2026-10-15" {
+			t.Errorf("acct-1 row with the CRM's seats: %v", row)
+		}
+	}
+	if !found {
+		t.Error("no acct-1 row")
+	}
+	b, err := os.ReadFile(usersPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(users)-1 != rep.Input.Users || !strings.HasPrefix(users[1], rep.Insights.Users[0].ID+",") {
+		t.Errorf("users csv: %d rows for %d users; first %q, top user %s", len(users)-1, rep.Input.Users, users[1], rep.Insights.Users[0].ID)
+	}
+	if _, errs, code := sep(t, nil, "score", file, "--accounts", filepath.Join(dir, "missing.csv")); code == 0 || !strings.Contains(errs, "missing.csv") {
+		t.Errorf("missing accounts file: exit %d %q", code, errs)
 	}
 }

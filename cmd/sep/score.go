@@ -25,6 +25,13 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	fs.String("tz", "", "IANA time zone of calendar days (default UTC)")
 	fs.String("ratio", "", "stickiness ratio: dau/mau (default), wau/mau or dau/wau")
 	fs.String("unit", "", "unit scored: user (default) or account")
+	fs.String("weights", "", "weights of the weighted score, event:weight comma-separated (default 1 per core event)")
+	fs.String("activation-events", "", "comma-separated activation events (default: the core events)")
+	var by listFlag
+	fs.Var(&by, "by", "break the score down by this user or account trait, or tenure, or last_active (repeatable)")
+	fs.Bool("trend", false, "add month-by-month scores of the product and each account")
+	accountsFile := fs.String("accounts", "", "accounts CSV (id, name, seats, plan, renewal_date, ...): account traits")
+	usersCSV := fs.String("users-csv", "", "write the per-user table (weighted scores, activation) as CSV to this file")
 	asJSON := fs.Bool("json", false, "print the JSON report on stdout")
 	accountsCSV := fs.String("accounts-csv", "", "write the per-account table as CSV to this file")
 	strict := fs.Bool("strict", false, "fail on the first bad record instead of counting it")
@@ -49,7 +56,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	fs.Visit(func(f *flag.Flag) {
 		name := strings.ReplaceAll(f.Name, "-", "_")
 		switch name {
-		case "core_events", "window", "as_of", "tz", "ratio", "unit":
+		case "core_events", "window", "as_of", "tz", "ratio", "unit", "weights", "activation_events", "by", "trend":
 			if err := cfg.Settings.Set(name, f.Value.String()); err != nil && setErr == nil {
 				setErr = err
 			}
@@ -83,6 +90,17 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	prog.done()
+	if *accountsFile != "" {
+		f, err := os.Open(*accountsFile)
+		if err != nil {
+			return err
+		}
+		_, err = core.ReadAccountsCSV(f, *accountsFile, rollup)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 
 	rep, err := core.Score(rollup, settings)
 	if err != nil {
@@ -90,6 +108,11 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	}
 	if *accountsCSV != "" {
 		if err := writeFile(*accountsCSV, func(w io.Writer) error { return core.WriteAccountsCSV(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if *usersCSV != "" {
+		if err := writeFile(*usersCSV, func(w io.Writer) error { return core.WriteUsersCSV(w, rep) }); err != nil {
 			return err
 		}
 	}
@@ -201,4 +224,14 @@ func (p *progress) done() {
 	if p.shown {
 		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 78))
 	}
+}
+
+// listFlag is a repeatable flag; its value is the comma-joined list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }

@@ -79,6 +79,7 @@ func writeTextReport(w io.Writer, rep *core.Report) {
 			}
 		}
 	}
+	writeInsights(w, rep.Insights)
 	if len(rep.Warnings) > 0 {
 		fmt.Fprintf(w, "\nWarnings:\n")
 		for _, m := range rep.Warnings {
@@ -112,4 +113,58 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n-1] + "…"
+}
+
+// maxAlertRows is how many alerts and explanations the terminal report shows.
+const maxAlertRows = 10
+
+// writeInsights prints the weighted score, activation, alerts and explanations.
+func writeInsights(w io.Writer, in *core.Insights) {
+	if in == nil {
+		return
+	}
+	if in.Weighted.Mean != nil {
+		fmt.Fprintf(w, "\nWeighted score %s (mean of active users, k=%g)", show(in.Weighted.Mean), in.Weighted.K)
+		if a := in.Activation; a.UsersPct != nil {
+			fmt.Fprintf(w, "; activated users %s%% (%d of %d)", show(a.UsersPct), a.ActivatedUsers, a.ActiveUsers)
+			if a.AccountsPct != nil {
+				fmt.Fprintf(w, ", accounts %s%% (%d of %d)", show(a.AccountsPct), a.ActivatedAccounts, a.ActiveAccounts)
+			}
+			if n := len(a.PQLUsers) + len(a.PQLAccounts); n > 0 {
+				fmt.Fprintf(w, "; product-qualified leads: %d users, %d accounts", len(a.PQLUsers), len(a.PQLAccounts))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if len(in.Alerts) > 0 {
+		fmt.Fprintf(w, "\nAlerts: %d\n", len(in.Alerts))
+		for i, a := range in.Alerts {
+			if i == maxAlertRows {
+				fmt.Fprintf(w, "  ... and %d more (--json or --accounts-csv for all)\n", len(in.Alerts)-maxAlertRows)
+				break
+			}
+			fmt.Fprintf(w, "  - %s\n", a.Message)
+		}
+	}
+	shown := 0
+	for _, a := range in.Accounts {
+		if a.Explanation == nil {
+			continue
+		}
+		if shown == 0 {
+			fmt.Fprintf(w, "\nWhy scores fell:\n")
+		}
+		if shown == maxAlertRows {
+			fmt.Fprintf(w, "  ... more in --json\n")
+			break
+		}
+		fmt.Fprintf(w, "  %s: %s\n", a.ID, strings.Join(a.Explanation.Text, " "))
+		shown++
+	}
+	for i, g := range in.Segments {
+		if i == 0 || in.Segments[i-1].By != g.By {
+			fmt.Fprintf(w, "\nBy %s:\n  %-24s %6s %6s %9s %10s %7s\n", g.By, "value", "users", "SEP", "adoption", "stickiness", "growth")
+		}
+		fmt.Fprintf(w, "  %-24s %6d %6s %9s %10s %7s\n", clip(g.Value, 24), g.Users, show(g.PES), show(g.Adoption), show(g.Stickiness), show(g.Growth))
+	}
 }
