@@ -4,9 +4,9 @@ import "math"
 
 // The growth map's anchor points: (quick ratio, score).
 var (
-	lnHalf    = math.Log(0.5)
-	lnOneHalf = math.Log(1.5)
-	lnFive    = math.Log(5.0)
+	lnHalf    = portableLog(0.5)
+	lnOneHalf = portableLog(1.5)
+	lnFive    = portableLog(5.0)
 )
 
 // GrowthScore maps a quick ratio to 0..100: piecewise linear in ln(QR) through
@@ -19,7 +19,7 @@ func GrowthScore(qr float64) float64 {
 	case qr >= 5:
 		return 100
 	}
-	x := math.Log(qr)
+	x := portableLog(qr)
 	if x <= lnOneHalf {
 		return 50 * (x - lnHalf) / (lnOneHalf - lnHalf)
 	}

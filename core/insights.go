@@ -179,7 +179,7 @@ func WeightedScore(raw, c, k float64) float64 {
 	if k == 0 {
 		return 100 * x
 	}
-	return 100 * (1 - math.Exp(-k*x)) / (1 - math.Exp(-k))
+	return 100 * (1 - portableExp(-k*x)) / (1 - portableExp(-k))
 }
 
 // percentile95 is the nearest-rank 95th percentile of the values above zero.

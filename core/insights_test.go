@@ -241,3 +241,19 @@ func TestInsightsWeightsAndSegments(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The portable functions agree with the math package (within 1 ulp, and
+// exactly with its pure Go versions, which WebAssembly uses).
+func TestPortableMath(t *testing.T) {
+	for _, x := range []float64{-50, -3, -1.5, -0.5, -1e-9, 0, 1e-9, 0.3, 1, 2.5, 700, 800, math.NaN()} {
+		if got, want := portableExp(x), math.Exp(x); !(got == want || math.Abs(got-want) <= math.Abs(want)*1e-15 || (math.IsNaN(got) && math.IsNaN(want))) {
+			t.Errorf("exp(%v) = %v, want %v", x, got, want)
+		}
+	}
+	for _, x := range []float64{0, 1e-300, 0.5, 1, 1.5, 2, 5, 1e300, -1, math.Inf(1)} {
+		got, want := portableLog(x), math.Log(x)
+		if !(got == want || math.Abs(got-want) <= math.Abs(want)*1e-15 || (math.IsNaN(got) && math.IsNaN(want))) {
+			t.Errorf("log(%v) = %v, want %v", x, got, want)
+		}
+	}
+}

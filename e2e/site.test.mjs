@@ -64,6 +64,12 @@ test('scoring an uploaded export shows exactly the CLI report, with no request d
   const first = [...expected.accounts].sort((a, b) => (a.pes ?? 1e9) - (b.pes ?? 1e9) || (a.id < b.id ? -1 : 1))[0];
   assert.equal(await rows.first().getAttribute('data-account'), first.id, 'sorted by SEP, lowest first');
   assert.equal(await page.getByTestId('warnings').locator('li').count(), expected.warnings.length);
+  // Beyond the standard score: the same alerts, explanations and weighted score as the CLI.
+  const ins = expected.insights;
+  assert.ok(ins.alerts.length > 0, 'the generated product has alerts');
+  assert.deepEqual(await page.getByTestId('alerts').locator('li').allTextContents(), ins.alerts.map((a) => a.message));
+  assert.equal(await page.getByTestId('explanations').locator('li').count(), ins.accounts.filter((a) => a.explanation).length);
+  assert.match(await page.getByTestId('weighted').textContent(), new RegExp(`^Weighted ${one(ins.weighted.mean)} `));
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-json').click()]);
   const saved = join(tmp, 'report.json');

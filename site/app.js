@@ -154,6 +154,7 @@
     renderChart();
     const ul = $('warnings');
     ul.replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+    renderInsights();
     renderTable();
     if (!state.asOf) $('as-of').placeholder = r.settings.as_of;
   }
@@ -229,9 +230,29 @@
     $('chart').replaceChildren(svg);
   }
 
+  // The insights (weighted scores, activation, alerts, explanations); alert and
+  // explanation sentences come from the Go core, in English.
+  function renderInsights() {
+    const ins = report.insights;
+    const li = (text) => Object.assign(document.createElement('li'), { textContent: text });
+    if (!ins) {
+      $('weighted').textContent = '';
+      $('alerts').replaceChildren();
+      $('explanations').replaceChildren();
+      return;
+    }
+    const a = ins.activation;
+    $('weighted').textContent = `${t('weightedScore')} ${num1(ins.weighted.mean)} · ${t('activated')} ${num1(a.users_pct)} % (${a.activated_users}/${a.active_users})`;
+    $('alerts').replaceChildren(...(ins.alerts.length ? ins.alerts.map((x) => li(x.message)) : [li(t('noAlerts'))]));
+    const why = ins.accounts.filter((x) => x.explanation);
+    $('explanations').replaceChildren(...why.map((x) => li(`${x.id}: ${x.explanation.text.join(' ')}`)));
+  }
+
   function renderTable() {
     const q = $('filter').value.trim().toLowerCase();
-    const rows = report.accounts.filter((a) => !q || a.id.toLowerCase().includes(q));
+    const more = new Map((report.insights ? report.insights.accounts : []).map((x) => [x.id, x]));
+    const rows = report.accounts.filter((a) => !q || a.id.toLowerCase().includes(q))
+      .map((a) => ({ ...a, weighted_score: more.get(a.id)?.weighted_score ?? null, seat_usage: more.get(a.id)?.seat_usage ?? null }));
     const k = sort.key;
     rows.sort((a, b) => {
       const va = a[k], vb = b[k];
@@ -245,7 +266,7 @@
       const tr = document.createElement('tr');
       tr.dataset.account = a.id;
       if (a.at_risk) tr.className = 'at-risk';
-      for (const [key, text] of [['id', a.id], ['pes', num1(a.pes)], ['adoption', num1(a.adoption)], ['stickiness', num1(a.stickiness)], ['growth', num1(a.growth)], ['active', String(a.active)]]) {
+      for (const [key, text] of [['id', a.id], ['pes', num1(a.pes)], ['adoption', num1(a.adoption)], ['stickiness', num1(a.stickiness)], ['growth', num1(a.growth)], ['active', String(a.active)], ['weighted_score', num1(a.weighted_score)], ['seat_usage', num1(a.seat_usage)]]) {
         const td = document.createElement('td');
         td.textContent = text;
         td.dataset.key = key;
@@ -255,7 +276,7 @@
     }));
     if (!report.accounts.length) {
       const tr = document.createElement('tr');
-      const td = Object.assign(document.createElement('td'), { colSpan: 6, textContent: t('noAccounts') });
+      const td = Object.assign(document.createElement('td'), { colSpan: 8, textContent: t('noAccounts') });
       tr.append(td);
       tbody.append(tr);
     }

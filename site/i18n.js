@@ -3,6 +3,8 @@
 window.SEP_I18N = {
   en: {
     title: 'Product Engagement Score calculator',
+    alertsTitle: 'Alerts', whyTitle: 'Why scores fell', weightedScore: 'Weighted', seatUsage: 'Seat usage',
+    activated: 'activated users', noAlerts: 'No alert.',
     tagline: 'PES = (adoption + stickiness + growth) / 3, from your analytics export.',
     privacy: 'Your data never leaves your browser: the file is read and scored on this device by WebAssembly, and this page makes no request to any server while it scores.',
     tabFile: 'From an export', tabManual: 'Manual calculator',
@@ -32,6 +34,8 @@ window.SEP_I18N = {
   },
   fr: {
     title: "Calculateur du Score d'Engagement Produit",
+    alertsTitle: 'Alertes', whyTitle: 'Pourquoi les scores ont baissé', weightedScore: 'Pondéré', seatUsage: 'Licences utilisées',
+    activated: 'utilisateurs activés', noAlerts: 'Aucune alerte.',
     tagline: 'SEP = (adoption + régularité + croissance) / 3, à partir de votre export analytics.',
     privacy: "Vos données ne quittent jamais votre navigateur : le fichier est lu et noté sur cet appareil par WebAssembly, et cette page n'envoie aucune requête à un serveur pendant le calcul.",
     tabFile: 'À partir d’un export', tabManual: 'Calculateur manuel',
