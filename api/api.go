@@ -353,7 +353,22 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	for _, a := range rep.Accounts {
 		if a.ID == id {
-			writeJSON(w, http.StatusOK, map[string]any{"account": a, "settings": rep.Settings, "period": rep.Period})
+			out := map[string]any{"account": a, "settings": rep.Settings, "period": rep.Period}
+			if rep.Insights != nil {
+				for _, ai := range rep.Insights.Accounts {
+					if ai.ID == id {
+						out["insights"] = ai
+					}
+				}
+				alerts := []core.Alert{}
+				for _, al := range rep.Insights.Alerts {
+					if al.Account == id {
+						alerts = append(alerts, al)
+					}
+				}
+				out["alerts"] = alerts
+			}
+			writeJSON(w, http.StatusOK, out)
 			return
 		}
 	}

@@ -159,9 +159,14 @@ func Run(t *testing.T, do Do) {
 		}
 		id := rep.Accounts[0].ID
 		r = do(t, "GET", "/v1/accounts/"+id+"?window=14&ratio=wau/mau", nil, read)
-		var acc struct{ Account core.AccountScore }
+		var acc struct {
+			Account  core.AccountScore
+			Insights core.AccountInsight
+			Alerts   []core.Alert
+		}
 		json.Unmarshal(r.Body, &acc)
-		if r.Status != 200 || acc.Account.ID != id || acc.Account.Active != rep.Accounts[0].Active {
+		if r.Status != 200 || acc.Account.ID != id || acc.Account.Active != rep.Accounts[0].Active ||
+			acc.Insights.ID != id || acc.Insights.WeightedRaw != rep.Insights.Accounts[0].WeightedRaw || acc.Alerts == nil {
 			t.Fatalf("account %s: %d %s", id, r.Status, r.Body)
 		}
 		if r := do(t, "GET", "/v1/accounts/nobody", nil, read); r.Status != 404 {
