@@ -247,20 +247,7 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 		}
 		in := &r.Input
 		return tx.Bucket(bucketInput).ForEach(func(k, v []byte) error {
-			n := int64(binary.BigEndian.Uint64(v))
-			switch name := string(k); {
-			case name == "events":
-				in.Events = n
-			case name == "activity_events":
-				in.ActivityEvents = n
-			case name == "skipped":
-				in.Skipped = n
-			case len(name) > 5 && name[:5] == "skip:":
-				if in.SkippedByReason == nil {
-					in.SkippedByReason = map[string]int64{}
-				}
-				in.SkippedByReason[name[5:]] = n
-			}
+			in.AddCounter(string(k), int64(binary.BigEndian.Uint64(v)))
 			return nil
 		})
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -93,6 +94,25 @@ type InputStats struct {
 	// Errors describes the first bad records, with file, line and field, in
 	// file and line order.
 	Errors []RecordError `json:"errors,omitempty"`
+}
+
+// AddCounter adds n to one input counter by the name stores keep it under:
+// "events", "activity_events", "skipped" or "skip:<reason>". Unknown names are
+// ignored (a newer store's counters read by an older sep).
+func (s *InputStats) AddCounter(name string, n int64) {
+	switch {
+	case name == "events":
+		s.Events += n
+	case name == "activity_events":
+		s.ActivityEvents += n
+	case name == "skipped":
+		s.Skipped += n
+	case strings.HasPrefix(name, "skip:"):
+		if s.SkippedByReason == nil {
+			s.SkippedByReason = map[string]int64{}
+		}
+		s.SkippedByReason[name[5:]] += n
+	}
 }
 
 // RecordError describes one bad record. It is written in JSON as its message,

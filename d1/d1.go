@@ -220,19 +220,7 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 			if err := rows.Scan(&name, &n); err != nil {
 				return err
 			}
-			switch {
-			case name == "events":
-				in.Events = n
-			case name == "activity_events":
-				in.ActivityEvents = n
-			case name == "skipped":
-				in.Skipped = n
-			case len(name) > 5 && name[:5] == "skip:":
-				if in.SkippedByReason == nil {
-					in.SkippedByReason = map[string]int64{}
-				}
-				in.SkippedByReason[name[5:]] = n
-			}
+			in.AddCounter(name, n)
 			return nil
 		}),
 	)
