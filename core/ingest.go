@@ -94,10 +94,11 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 	// Merge the smaller rollups into the largest, which an empty target adopts
 	// as it is: merging costs a map insert per cell of what is merged.
 	slices.SortFunc(parts, func(a, b *Rollup) int { return b.Len() - a.Len() })
-	for _, p := range parts[1:] {
+	for i, p := range parts[1:] {
 		if err := parts[0].Merge(p); err != nil {
 			return err
 		}
+		parts[i+1] = nil // its memory can go
 	}
 	return into.Merge(parts[0])
 }

@@ -30,7 +30,7 @@ type Rollup struct {
 	names    table
 	nav      []bool // names[i] came from a page or screen call
 
-	counts        map[countKey]uint32
+	counts        cellTable
 	members       map[uint32]stamp // user -> latest group call (account index)
 	userTraits    map[traitKey]traitVal
 	accountTraits map[traitKey]traitVal
@@ -148,7 +148,6 @@ func NewRollup(tz string) (*Rollup, error) {
 	r := &Rollup{
 		tz:            tz,
 		clock:         newDayClock(loc),
-		counts:        make(map[countKey]uint32),
 		members:       make(map[uint32]stamp),
 		userTraits:    make(map[traitKey]traitVal),
 		accountTraits: make(map[traitKey]traitVal),
@@ -228,7 +227,7 @@ func (r *Rollup) addCount(user, account, name string, nav bool, day Day, n uint3
 	if nav {
 		r.nav[k.name] = true
 	}
-	r.counts[k] += n
+	r.counts.add(k, n)
 }
 
 // setMember records a group call; the latest by time wins, ties go to the
@@ -303,10 +302,10 @@ func (r *Rollup) AddTrait(t Trait) {
 
 // Counts calls fn for every cell, in no particular order.
 func (r *Rollup) Counts(fn func(Count)) {
-	for k, n := range r.counts {
+	r.counts.each(func(k countKey, n uint32) {
 		fn(Count{User: r.users.names[k.user], Account: r.accounts.names[k.account],
 			Event: r.names.names[k.name], Navigation: r.nav[k.name], Day: k.day, N: n})
-	}
+	})
 }
 
 // Memberships calls fn for every user's latest group call.
@@ -327,7 +326,7 @@ func (r *Rollup) Traits(fn func(Trait)) {
 }
 
 // Len returns the number of cells, a measure of the Rollup's size.
-func (r *Rollup) Len() int { return len(r.counts) }
+func (r *Rollup) Len() int { return r.counts.len() }
 
 // Merge adds everything in o to r. Both must use the same time zone. o may share
 // storage with r afterwards: do not use it again.
@@ -358,9 +357,9 @@ func (r *Rollup) Merge(o *Rollup) error {
 			r.nav[names[i]] = true
 		}
 	}
-	for k, n := range o.counts {
-		r.counts[countKey{user: users[k.user], account: accounts[k.account], name: names[k.name], day: k.day}] += n
-	}
+	o.counts.each(func(k countKey, n uint32) {
+		r.counts.add(countKey{user: users[k.user], account: accounts[k.account], name: names[k.name], day: k.day}, n)
+	})
 	o.Memberships(r.AddMembership)
 	o.Traits(r.AddTrait)
 	r.Input.merge(&o.Input)
@@ -369,7 +368,7 @@ func (r *Rollup) Merge(o *Rollup) error {
 
 // isEmpty reports whether nothing was rolled up or recorded yet.
 func (r *Rollup) isEmpty() bool {
-	return len(r.counts) == 0 && len(r.members) == 0 && len(r.userTraits) == 0 && len(r.accountTraits) == 0
+	return r.counts.empty() && len(r.members) == 0 && len(r.userTraits) == 0 && len(r.accountTraits) == 0
 }
 
 // remap interns every string of from into to and returns the new indexes.

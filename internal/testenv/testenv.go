@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -91,6 +92,10 @@ func Start(t testing.TB, dir string, env []string, name string, args ...string) 
 	p := &Process{Cmd: cmd}
 	cmd.Stdout, cmd.Stderr = p, p
 	cmd.WaitDelay = 5 * time.Second
+	// Tools start children (wrangler starts node and workerd): run them in a
+	// process group of their own and kill the whole group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("testenv: start %s: %v", name, err)
