@@ -56,8 +56,9 @@ func comparePacked(a, b packedCell) int {
 func (t *cellTable) add(k countKey, n uint32) {
 	limit := max(minCompact, len(t.sorted))
 	if len(t.log) == cap(t.log) {
-		// Grow straight to the size that triggers the next compaction.
-		grown := make([]packedCell, len(t.log), max(limit, 2*cap(t.log)))
+		// Double, from a small start (a webhook delivery's rollup holds a few
+		// cells), up to the size that triggers the next compaction.
+		grown := make([]packedCell, len(t.log), min(limit, max(256, 2*cap(t.log))))
 		copy(grown, t.log)
 		t.log = grown
 	}
