@@ -67,6 +67,7 @@
     const m = e.data;
     if (m.type === 'progress') return showProgress(m);
     if (m.type === 'result') return onResult(m);
+    if (m.type === 'monthly') { monthly = m.monthly; return renderChart(); }
     if (m.type === 'calc') return showCalc(m.result);
     if (m.type === 'cancelled') { busy(false); $('progress').hidden = true; return showError(t('cancelled')); }
     if (m.type === 'error') {
@@ -115,7 +116,7 @@
     busy(false);
     reportText = m.report;
     report = JSON.parse(m.report);
-    monthly = m.monthly;
+    monthly = []; // until the worker's 'monthly' message
     csvText = m.csv;
     if (m.stats) {
       const secs = (performance.now() - started) / 1000;

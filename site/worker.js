@@ -83,13 +83,15 @@ async function readAll() {
   return { bytes: done, seconds: secs };
 }
 
+// result posts the report first, then the month-by-month scores of the chart
+// (a score per month: they follow the result rather than delay it).
 function result(settings, stats) {
   const s = JSON.stringify(settings || {});
   const report = self.sepScore(session, s);
   parseOrThrow(report);
-  const monthly = parseOrThrow(self.sepMonthly(session, s));
   const csv = self.sepAccountsCSV(session, s);
-  post({ type: 'result', report, monthly, csv, stats });
+  post({ type: 'result', report, csv, stats });
+  post({ type: 'monthly', monthly: parseOrThrow(self.sepMonthly(session, s)) });
 }
 
 self.onmessage = async (e) => {
