@@ -4,13 +4,16 @@
 //
 //	go run ./bench [-size 1000] [-dir bench/data] [-sep bin/sep]
 //
-// It generates the export once with `sep gen` (kept for later runs), scores it
-// with the real CLI binary, runs e2e/bench/duckdb.mjs (npm @duckdb/node-api),
-// and prints both times, both results, the ratio, MB/s, events/s and peak RSS.
+// It generates the export once with `sep gen` (kept for later runs), then runs
+// the real CLI binary and e2e/bench/duckdb.mjs (npm @duckdb/node-api) in
+// alternate rounds (-runs, 3 by default: this machine's timings vary from run
+// to run by 10–20%), and prints every run, the medians, both results, the ratio
+// of the medians, MB/s, events/s and peak RSS.
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -18,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,8 +33,9 @@ func main() {
 	dir := flag.String("dir", "bench/data", "where the generated export is kept")
 	sep := flag.String("sep", "bin/sep", "the sep binary")
 	skipDuck := flag.Bool("no-duckdb", false, "do not run DuckDB")
+	runs := flag.Int("runs", 3, "rounds of both tools; the medians are compared")
 	flag.Parse()
-	if err := run(*sizeMB, *dir, *sep, *skipDuck); err != nil {
+	if err := run(*sizeMB, *dir, *sep, *skipDuck, max(1, *runs)); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -77,7 +82,7 @@ type components struct {
 	} `json:"input"`
 }
 
-func run(sizeMB int, dir, sep string, skipDuck bool) error {
+func run(sizeMB int, dir, sep string, skipDuck bool, runs int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -92,43 +97,64 @@ func run(sizeMB int, dir, sep string, skipDuck bool) error {
 		return err
 	}
 	mb := float64(st.Size()) / 1e6
-	fmt.Printf("input: %s, %.0f MB\n\n", file, mb)
+	fmt.Printf("input: %s, %.0f MB; %d rounds\n\n", file, mb, runs)
 
-	s, err := runChild(sep, "score", "--json", file)
-	if err != nil {
-		return err
-	}
-	var sr components
-	if err := json.Unmarshal(s.stdout, &sr); err != nil {
-		return fmt.Errorf("sep report: %w", err)
-	}
-	events := float64(sr.Input.Events)
-
-	fmt.Printf("%-8s %8s %9s %12s %10s %9s %10s %8s %8s\n", "tool", "seconds", "MB/s", "events/s", "peak RSS", "adoption", "stickiness", "growth", "PES")
-	row := func(name string, m measured, c components) {
-		fmt.Printf("%-8s %8.2f %9.0f %12.0f %8.0fMB %9s %10s %8s %8s\n", name, m.wall.Seconds(), mb/m.wall.Seconds(),
+	var sepRuns, duckRuns []measured
+	var sr, dr components
+	fmt.Printf("%-8s %5s %8s %9s %12s %10s %9s %10s %8s %8s\n", "tool", "run", "seconds", "MB/s", "events/s", "peak RSS", "adoption", "stickiness", "growth", "PES")
+	row := func(name, label string, m measured, c components) {
+		events := float64(c.Input.Events)
+		if events == 0 {
+			events = float64(sr.Input.Events) // DuckDB does not count
+		}
+		fmt.Printf("%-8s %5s %8.2f %9.0f %12.0f %8.0fMB %9s %10s %8s %8s\n", name, label, m.wall.Seconds(), mb/m.wall.Seconds(),
 			events/m.wall.Seconds(), float64(m.maxRSS)/1e6, f1(c.Adoption), f1(c.Stickiness), f1(c.Growth), f1(c.PES))
 	}
-	row("sep", s, sr)
+	for i := 1; i <= runs; i++ {
+		s, err := runChild(sep, "score", "--json", file)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(s.stdout, &sr); err != nil {
+			return fmt.Errorf("sep report: %w", err)
+		}
+		sepRuns = append(sepRuns, s)
+		row("sep", strconv.Itoa(i), s, sr)
+		if skipDuck {
+			continue
+		}
+		d, err := runChild("node", "e2e/bench/duckdb.mjs", file, strings.Join(sr.Settings.CoreEvents, ","), "30")
+		if err != nil {
+			return fmt.Errorf("duckdb (run scripts/install-test-deps.sh for e2e/node_modules): %w", err)
+		}
+		if err := json.Unmarshal(d.stdout, &dr); err != nil {
+			return fmt.Errorf("duckdb result: %w", err)
+		}
+		duckRuns = append(duckRuns, d)
+		row("duckdb", strconv.Itoa(i), d, dr)
+	}
+	s := median(sepRuns)
+	fmt.Println()
+	row("sep", "med", s, sr)
 	if skipDuck {
 		return nil
 	}
-	d, err := runChild("node", "e2e/bench/duckdb.mjs", file, strings.Join(sr.Settings.CoreEvents, ","), "30")
-	if err != nil {
-		return fmt.Errorf("duckdb (run scripts/install-test-deps.sh for e2e/node_modules): %w", err)
-	}
-	var dr components
-	if err := json.Unmarshal(d.stdout, &dr); err != nil {
-		return fmt.Errorf("duckdb result: %w", err)
-	}
-	row("duckdb", d, dr)
-	fmt.Printf("\nsep is %.2fx the speed of DuckDB (%.2fs vs %.2fs)\n", d.wall.Seconds()/s.wall.Seconds(), s.wall.Seconds(), d.wall.Seconds())
+	d := median(duckRuns)
+	row("duckdb", "med", d, dr)
+	fmt.Printf("\nsep is %.2fx the speed of DuckDB (medians: %.2fs vs %.2fs)\n", d.wall.Seconds()/s.wall.Seconds(), s.wall.Seconds(), d.wall.Seconds())
 	same := eq(sr.Adoption, dr.Adoption) && eq(sr.Stickiness, dr.Stickiness) && eq(sr.Growth, dr.Growth)
 	fmt.Printf("same components (to 1e-9): %v; counts sep %+v duckdb %+v\n", same, sr.Counts, dr.Counts)
 	if !same {
 		return fmt.Errorf("sep and DuckDB disagree")
 	}
 	return nil
+}
+
+// median returns the run with the median wall time.
+func median(runs []measured) measured {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b measured) int { return cmp.Compare(a.wall, b.wall) })
+	return sorted[len(sorted)/2]
 }
 
 // generate writes a Segment export of at least size bytes, growing the number

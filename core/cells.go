@@ -84,37 +84,89 @@ func (t *cellTable) compact() {
 		t.log[w] = c
 		w++
 	}
-	add := t.log[:w]
+	t.mergeSorted(t.log[:w])
+	t.log = t.log[:0]
+}
+
+// mergeSorted folds add (sorted, keys unique) into the sorted table.
+func (t *cellTable) mergeSorted(add []packedCell) {
 	if len(t.sorted) == 0 {
 		t.sorted = append(t.sorted[:0], add...)
-		t.log = t.log[:0]
 		return
 	}
+	need := len(t.sorted) + len(add)
 	out := t.spare[:0]
-	if need := len(t.sorted) + len(add); cap(out) < need {
+	if cap(out) < need {
 		out = make([]packedCell, 0, need+need/4)
 	}
-	i, j := 0, 0
-	for i < len(t.sorted) && j < len(add) {
-		switch c := comparePacked(t.sorted[i], add[j]); {
-		case c < 0:
-			out = append(out, t.sorted[i])
+	out = out[:need]
+	sorted := t.sorted
+	i, j, k := 0, 0, 0
+	for i < len(sorted) && j < len(add) {
+		a, b := sorted[i], add[j]
+		switch {
+		case a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo):
+			out[k] = a
 			i++
-		case c > 0:
-			out = append(out, add[j])
+		case a.hi == b.hi && a.lo == b.lo:
+			a.n += b.n
+			out[k] = a
+			i++
 			j++
 		default:
-			s := t.sorted[i]
-			s.n += add[j].n
-			out = append(out, s)
-			i++
+			out[k] = b
 			j++
 		}
+		k++
 	}
-	out = append(out, t.sorted[i:]...)
-	out = append(out, add[j:]...)
+	k += copy(out[k:], sorted[i:])
+	k += copy(out[k:], add[j:])
+	out = out[:k]
 	t.spare, t.sorted = t.sorted, out
-	t.log = t.log[:0]
+}
+
+// addRemapped adds every cell of o with its user, account and name indexes
+// replaced through the given maps (one-to-one, as Rollup.Merge builds them).
+// It sorts nothing large: o's cells come grouped by user, a user's group stays
+// whole under the new indexes and keeps its days in order, so the groups are
+// put in the new users' order and each is set right by an insertion sort
+// (its cells of one day may change places), then merged in one pass.
+func (t *cellTable) addRemapped(o *cellTable, users, accounts, names []uint32) {
+	o.compact()
+	t.compact()
+	type group struct {
+		user     uint32 // new index
+		from, to int    // o.sorted[from:to]
+	}
+	var groups []group
+	for i := 0; i < len(o.sorted); {
+		u := uint32(o.sorted[i].hi >> 32)
+		j := i + 1
+		for j < len(o.sorted) && uint32(o.sorted[j].hi>>32) == u {
+			j++
+		}
+		groups = append(groups, group{users[u], i, j})
+		i = j
+	}
+	slices.SortFunc(groups, func(a, b group) int { return cmp.Compare(a.user, b.user) })
+	add := make([]packedCell, 0, len(o.sorted))
+	for _, g := range groups {
+		start := len(add)
+		for _, c := range o.sorted[g.from:g.to] {
+			k := c.key()
+			k.user, k.account, k.name = g.user, accounts[k.account], names[k.name]
+			c = pack(k, c.n)
+			// Insertion: the cell moves back past the few of its day it now precedes.
+			i := len(add)
+			add = append(add, c)
+			for i > start && comparePacked(add[i-1], c) > 0 {
+				add[i] = add[i-1]
+				i--
+			}
+			add[i] = c
+		}
+	}
+	t.mergeSorted(add)
 }
 
 // len returns the number of distinct cells.

@@ -9,7 +9,8 @@ import (
 )
 
 // recordDecoder turns one JSON record (a line of a JSON-lines export, or an
-// element of a JSON array) into events. Errors are *ParseError without File and
+// element of a JSON array) into events; emit's *Event is valid only during the
+// call (copy it to keep it). Errors are *ParseError without File and
 // Line, which the caller fills in. A decoder keeps scratch state: one per goroutine.
 type recordDecoder interface {
 	decode(rec []byte, emit func(*Event)) *ParseError
@@ -27,6 +28,15 @@ func newRecordDecoder(f Format, opt *ReadOptions) (recordDecoder, error) {
 		return &posthogDecoder{groupKeys: groupKeys(opt)}, nil
 	}
 	return nil, fmt.Errorf("format %s is not a JSON format", f)
+}
+
+// forRollup marks a decoder whose every event goes straight into Rollup.Add,
+// which copies the strings it keeps: such a decoder may hand out events whose
+// strings share the input's bytes (see scanSegment).
+func forRollup(dec recordDecoder) {
+	if d, ok := dec.(*segmentDecoder); ok {
+		d.views = true
+	}
 }
 
 // DefaultGroupKeys are the properties read as account ids in Mixpanel,
@@ -271,16 +281,25 @@ func (f *segmentFast) record(r *segmentRecord) {
 type segmentDecoder struct {
 	fast segmentFast
 	rec  segmentRecord
+	ev   Event
+	// views lets activity lines take scanSegment's path, whose events hold
+	// strings that share the line's bytes: set only when every event goes
+	// straight into a Rollup, which copies the strings it keeps.
+	views bool
 }
 
 func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
+	if d.views && scanSegment(b, &d.fast) {
+		d.fast.record(&d.rec)
+		return segmentEvent(&d.rec, &d.ev, emit)
+	}
 	d.fast = segmentFast{}
 	if err := jsonUnmarshal(b, &d.fast); err == nil {
 		if d.fast.Batch != nil {
 			return d.batch(*d.fast.Batch, emit)
 		}
 		d.fast.record(&d.rec)
-		return segmentEvent(&d.rec, emit)
+		return segmentEvent(&d.rec, &d.ev, emit)
 	}
 	d.rec = segmentRecord{}
 	if err := jsonUnmarshal(b, &d.rec); err != nil {
@@ -289,14 +308,14 @@ func (d *segmentDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	if d.rec.Batch != nil {
 		var first *ParseError
 		for i := range *d.rec.Batch {
-			if pe := segmentEvent(&(*d.rec.Batch)[i], emit); pe != nil && first == nil {
+			if pe := segmentEvent(&(*d.rec.Batch)[i], &d.ev, emit); pe != nil && first == nil {
 				first = pe
 				first.Field = fmt.Sprintf("batch[%d].%s", i, first.Field)
 			}
 		}
 		return first
 	}
-	return segmentEvent(&d.rec, emit)
+	return segmentEvent(&d.rec, &d.ev, emit)
 }
 
 // batch decodes the elements of a {"batch": [...]} payload one by one.
@@ -308,7 +327,7 @@ func (d *segmentDecoder) batch(elems []jsonRawMessage, emit func(*Event)) *Parse
 		if err := jsonUnmarshal(el, &r); err != nil {
 			pe = invalidJSON(err)
 		} else {
-			pe = segmentEvent(&r, emit)
+			pe = segmentEvent(&r, &d.ev, emit)
 		}
 		if pe != nil && first == nil {
 			first = pe
@@ -319,8 +338,9 @@ func (d *segmentDecoder) batch(elems []jsonRawMessage, emit func(*Event)) *Parse
 }
 
 // segmentEvent converts one spec event (SPEC "Inputs").
-func segmentEvent(r *segmentRecord, emit func(*Event)) *ParseError {
-	var e Event
+// e is scratch space, reused from line to line.
+func segmentEvent(r *segmentRecord, e *Event, emit func(*Event)) *ParseError {
+	*e = Event{}
 	switch r.Type {
 	case "":
 		if r.Event == "" {
@@ -373,7 +393,7 @@ func segmentEvent(r *segmentRecord, emit func(*Event)) *ParseError {
 			e.AccountID = string(r.GroupID)
 		}
 	}
-	emit(&e)
+	emit(e)
 	return nil
 }
 

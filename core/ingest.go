@@ -45,6 +45,12 @@ func Ingest(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup) err
 	if err != nil {
 		return err
 	}
+	switch s := src.(type) {
+	case *linesSource:
+		forRollup(s.dec)
+	case *documentSource:
+		forRollup(s.rec)
+	}
 	return drain(ctx, src, into, opt.Strict)
 }
 
@@ -74,6 +80,7 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 		if err != nil {
 			return err
 		}
+		forRollup(dec)
 		parts[w] = part
 		wg.Add(1)
 		go func() {
@@ -82,6 +89,7 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 				decodeChunk(c, dec, part, opt.File)
 				free <- c.buf
 			}
+			part.counts.settle() // sort the last adds here, on this core
 		}()
 	}
 

@@ -30,9 +30,12 @@ func BenchmarkIngestSegment(b *testing.B) {
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
 		b.Run("workers="+itoa(workers), func(b *testing.B) {
 			data := benchExport(b)
+			b.ResetTimer()
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			var events int64
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			for i := 0; i < b.N; i++ {
 				r, _ := core.NewRollup("UTC")
 				if err := core.Ingest(context.Background(), bytes.NewReader(data), core.ReadOptions{Workers: workers}, r); err != nil {
@@ -40,7 +43,9 @@ func BenchmarkIngestSegment(b *testing.B) {
 				}
 				events = r.Input.Events
 			}
+			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(events), "events/op")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(events)/float64(b.N), "allocs/event")
 		})
 	}
 }

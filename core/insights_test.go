@@ -257,39 +257,3 @@ func TestPortableMath(t *testing.T) {
 		}
 	}
 }
-
-// The cell table gives the same counts as a map, across many compactions.
-func TestCellTableAgainstAMap(t *testing.T) {
-	var tab cellTable
-	want := map[countKey]uint32{}
-	x := uint64(1)
-	for i := 0; i < 5*minCompact; i++ {
-		x = x*6364136223846793005 + 1442695040888963407
-		k := countKey{user: uint32(x>>40) % 5000, account: uint32(x>>20) % 3, name: uint32(x>>10) % 7, day: Day(int32(x%400) - 200)}
-		n := uint32(x>>60) + 1
-		tab.add(k, n)
-		want[k] += n
-		if i == minCompact+17 && tab.len() != len(want) {
-			t.Fatalf("after %d adds: %d cells, want %d", i, tab.len(), len(want))
-		}
-	}
-	got := map[countKey]uint32{}
-	var last packedCell
-	first := true
-	tab.each(func(k countKey, n uint32) {
-		if p := pack(k, n); !first && comparePacked(last, p) >= 0 {
-			t.Fatalf("not sorted at %+v", k)
-		} else {
-			last, first = p, false
-		}
-		got[k] = n
-	})
-	if len(got) != len(want) {
-		t.Fatalf("%d cells, want %d", len(got), len(want))
-	}
-	for k, n := range want {
-		if got[k] != n {
-			t.Fatalf("cell %+v: %d, want %d", k, got[k], n)
-		}
-	}
-}

@@ -75,6 +75,7 @@ func (t *table) id(s string) uint32 {
 	if t.ids == nil {
 		t.ids = make(map[string]uint32)
 	}
+	s = strings.Clone(s) // s may share a reused read buffer (scanSegment)
 	i := uint32(len(t.names))
 	t.ids[s] = i
 	t.names = append(t.names, s)
@@ -357,9 +358,7 @@ func (r *Rollup) Merge(o *Rollup) error {
 			r.nav[names[i]] = true
 		}
 	}
-	o.counts.each(func(k countKey, n uint32) {
-		r.counts.add(countKey{user: users[k.user], account: accounts[k.account], name: names[k.name], day: k.day}, n)
-	})
+	r.counts.addRemapped(&o.counts, users, accounts, names)
 	o.Memberships(r.AddMembership)
 	o.Traits(r.AddTrait)
 	r.Input.merge(&o.Input)
