@@ -121,7 +121,7 @@
     if (m.stats) {
       const secs = (performance.now() - started) / 1000;
       $('progress-text').textContent = `${t('done')} ${(m.stats.bytes / 1e6).toFixed(1)} MB ${t('inSec')} ${secs.toFixed(2)} ${t('seconds')}`;
-      document.body.dataset.lastRead = JSON.stringify({ bytes: m.stats.bytes, seconds: m.stats.seconds, events: report.input.events });
+      document.body.dataset.lastRead = JSON.stringify({ bytes: m.stats.bytes, seconds: m.stats.seconds, scoring: m.stats.scoring, events: report.input.events });
     }
     render();
   }

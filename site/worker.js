@@ -87,9 +87,11 @@ async function readAll() {
 // (a score per month: they follow the result rather than delay it).
 function result(settings, stats) {
   const s = JSON.stringify(settings || {});
+  const t0 = performance.now();
   const report = self.sepScore(session, s);
   parseOrThrow(report);
   const csv = self.sepAccountsCSV(session, s);
+  if (stats) stats.scoring = (performance.now() - t0) / 1000;
   post({ type: 'result', report, csv, stats });
   post({ type: 'monthly', monthly: parseOrThrow(self.sepMonthly(session, s)) });
 }

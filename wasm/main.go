@@ -35,6 +35,9 @@ type session struct {
 	rollup *core.Rollup
 	pw     *io.PipeWriter
 	done   chan error
+	// chunk is the buffer push copies each piece of a file into: a pipe's
+	// Write returns once the reader has consumed it all, so it is reused.
+	chunk []byte
 	// The last report and the settings it was computed with: the monthly
 	// scores and the CSV of the same settings reuse it.
 	last     *core.Report
@@ -119,7 +122,11 @@ func push(_ js.Value, args []js.Value) any {
 	if s == nil || s.pw == nil {
 		return "no file is open"
 	}
-	buf := make([]byte, args[1].Get("length").Int())
+	n := args[1].Get("length").Int()
+	if cap(s.chunk) < n {
+		s.chunk = make([]byte, n)
+	}
+	buf := s.chunk[:n]
 	js.CopyBytesToGo(buf, args[1])
 	if _, err := s.pw.Write(buf); err != nil {
 		return err.Error()
