@@ -3,9 +3,11 @@ package core
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Insights is what the standard SEP misses (README "Beyond the standard
@@ -264,6 +266,9 @@ func insights(ix *index, f *frame, s Settings, rep *Report) *Insights {
 	users := make([]userStat, len(r.users.names))
 	pairs := map[uint64]*pairStat{}
 	accs := map[uint32]*accStat{}
+	lastKey := ^uint64(0)
+	var p *pairStat
+	var a *accStat
 	for i := range ix.cells {
 		c := &ix.cells[i]
 		if c.day > f.p.end {
@@ -299,17 +304,21 @@ func insights(ix *index, f *frame, s Settings, rep *Report) *Insights {
 		if c.account == 0 {
 			continue
 		}
-		key := uint64(c.account)<<32 | uint64(c.user)
-		p := pairs[key]
-		if p == nil {
-			p = &pairStat{}
-			pairs[key] = p
-			a := accs[c.account]
+		// A user's cells come together, mostly in one account: look the
+		// pair up only when it changes.
+		if key := uint64(c.account)<<32 | uint64(c.user); key != lastKey {
+			lastKey = key
+			p = pairs[key]
+			a = accs[c.account]
 			if a == nil {
 				a = &accStat{id: c.account, coreP: make([]uint64, words(f.k)), coreQ: make([]uint64, words(f.k))}
 				accs[c.account] = a
 			}
-			a.users = append(a.users, c.user)
+			if p == nil {
+				p = &pairStat{}
+				pairs[key] = p
+				a.users = append(a.users, c.user)
+			}
 		}
 		p.last = max(p.last, c.day)
 		if inP {
@@ -319,7 +328,6 @@ func insights(ix *index, f *frame, s Settings, rep *Report) *Insights {
 			p.activeQ, p.rawQ = true, p.rawQ+w
 		}
 		if slot := f.core[c.name]; slot >= 0 && (inP || inQ) {
-			a := accs[c.account]
 			if inP {
 				a.coreP[slot/64] |= 1 << (slot % 64)
 			} else {
@@ -772,70 +780,56 @@ func trend(ix *index, f *frame, s Settings, in *Insights) {
 	if first > last {
 		return
 	}
+	r := ix.r
+	weightOf := make([]micro, len(r.names.names))
+	for name, w := range in.Weighted.Weights {
+		if id, ok := r.names.ids[name]; ok {
+			weightOf[id] = toMicro(w)
+		}
+	}
+	// The months are independent: they are scored on every core, then
+	// chained (each month's change from the one before) in order.
+	ends := monthEnds(first, last)
+	months := make([]trendScores, len(ends))
+	w := f.p.end - f.p.start + 1
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(ends)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fm := *f
+				fm.p, fm.q = span{ends[i] - w + 1, ends[i]}, span{ends[i] - 2*w + 1, ends[i] - w}
+				months[i] = scoreMonth(ix, &fm, weightOf, s.WeightK)
+			}
+		}()
+	}
+	for i := range ends {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
 	byID := map[string]*AccountInsight{}
 	for i := range in.Accounts {
 		byID[in.Accounts[i].ID] = &in.Accounts[i]
 	}
 	var prevPES *float64
 	prevAcc := map[string]*float64{}
-	w := f.p.end - f.p.start + 1
-	for _, end := range monthEnds(first, last) {
-		fm := *f
-		fm.p, fm.q = span{end - w + 1, end}, span{end - 2*w + 1, end - w}
-		keys, m := groupUnits(ix.cells, &fm, func(c *icell) (uint64, bool) { return uint64(c.user), true })
-		c := fm.score(unitsOf(keys, m))
-		// The weighted score: users' raw in this month's period.
-		raw := map[uint32]micro{}
-		accRaw := map[string]micro{}
-		weights := in.Weighted.Weights
-		for i := range ix.cells {
-			cell := &ix.cells[i]
-			if !fm.p.has(cell.day) {
-				continue
-			}
-			wt := toMicro(weights[ix.r.names.names[cell.name]]) * micro(cell.n)
-			raw[cell.user] += wt
-			if cell.account != 0 {
-				accRaw[ix.r.accounts.names[cell.account]] += wt
-			}
+	for i, m := range months {
+		tm := TrendMonth{Month: ends[i].String()[:7], PES: m.pes, WeightedScore: m.weighted}
+		if m.pes != nil && prevPES != nil {
+			tm.Change = ptr(*m.pes - *prevPES)
 		}
-		var raws []float64
-		for _, v := range raw {
-			raws = append(raws, v.float())
-		}
-		cap := percentile95(raws)
-		month := end.String()[:7]
-		tm := TrendMonth{Month: month, PES: c.pes}
-		if c.counts.Active > 0 {
-			// Users active in the month's period, summed in a fixed order.
-			var scores []float64
-			for _, v := range raw {
-				scores = append(scores, WeightedScore(v.float(), cap, s.WeightK))
-			}
-			sort.Float64s(scores)
-			sum := 0.0
-			for _, v := range scores {
-				sum += v
-			}
-			tm.WeightedScore = ptr(sum / float64(c.counts.Active))
-		}
-		if c.pes != nil && prevPES != nil {
-			tm.Change = ptr(*c.pes - *prevPES)
-		}
-		prevPES = c.pes
+		prevPES = m.pes
 		in.Trend = append(in.Trend, tm)
-
-		var accRaws []float64
-		for _, v := range accRaw {
-			accRaws = append(accRaws, v.float())
-		}
-		accCap := percentile95(accRaws)
-		for _, row := range accountTable(ix, &fm) {
+		for _, row := range m.accounts {
 			ai := byID[row.ID]
 			if ai == nil {
 				continue
 			}
-			am := AccountMonth{Month: month, PES: row.PES, WeightedScore: WeightedScore(accRaw[row.ID].float(), accCap, s.WeightK)}
+			am := AccountMonth{Month: tm.Month, PES: row.PES, WeightedScore: row.weighted}
 			if p := prevAcc[row.ID]; p != nil && row.PES != nil {
 				am.Change = ptr(*row.PES - *p)
 			}
@@ -843,6 +837,81 @@ func trend(ix *index, f *frame, s Settings, in *Insights) {
 			ai.Trend = append(ai.Trend, am)
 		}
 	}
+}
+
+// trendScores is one month of the trend, before the changes are chained.
+type trendScores struct {
+	pes      *float64
+	weighted *float64
+	accounts []accountMonthScore
+}
+
+type accountMonthScore struct {
+	ID       string
+	PES      *float64
+	weighted float64
+}
+
+// scoreMonth scores the product and every account with the frame of one
+// month, and their weighted scores over its period.
+func scoreMonth(ix *index, fm *frame, weightOf []micro, k float64) trendScores {
+	keys, m := groupUnits(ix.cells, fm, func(c *icell) (uint64, bool) { return uint64(c.user), true })
+	c := fm.score(unitsOf(keys, m))
+	// The weighted score: raw sums over the month's period, per user (the
+	// cells come grouped by user) and per account (by index).
+	var raws []float64
+	accRaw := make([]micro, len(ix.r.accounts.names))
+	accSeen := make([]bool, len(ix.r.accounts.names))
+	userRaw, user, inPeriod := micro(0), uint32(0), false
+	for i := range ix.cells {
+		cell := &ix.cells[i]
+		if cell.user != user || i == 0 {
+			if inPeriod {
+				raws = append(raws, userRaw.float())
+			}
+			userRaw, user, inPeriod = 0, cell.user, false
+		}
+		if !fm.p.has(cell.day) {
+			continue
+		}
+		wt := weightOf[cell.name] * micro(cell.n)
+		userRaw += wt
+		inPeriod = true
+		if cell.account != 0 {
+			accRaw[cell.account] += wt
+			accSeen[cell.account] = true
+		}
+	}
+	if inPeriod {
+		raws = append(raws, userRaw.float())
+	}
+	out := trendScores{pes: c.pes}
+	if c.counts.Active > 0 {
+		// Users active in the month's period, summed in a fixed order.
+		limit := percentile95(raws)
+		scores := make([]float64, len(raws))
+		for i, v := range raws {
+			scores[i] = WeightedScore(v, limit, k)
+		}
+		sort.Float64s(scores)
+		sum := 0.0
+		for _, v := range scores {
+			sum += v
+		}
+		out.weighted = ptr(sum / float64(c.counts.Active))
+	}
+	var accRaws []float64
+	for a, seen := range accSeen {
+		if seen {
+			accRaws = append(accRaws, accRaw[a].float())
+		}
+	}
+	accLimit := percentile95(accRaws)
+	for _, row := range accountTable(ix, fm) {
+		out.accounts = append(out.accounts, accountMonthScore{ID: row.ID, PES: row.PES,
+			weighted: WeightedScore(accRaw[ix.r.accounts.ids[row.ID]].float(), accLimit, k)})
+	}
+	return out
 }
 
 // micro is a weighted count in millionths: integer sums give the same raw

@@ -101,11 +101,23 @@ type frame struct {
 
 // unitAct is the activity of one scored unit.
 type unitAct struct {
-	days []Day    // sorted, unique
-	core []uint64 // core events performed in P, as a bit set over core slots
+	days  []Day    // sorted, unique; up to the period's end, one before the spans
+	core  []uint64 // core events performed in P, as a bit set over core slots
+	early bool     // a day before the spans is in days
 }
 
 func (u *unitAct) add(c *icell, f *frame) {
+	switch {
+	case c.day > f.p.end:
+		return // no span read from a unit ends after the period
+	case c.day < min(f.q.start, f.p.start-29):
+		// Before every span read (Q, and P's 30-day windows): all that counts
+		// is that there is one (a unit active in P is recovered, not new).
+		if u.early {
+			return
+		}
+		u.early = true
+	}
 	if n := len(u.days); n == 0 || u.days[n-1] != c.day {
 		u.days = append(u.days, c.day)
 	}
@@ -119,7 +131,7 @@ func (u *unitAct) add(c *icell, f *frame) {
 
 // finish sorts and deduplicates days gathered out of order.
 func (u *unitAct) finish() {
-	sort.Slice(u.days, func(i, j int) bool { return u.days[i] < u.days[j] })
+	slices.Sort(u.days)
 	out := u.days[:0]
 	for i, d := range u.days {
 		if i == 0 || d != u.days[i-1] {
