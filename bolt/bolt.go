@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/sep-project/sep/core"
@@ -33,7 +34,7 @@ type Store struct {
 	tz        string
 	retention int
 	now       func() time.Time
-	ingests   int
+	ingests   atomic.Int64 // Ingest calls, which run concurrently
 }
 
 // Open opens (or creates) the store file; tz is the time zone its days are
@@ -108,8 +109,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bolt ingest: %w", err)
 	}
-	s.ingests++
-	if s.ingests%1000 == 1 {
+	if s.ingests.Add(1)%1000 == 1 {
 		s.pruneDedup()
 	}
 	return stored, nil

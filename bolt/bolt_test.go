@@ -2,7 +2,9 @@ package bolt_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sep-project/sep/bolt"
@@ -69,4 +71,35 @@ func BenchmarkIngest100EventDeliveries(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
+}
+
+// BenchmarkIngestConcurrentDeliveries is the local server's case: 50
+// concurrent webhook deliveries of 5 events, each with a random-looking
+// messageId, as the load test sends them.
+func BenchmarkIngestConcurrentDeliveries(b *testing.B) {
+	s, err := bolt.Open(filepath.Join(b.TempDir(), "sep.db"), "UTC")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	evs := storetest.Product()
+	var next atomic.Uint64
+	b.SetParallelism(25) // × GOMAXPROCS(2) = 50 clients
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		batch := make([]core.Event, 5)
+		for pb.Next() {
+			i := next.Add(1)
+			copy(batch, evs[(i*5)%uint64(len(evs)-5):])
+			for j := range batch {
+				batch[j].MessageID = fmt.Sprintf("%016x", (i*5+uint64(j))*0x9E3779B97F4A7C15)
+			}
+			if _, err := s.Ingest(context.Background(), batch); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*5), "ns/event")
 }
