@@ -209,26 +209,33 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 		return nil, err
 	}
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		var cells []core.Count
+		// The newest day first (a key ends with its day), then the cells
+		// within the retention: keys come sorted by user, account and event,
+		// so their strings are made once per run of equal ones.
+		cells := tx.Bucket(bucketCells)
 		newest := core.Day(-1 << 31)
-		if err := tx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
-			c, err := parseCellKey(k)
-			if err != nil {
-				return err
+		if err := cells.ForEach(func(k, _ []byte) error {
+			if len(k) < 4 {
+				return fmt.Errorf("corrupt cell key")
 			}
-			c.N = uint32(binary.BigEndian.Uint64(v))
-			if c.Day > newest {
-				newest = c.Day
-			}
-			cells = append(cells, c)
+			newest = max(newest, core.Day(int32(binary.BigEndian.Uint32(k[len(k)-4:]))))
 			return nil
 		}); err != nil {
 			return err
 		}
-		for _, c := range cells {
+		var strs keyStrings
+		if err := cells.ForEach(func(k, v []byte) error {
+			c, err := strs.parseCellKey(k)
+			if err != nil {
+				return err
+			}
 			if c.Day >= newest-core.Day(s.retention) {
+				c.N = uint32(binary.BigEndian.Uint64(v))
 				r.AddCount(c)
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
 		tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
 			r.AddMembership(core.Membership{User: string(k), Account: string(v[8:]), TimeMs: int64(binary.BigEndian.Uint64(v))})
@@ -269,15 +276,38 @@ func cellKey(c core.Count) []byte {
 	return binary.BigEndian.AppendUint32(k, uint32(c.Day))
 }
 
-func parseCellKey(k []byte) (core.Count, error) {
+// keyStrings makes the strings of a run of cell keys, reusing the previous
+// key's user and account and every event name already seen.
+type keyStrings struct {
+	user, account string
+	events        map[string]string
+}
+
+func (ks *keyStrings) parseCellKey(k []byte) (core.Count, error) {
 	var c core.Count
 	var err1, err2, err3 error
-	c.User, k, err1 = readStr(k)
-	c.Account, k, err2 = readStr(k)
-	c.Event, k, err3 = readStr(k)
+	var user, account, event []byte
+	user, k, err1 = readBytes(k)
+	account, k, err2 = readBytes(k)
+	event, k, err3 = readBytes(k)
 	if err := errors.Join(err1, err2, err3); err != nil || len(k) != 5 {
 		return c, fmt.Errorf("corrupt cell key")
 	}
+	if ks.user != string(user) { // comparisons of a conversion do not allocate
+		ks.user = string(user)
+	}
+	if ks.account != string(account) {
+		ks.account = string(account)
+	}
+	name, ok := ks.events[string(event)]
+	if !ok {
+		if ks.events == nil {
+			ks.events = map[string]string{}
+		}
+		name = string(event)
+		ks.events[name] = name
+	}
+	c.User, c.Account, c.Event = ks.user, ks.account, name
 	c.Navigation = k[0] == 1
 	c.Day = core.Day(int32(binary.BigEndian.Uint32(k[1:])))
 	return c, nil
@@ -289,11 +319,17 @@ func appendStr(b []byte, s string) []byte {
 }
 
 func readStr(b []byte) (string, []byte, error) {
+	s, rest, err := readBytes(b)
+	return string(s), rest, err
+}
+
+// readBytes reads a length-prefixed string, returning it without a copy.
+func readBytes(b []byte) ([]byte, []byte, error) {
 	n, w := binary.Uvarint(b)
 	if w <= 0 || uint64(len(b)-w) < n {
-		return "", nil, errors.New("corrupt key")
+		return nil, nil, errors.New("corrupt key")
 	}
-	return string(b[w : w+int(n)]), b[w+int(n):], nil
+	return b[w : w+int(n)], b[w+int(n):], nil
 }
 
 func i64(n int64) []byte  { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
