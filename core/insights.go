@@ -393,7 +393,7 @@ func insights(ix *index, f *frame, s Settings, rep *Report) *Insights {
 		for _, w := range u.activationAll {
 			n += popcount(w)
 		}
-		return float64(n) >= s.ActivationShare*float64(len(actEvents))-1e-9
+		return float64(n) >= float64(s.ActivationShare*float64(len(actEvents)))-1e-9
 	}
 
 	// Users table and activation.

@@ -128,8 +128,8 @@ func (g *gen) run() {
 			breakFrom = start + rng.IntN(max(1, end-start+1))
 			breakTo = breakFrom + 20 + rng.IntN(30)
 		}
-		engagement := 0.08 + 0.8*rng.Float64()
-		depth := 2 + rng.IntN(len(features)-1) // how many features this user knows
+		engagement := 0.08 + float64(0.8*rng.Float64()) // no fused multiply-add: the same data on every CPU
+		depth := 2 + rng.IntN(len(features)-1)          // how many features this user knows
 		startMs := dayMs(start) + int64(8*3600e3)
 		g.emit(&event{kind: core.KindIdentify, user: user, ms: startMs,
 			traits: [][2]string{{"role", []string{"member", "analyst", "manager"}[rng.IntN(3)]}}})
