@@ -47,6 +47,10 @@ func Open(path, tz string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// Concurrent deliveries share a transaction (Batch); bbolt waits up to
+	// 10 ms to gather one, which was most of a delivery's latency under load
+	// (50 clients: 17.7k events/s, p50 14 ms with 2 ms; 11–12.7k, p50 20 ms with 10).
+	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db, tz: tz, retention: core.DefaultRetentionDays, now: time.Now}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range allBuckets {

@@ -56,8 +56,14 @@ func prepare(r io.Reader, opt *ReadOptions) (*bufio.Reader, Format, error) {
 	if opt.Progress != nil {
 		r = &countingReader{r: r, fn: opt.Progress}
 	}
-	br := bufio.NewReaderSize(r, 1<<20)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	size := 1 << 20
+	if b, ok := r.(*bytes.Reader); ok && b.Len() < size {
+		// A body already in memory, such as a webhook delivery of a few KB:
+		// a buffer of its size, not a megabyte to clear for every request.
+		size = max(b.Len(), 16)
+	}
+	br := bufio.NewReaderSize(r, size)
+	if magic, _ := br.Peek(2); isGzip(magic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: gzip: %w", displayName(opt.File), err)
@@ -76,6 +82,9 @@ func prepare(r io.Reader, opt *ReadOptions) (*bufio.Reader, Format, error) {
 	}
 	return br, f, nil
 }
+
+// isGzip reports whether b starts with gzip's magic bytes.
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
 type countingReader struct {
 	r    io.Reader
@@ -326,9 +335,11 @@ func DecodeEvents(body []byte, opt ReadOptions) ([]Event, []*ParseError, error) 
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := io.ReadAll(br)
-		if err != nil {
-			return nil, nil, err
+		data := body
+		if isGzip(body) {
+			if data, err = io.ReadAll(br); err != nil {
+				return nil, nil, err
+			}
 		}
 		src = newDocumentSource(data, rec, opt.File)
 	}
