@@ -107,6 +107,8 @@ func segmentField(f *segmentFast, key []byte) (*string, uint32) {
 	return nil, 0
 }
 
+var groupIDKey = []string{"groupId"}
+
 var segmentKeys = []string{"type", "event", "name", "userId", "anonymousId", "messageId", "timestamp",
 	"originalTimestamp", "sentAt", "receivedAt", "groupId", "context", "properties", "traits", "batch"}
 
@@ -158,30 +160,34 @@ func (s *jsonScanner) consume(c byte) bool {
 	return false
 }
 
-// object reads an object whose keys are plain strings, calling member with
-// each key once the scanner stands at its value (after white space).
-func (s *jsonScanner) object(member func(key []byte) bool) bool {
-	if !s.consume('{') {
-		return false
-	}
-	if s.consume('}') {
+// items reads the comma-separated items of an object or an array whose
+// opening byte is consumed, up to its closing byte end.
+func (s *jsonScanner) items(end byte, item func() bool) bool {
+	if s.consume(end) {
 		return true
 	}
 	for {
 		s.space()
+		if !item() {
+			return false
+		}
+		if !s.consume(',') {
+			return s.consume(end)
+		}
+	}
+}
+
+// object reads an object whose keys are plain strings, calling member with
+// each key once the scanner stands at its value (after white space).
+func (s *jsonScanner) object(member func(key []byte) bool) bool {
+	return s.consume('{') && s.items('}', func() bool {
 		key, ok := s.plainString()
 		if !ok || !s.consume(':') {
 			return false
 		}
 		s.space()
-		if !member(key) {
-			return false
-		}
-		if s.consume(',') {
-			continue
-		}
-		return s.consume('}')
-	}
+		return member(key)
+	})
 }
 
 // groupIDObject reads an object (context or properties), keeping its groupId.
@@ -197,7 +203,7 @@ func (s *jsonScanner) groupIDObject(dst *string) bool {
 			v, ok := s.plainString()
 			*dst = view(v)
 			return ok
-		case len(key) == len("groupId") && strings.EqualFold(string(key), "groupId"):
+		case foldsTo(key, groupIDKey):
 			return false
 		}
 		return s.skipValue(0)
@@ -256,38 +262,16 @@ func (s *jsonScanner) skipValue(depth int) bool {
 		return s.skipString()
 	case c == '{':
 		s.i++
-		if s.consume('}') {
-			return true
-		}
-		for {
-			s.space()
+		return s.items('}', func() bool {
 			if !s.skipString() || !s.consume(':') {
 				return false
 			}
 			s.space()
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-			if s.consume(',') {
-				continue
-			}
-			return s.consume('}')
-		}
+			return s.skipValue(depth + 1)
+		})
 	case c == '[':
 		s.i++
-		if s.consume(']') {
-			return true
-		}
-		for {
-			s.space()
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-			if s.consume(',') {
-				continue
-			}
-			return s.consume(']')
-		}
+		return s.items(']', func() bool { return s.skipValue(depth + 1) })
 	case c == 't':
 		return s.literal("true")
 	case c == 'f':
