@@ -84,6 +84,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	events = core.FirstOfEachMessageID(events)
 	stored := 0
 	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		stored = 0
@@ -93,14 +94,12 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 			return err
 		}
 		now := s.now().UnixMilli()
-		seen := map[string]bool{}
 		for i := range events {
 			e := &events[i]
 			if id := e.MessageID; id != "" {
-				if seen[id] || dedup.Get([]byte(id)) != nil {
+				if dedup.Get([]byte(id)) != nil {
 					continue
 				}
-				seen[id] = true
 				if err := dedup.Put([]byte(id), i64(now)); err != nil {
 					return err
 				}

@@ -25,3 +25,22 @@ type Store interface {
 	// Close releases the store's resources.
 	Close() error
 }
+
+// FirstOfEachMessageID returns events without the repeats of a MessageID
+// within them (a delivery that carries one event twice counts it once), in
+// order; events with no MessageID are all kept. Stores call it first, then
+// check the MessageIDs they stored before.
+func FirstOfEachMessageID(events []Event) []Event {
+	out := make([]Event, 0, len(events))
+	seen := make(map[string]bool, len(events))
+	for _, e := range events {
+		if e.MessageID != "" {
+			if seen[e.MessageID] {
+				continue
+			}
+			seen[e.MessageID] = true
+		}
+		out = append(out, e)
+	}
+	return out
+}

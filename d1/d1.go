@@ -87,15 +87,10 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	now := s.now().UnixMilli()
 	var rows, members, traits [][]any
 	noID := 0
-	seen := map[string]bool{}
+	events = core.FirstOfEachMessageID(events)
 	for i := range events {
 		e := &events[i]
-		if e.MessageID != "" {
-			if seen[e.MessageID] {
-				continue
-			}
-			seen[e.MessageID] = true
-		} else {
+		if e.MessageID == "" {
 			noID++
 		}
 		row := []any{e.MessageID, now, delivery, e.UserID, "", nil, 0, 0, nil}

@@ -156,15 +156,9 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	current := map[string]*update{} // the open group of each item
 	var groups []*update
 	var latest []func(context.Context) error
-	seen := map[string]bool{}
+	events = core.FirstOfEachMessageID(events)
 	for i := range events {
 		e := &events[i]
-		if e.MessageID != "" {
-			if seen[e.MessageID] {
-				continue
-			}
-			seen[e.MessageID] = true
-		}
 		one := s.eventUpdate(clock, e, ingestDay)
 		one.events = []int{i}
 		g := current[one.key]
