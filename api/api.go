@@ -3,6 +3,8 @@
 // translate their events to HTTP requests and give the handler a core.Store.
 //
 //	POST /v1/events         a Segment/RudderStack webhook delivery (stored as rollups)
+//	POST /v1/batch, /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/group, /v1/alias
+//	                        the tracking API of Segment's and RudderStack's SDKs (tracking.go)
 //	POST /v1/score          stateless scoring of an export in the body
 //	GET  /v1/score          the report from the stored rollups
 //	GET  /v1/accounts/{id}  one account's row of that report
@@ -115,6 +117,7 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("/v1/events", s.methods(map[string]http.HandlerFunc{http.MethodPost: s.postEvents}))
 	mux.HandleFunc("/v1/score", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getScore, http.MethodPost: s.postScore}))
 	mux.HandleFunc("/v1/accounts/{id}", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getAccount}))
+	s.routeTracking(mux)
 	mux.HandleFunc("/healthz", s.methods(map[string]http.HandlerFunc{http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}}))
@@ -206,8 +209,8 @@ func SignatureOf(secret string, body []byte) string {
 // ingestAllowed checks a delivery's signature or bearer token.
 func (s *server) ingestAllowed(r *http.Request, body []byte) (bool, string) {
 	o := s.opt
-	if o.WebhookSecret == "" && o.IngestToken == "" {
-		return true, "" // the local server without secrets
+	if (o.WebhookSecret == "" && o.IngestToken == "") || hostAuthenticated(r) {
+		return true, "" // the local server without secrets, or a host-authenticated invoke
 	}
 	if o.IngestToken != "" && sameSecret(o.IngestToken, bearer(r)) {
 		return true, ""
@@ -216,6 +219,9 @@ func (s *server) ingestAllowed(r *http.Request, body []byte) (bool, string) {
 		want := SignatureOf(o.WebhookSecret, body)
 		if hmac.Equal([]byte(strings.ToLower(strings.TrimSpace(sig))), []byte(want)) {
 			return true, ""
+		}
+		if hint := signatureHint(o.WebhookSecret, sig, body); hint != "" {
+			return false, "bad X-Signature: " + hint
 		}
 		return false, "bad X-Signature"
 	}
