@@ -4,56 +4,218 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/sep-project/sep/api"
 )
 
-// adapt turns an http.Handler into a Lambda handler of HTTP events in payload
-// format 2.0, which Function URLs and API Gateway HTTP APIs both send.
-func adapt(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		req, err := toRequest(ctx, ev)
-		if err != nil {
-			// A payload Lambda itself produced that cannot be read is a fault
-			// of the integration, reported as a 400 with the reason.
-			return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest,
-				Headers: map[string]string{"Content-Type": "application/json"},
-				Body:    fmt.Sprintf(`{"error":%q}`, err.Error())}, nil
+// The shapes of an invoke, told apart by their fields.
+const (
+	shapeUnknown = iota
+	shapeHTTP2   // Function URL, HTTP API (payload 2.0)
+	shapeHTTP1   // API Gateway REST API, HTTP API with payload 1.0
+	shapeEvents  // Segment's AWS Lambda destination: an event, or an array of them
+)
+
+// probe holds the fields that tell the shapes apart.
+type probe struct {
+	HTTPMethod     string `json:"httpMethod"`
+	RequestContext struct {
+		HTTP struct {
+			Method string `json:"method"`
+		} `json:"http"`
+	} `json:"requestContext"`
+	Type      json.RawMessage `json:"type"`
+	MessageID json.RawMessage `json:"messageId"`
+}
+
+// shapeOf names the shape of an invoke's payload.
+func shapeOf(payload []byte) int {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 {
+		return shapeUnknown
+	}
+	if trimmed[0] == '[' {
+		return shapeEvents
+	}
+	var p probe
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &p) != nil {
+		return shapeUnknown
+	}
+	switch {
+	case p.RequestContext.HTTP.Method != "":
+		return shapeHTTP2
+	case p.HTTPMethod != "":
+		return shapeHTTP1
+	case present(p.Type) || present(p.MessageID):
+		return shapeEvents
+	}
+	return shapeUnknown
+}
+
+func present(v json.RawMessage) bool {
+	return len(v) > 0 && !bytes.Equal(v, []byte("null")) && !bytes.Equal(v, []byte(`""`))
+}
+
+// adapt turns an http.Handler into sep's Lambda handler. HTTP events (payload
+// 2.0 and 1.0) are served as requests and answered in their own format.
+// Direct invokes of Segment's AWS Lambda destination (an event object or an
+// array of them, authorised by IAM's invoke permission) are stored as a
+// webhook delivery (POST /v1/events, same dedupe and account rules); any
+// answer but 200 is a function error, as is an invoke of no known shape, so
+// the caller sees a failure and retries.
+func adapt(h http.Handler) func(context.Context, json.RawMessage) (any, error) {
+	return func(ctx context.Context, payload json.RawMessage) (any, error) {
+		switch shapeOf(payload) {
+		case shapeHTTP2:
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(payload, &ev); err != nil {
+				return nil, fmt.Errorf("sep: payload 2.0 event: %w", err)
+			}
+			req, err := fromV2(ctx, ev)
+			if err != nil {
+				return toV2(badEvent(err)), nil
+			}
+			return toV2(serve(h, req)), nil
+		case shapeHTTP1:
+			var ev events.APIGatewayProxyRequest
+			if err := json.Unmarshal(payload, &ev); err != nil {
+				return nil, fmt.Errorf("sep: payload 1.0 event: %w", err)
+			}
+			req, err := fromV1(ctx, ev)
+			if err != nil {
+				return toV1(badEvent(err)), nil
+			}
+			return toV1(serve(h, req)), nil
+		case shapeEvents:
+			return deliver(ctx, h, payload)
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return toResponse(rec), nil
+		return nil, fmt.Errorf("sep: unrecognised invoke (%s): expected an HTTP event (Function URL or HTTP API payload 2.0, REST API payload 1.0) or Segment events (an object with a type or messageId, or an array of them)", describe(payload))
 	}
 }
 
-func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
-	body := []byte(ev.Body)
-	if ev.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
-			return nil, fmt.Errorf("lambda event: body is not base64: %w", err)
+// describe names a payload for the error of an unknown invoke.
+func describe(payload []byte) string {
+	trimmed := bytes.TrimSpace(payload)
+	if len(trimmed) == 0 {
+		return "empty payload"
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(trimmed, &fields) != nil {
+		return fmt.Sprintf("a JSON %s, not an object", kindOfJSON(trimmed[0]))
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	if len(keys) > 8 {
+		keys = append(keys[:8], "...")
+	}
+	return "an object with fields " + strings.Join(keys, ", ")
+}
+
+func kindOfJSON(c byte) string {
+	switch {
+	case c == '"':
+		return "string"
+	case c == 't' || c == 'f':
+		return "boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "number"
+	}
+	return "value"
+}
+
+// deliver stores Segment's events as POST /v1/events, vouched for by the host.
+func deliver(ctx context.Context, h http.Handler, payload []byte) (any, error) {
+	req, err := http.NewRequestWithContext(api.WithHostAuth(ctx), http.MethodPost, "/v1/events", bytes.NewReader(payload))
+	if err != nil {
+		return nil, fmt.Errorf("sep: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := serve(h, req)
+	if rec.Code != http.StatusOK {
+		var e struct {
+			Error  string          `json:"error"`
+			Detail json.RawMessage `json:"detail"`
 		}
+		json.Unmarshal(rec.Body.Bytes(), &e)
+		msg := e.Error
+		if len(e.Detail) > 0 {
+			msg += ": " + string(e.Detail)
+		}
+		return nil, fmt.Errorf("sep: the events were not stored (%d): %s", rec.Code, msg)
 	}
-	method := ev.RequestContext.HTTP.Method
-	if method == "" {
-		return nil, fmt.Errorf("lambda event: no requestContext.http.method (not an HTTP payload 2.0 event)")
+	return json.RawMessage(bytes.TrimSpace(rec.Body.Bytes())), nil
+}
+
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// badEvent answers an HTTP event Lambda produced that cannot be read: a 400
+// with the reason (an integration fault, not the sender's).
+func badEvent(err error) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	rec.Header().Set("Content-Type", "application/json")
+	rec.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(rec, `{"error":%q}`, err.Error())
+	return rec
+}
+
+func bodyOf(body string, isBase64 bool) ([]byte, error) {
+	if !isBase64 {
+		return []byte(body), nil
 	}
-	path := ev.RawPath
+	b, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, fmt.Errorf("lambda event: body is not base64: %w", err)
+	}
+	return b, nil
+}
+
+func newRequest(ctx context.Context, method, path, query string, body []byte) (*http.Request, error) {
 	if path == "" {
 		path = "/"
 	}
-	url := path
-	if ev.RawQueryString != "" {
-		url += "?" + ev.RawQueryString
+	target := path
+	if query != "" {
+		target += "?" + query
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("lambda event: %w", err)
+	}
+	req.ContentLength = int64(len(body))
+	req.RequestURI = target
+	return req, nil
+}
+
+// fromV2 turns a payload 2.0 event into a request. An HTTP API stage other
+// than $default prefixes the raw path; it is taken off.
+func fromV2(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
+	body, err := bodyOf(ev.Body, ev.IsBase64Encoded)
+	if err != nil {
+		return nil, err
+	}
+	path := ev.RawPath
+	if st := ev.RequestContext.Stage; st != "" && st != "$default" && strings.HasPrefix(path, "/"+st+"/") {
+		path = path[len(st)+1:]
+	}
+	req, err := newRequest(ctx, ev.RequestContext.HTTP.Method, path, ev.RawQueryString, body)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range ev.Headers {
 		req.Header.Set(k, v)
@@ -61,14 +223,60 @@ func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Re
 	if len(ev.Cookies) > 0 {
 		req.Header.Set("Cookie", strings.Join(ev.Cookies, "; "))
 	}
-	req.ContentLength = int64(len(body))
 	req.Host = ev.RequestContext.DomainName
 	req.RemoteAddr = ev.RequestContext.HTTP.SourceIP
-	req.RequestURI = url
 	return req, nil
 }
 
-func toResponse(rec *httptest.ResponseRecorder) events.APIGatewayV2HTTPResponse {
+// fromV1 turns a payload 1.0 event (REST API) into a request. Its path is the
+// resource path, without the stage.
+func fromV1(ctx context.Context, ev events.APIGatewayProxyRequest) (*http.Request, error) {
+	body, err := bodyOf(ev.Body, ev.IsBase64Encoded)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	if len(ev.MultiValueQueryStringParameters) > 0 {
+		for k, vs := range ev.MultiValueQueryStringParameters {
+			q[k] = append(q[k], vs...)
+		}
+	} else {
+		for k, v := range ev.QueryStringParameters {
+			q.Set(k, v)
+		}
+	}
+	req, err := newRequest(ctx, ev.HTTPMethod, ev.Path, q.Encode(), body)
+	if err != nil {
+		return nil, err
+	}
+	if len(ev.MultiValueHeaders) > 0 {
+		for k, vs := range ev.MultiValueHeaders {
+			for _, v := range vs {
+				req.Header.Add(k, v)
+			}
+		}
+	} else {
+		for k, v := range ev.Headers {
+			req.Header.Set(k, v)
+		}
+	}
+	req.Host = req.Header.Get("Host")
+	if req.Host == "" {
+		req.Host = ev.RequestContext.DomainName
+	}
+	req.RemoteAddr = ev.RequestContext.Identity.SourceIP
+	return req, nil
+}
+
+// encodedBody returns a response body as text, or base64 when not UTF-8.
+func encodedBody(b []byte) (string, bool) {
+	if utf8.Valid(b) {
+		return string(b), false
+	}
+	return base64.StdEncoding.EncodeToString(b), true
+}
+
+func toV2(rec *httptest.ResponseRecorder) events.APIGatewayV2HTTPResponse {
 	res := events.APIGatewayV2HTTPResponse{StatusCode: rec.Code, Headers: map[string]string{}}
 	for k, vs := range rec.Header() {
 		if k == "Set-Cookie" {
@@ -77,11 +285,18 @@ func toResponse(rec *httptest.ResponseRecorder) events.APIGatewayV2HTTPResponse 
 		}
 		res.Headers[k] = strings.Join(vs, ", ")
 	}
-	b := rec.Body.Bytes()
-	if utf8.Valid(b) {
-		res.Body = string(b)
-	} else {
-		res.Body, res.IsBase64Encoded = base64.StdEncoding.EncodeToString(b), true
+	res.Body, res.IsBase64Encoded = encodedBody(rec.Body.Bytes())
+	return res
+}
+
+func toV1(rec *httptest.ResponseRecorder) events.APIGatewayProxyResponse {
+	res := events.APIGatewayProxyResponse{StatusCode: rec.Code, Headers: map[string]string{}, MultiValueHeaders: map[string][]string{}}
+	for k, vs := range rec.Header() {
+		res.MultiValueHeaders[k] = vs
+		if k != "Set-Cookie" {
+			res.Headers[k] = strings.Join(vs, ", ")
+		}
 	}
+	res.Body, res.IsBase64Encoded = encodedBody(rec.Body.Bytes())
 	return res
 }

@@ -1,6 +1,8 @@
 // Command bootstrap is sep's API on AWS Lambda (runtime provided.al2023, arm64
-// or amd64), behind a Function URL or an API Gateway HTTP API (payload 2.0),
-// with its rollups in DynamoDB.
+// or amd64), with its rollups in DynamoDB. It serves HTTP events from a
+// Function URL or an API Gateway HTTP API (payload 2.0) and from a REST API
+// (payload 1.0), and stores the direct invokes of Segment's AWS Lambda
+// destination (an event, or an array of events) as webhook deliveries.
 //
 // Environment: SEP_DYNAMODB_TABLE (required), SEP_WEBHOOK_SECRET and/or
 // SEP_INGEST_TOKEN, SEP_READ_TOKEN, SEP_CONFIG; SEP_DYNAMODB_ENDPOINT replaces
