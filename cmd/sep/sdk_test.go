@@ -52,7 +52,7 @@ func TestSDKsAgainstServe(t *testing.T) {
 					t.Fatalf("%s: GET /v1/score (%s) differs from sep score --json on the SDK's events:\n%s\nwant:\n%s", sdk, settings.Encode(), got, want)
 				}
 				var rep struct {
-					Input struct{ Events, ActivityEvents int64 } `json:"input"`
+					Input    struct{ Events, ActivityEvents int64 } `json:"input"`
 					Accounts []struct{ ID string }
 				}
 				json.Unmarshal(got, &rep)
