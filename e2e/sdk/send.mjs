@@ -82,8 +82,9 @@ send('page', { anonymousId: 'anon-42', name: 'Pricing', timestamp: at(2, 12), me
 await Promise.all(pending);
 await client.flush?.();
 
-// The same messageId again in a later batch (a client-side retry): counted once.
-send('track', { userId: 'u1', event: 'Report Created', properties: { size: 0 }, timestamp: at(0, 9), messageId: `${sdk}-t-0` });
+// The first track call again, same messageId, in a later batch (the
+// application's own retry): counted once.
+send('track', { userId: 'u1', event: 'Report Created', properties: { size: 40, plan: null }, timestamp: at(40, 9), messageId: `${sdk}-t-0` });
 send('track', { userId: 'u2', event: 'Export Run', timestamp: at(0, 15), messageId: `${sdk}-last` });
 await Promise.all(pending);
 if (sdk === 'segment') {
