@@ -61,7 +61,7 @@ func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); 
 
 // TestWorkerUnderWranglerDev runs the real Worker (Go compiled to WebAssembly,
 // syumai/workers' shim) in wrangler dev's workerd with a local D1 database,
-// through the host-agnostic API suite.
+// through the host-agnostic API suite and the tracking API's case.
 func TestWorkerUnderWranglerDev(t *testing.T) {
 	root := testenv.Root(t)
 	wrangler := filepath.Join(testenv.NodeModule(t, "wrangler"), "bin", "wrangler.js")
@@ -114,4 +114,7 @@ func TestWorkerUnderWranglerDev(t *testing.T) {
 	}
 	t.Logf("wrangler dev start to first response: %v", time.Since(start).Round(time.Millisecond))
 	apitest.Run(t, apitest.HTTP(base))
+	// The tracking API through workerd: Basic write key, a gzip body
+	// labelled form-encoded (RudderStack's Node SDK), a retried batch.
+	t.Run("TrackingAPI", func(t *testing.T) { apitest.RunTracking(t, apitest.HTTP(base)) })
 }
