@@ -237,35 +237,63 @@ func withBatchContext(ev, batchCtx json.RawMessage) (json.RawMessage, error) {
 // stampEvents sets what Segment's API sets on arrival: receivedAt (the
 // server's clock, replacing any sent) and, on the single-event paths, the
 // type the path implies. It returns the events as JSON lines, event i on
-// line i+1.
+// line i+1. Events that carry neither field get them appended as they are;
+// the others are decoded and encoded again.
 func stampEvents(raw []json.RawMessage, typ string, received time.Time) ([]byte, error) {
 	at, _ := json.Marshal(received.Format("2006-01-02T15:04:05.000Z07:00"))
+	extra := append([]byte(`"receivedAt":`), at...)
 	var kind json.RawMessage
 	if typ != "" {
 		kind, _ = json.Marshal(typ)
+		extra = append(append(extra, `,"type":`...), kind...)
 	}
 	var out bytes.Buffer
 	for i, ev := range raw {
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(ev, &fields); err != nil || fields == nil {
+		ev = bytes.TrimSpace(ev)
+		if len(ev) < 2 || ev[0] != '{' {
 			if typ == "" {
 				return nil, fmt.Errorf("batch[%d] is not a JSON object", i)
 			}
 			return nil, errors.New("the event is not a JSON object")
 		}
-		fields["receivedAt"] = at
-		if kind != nil {
-			fields["type"] = kind
+		if bytes.ContainsAny(ev, "\r\n") {
+			var c bytes.Buffer
+			if err := json.Compact(&c, ev); err != nil {
+				return nil, err
+			}
+			ev = c.Bytes()
 		}
-		delete(fields, "writeKey")
-		b, err := json.Marshal(fields)
-		if err != nil {
-			return nil, err
+		if bytes.Contains(ev, []byte(`"receivedAt"`)) || (kind != nil && bytes.Contains(ev, []byte(`"type"`))) {
+			b, err := setFields(ev, at, kind)
+			if err != nil {
+				return nil, err
+			}
+			out.Write(b)
+		} else {
+			out.Write(ev[:len(ev)-1])
+			if len(bytes.TrimSpace(ev[1:len(ev)-1])) > 0 {
+				out.WriteByte(',')
+			}
+			out.Write(extra)
+			out.WriteByte('}')
 		}
-		out.Write(b)
 		out.WriteByte('\n')
 	}
 	return out.Bytes(), nil
+}
+
+// setFields sets receivedAt, and type when given, in an event that may
+// already hold them.
+func setFields(ev, at, kind json.RawMessage) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(ev, &fields); err != nil {
+		return nil, err
+	}
+	fields["receivedAt"] = at
+	if kind != nil {
+		fields["type"] = kind
+	}
+	return json.Marshal(fields)
 }
 
 // trackingDetail names each bad event by its index in the batch.

@@ -7,12 +7,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sep-project/sep/api"
+	"github.com/sep-project/sep/bolt"
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/core/synth"
 	"github.com/sep-project/sep/internal/apitest"
 )
 
@@ -200,4 +205,96 @@ func TestTrackingOnTheLocalServer(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	apitest.RunTracking(t, apitest.HTTP(srv.URL))
+}
+
+// BenchmarkTrackingBatch is BenchmarkHandlerIngest's 100 events as one
+// /v1/batch call with Basic auth, plain and gzipped (the cost over
+// /v1/events: the batch's re-encoding with receivedAt, and inflating).
+func BenchmarkTrackingBatch(b *testing.B) {
+	for _, gz := range []bool{false, true} {
+		name := "json"
+		if gz {
+			name = "gzip"
+		}
+		b.Run(name, func(b *testing.B) {
+			st, _ := bolt.Open(filepath.Join(b.TempDir(), "sep.db"), "UTC")
+			defer st.Close()
+			h, _ := api.New(api.Options{Store: st, IngestToken: ingestTok})
+			var export bytes.Buffer
+			synth.Write(&export, synth.Options{Users: 100, Days: 30, Seed: 1, Format: core.FormatSegment})
+			// An SDK's events carry no receivedAt (an export's do).
+			sdkShape := regexp.MustCompile(`,"receivedAt":"[^"]*"`).ReplaceAllString(export.String(), "")
+			lines := strings.Split(strings.TrimSpace(sdkShape), "\n")[:100]
+			body := []byte(`{"batch":[` + strings.Join(lines, ",") + `],"sentAt":"2026-09-01T00:00:00.000Z"}`) // as the SDKs send it
+			basic := api.BasicAuth(ingestTok)
+			calls := make([][]byte, b.N) // fresh message ids each time, gzipped before the clock starts
+			for i := range calls {
+				calls[i] = bytes.ReplaceAll(body, []byte(`"m-`), []byte(`"`+strconv.Itoa(i)+`-`))
+				if gz {
+					calls[i] = gzipped(calls[i])
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rec := do(h, "POST", "/v1/batch", calls[i], "Authorization", basic)
+				if rec.Code != 200 {
+					b.Fatal(rec.Body)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
+		})
+	}
+}
+
+// FuzzTrackingBody: whatever the body, the tracking API answers 200 or a 4xx
+// with a JSON error, never a 5xx or a panic, and stores only on a 200.
+func FuzzTrackingBody(f *testing.F) {
+	for _, s := range []string{
+		apitest.TrackingBatch,
+		`{"batch":[{"type":"track","userId":"u","event":"A","messageId":"f1","timestamp":"2026-09-01T00:00:00+05:30"}],"context":{"groupId":"g"}}`,
+		`{"batch":[{"type":"page","anonymousId":7,"name":null,"messageId":"f2","context":null}],"context":{"ip":"1"}}`,
+		`{"batch":[null,{"type":"identify","userId":"u","traits":{"seats":"3"}}]}`,
+		`{"batch":{}}`, `{"batch":[]}`, `{"userId":"u","event":"A"}`, `[]`, `"x"`, ``,
+		`{"batch":[{"type":"group","userId":"u","groupId":"g","traits":{"seats":1e3}}],"context":[1]}`,
+	} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	st, err := bolt.Open(filepath.Join(f.TempDir(), "sep.db"), "UTC")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	h, err := api.New(api.Options{Store: st, IngestToken: ingestTok, ReadToken: readTok})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string, batch bool) {
+		path := "/v1/track"
+		if batch {
+			path = "/v1/batch"
+		}
+		before := stored(t, st)
+		rec := do(h, "POST", path, []byte(body), "Authorization", api.BasicAuth(ingestTok))
+		var ans map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &ans); err != nil {
+			t.Fatalf("%d answer is not JSON: %s", rec.Code, rec.Body)
+		}
+		switch {
+		case rec.Code == 200:
+			if ans["success"] != true {
+				t.Fatalf("200 without success: %s", rec.Body)
+			}
+		case rec.Code >= 400 && rec.Code < 500:
+			if ans["error"] == nil {
+				t.Fatalf("%d without an error: %s", rec.Code, rec.Body)
+			}
+			if after := stored(t, st); after != before {
+				t.Fatalf("a %d stored %d events", rec.Code, after-before)
+			}
+		default:
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	})
 }
