@@ -112,15 +112,24 @@ func (s *server) postTracking(typ string) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		// Credentials in the header are checked before the body is read;
+		// without a header, the body's writeKey may hold the key.
+		why := s.trackingDenied(r, "")
+		if why != "" && r.Header.Get("Authorization") != "" {
+			writeError(w, http.StatusUnauthorized, why, nil)
+			return
+		}
 		body, status, err := gunzipIfGzip(body, s.opt.MaxEventsBody)
-		if err != nil {
+		if err != nil && why == "" {
 			writeError(w, status, err.Error(), nil)
 			return
 		}
 		raw, bodyKey, err := trackingEvents(body, typ)
-		if why := s.trackingDenied(r, bodyKey); why != "" {
-			writeError(w, http.StatusUnauthorized, why, nil)
-			return
+		if why != "" {
+			if why = s.trackingDenied(r, bodyKey); why != "" {
+				writeError(w, http.StatusUnauthorized, why, nil)
+				return
+			}
 		}
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "malformed body: "+err.Error(), nil)

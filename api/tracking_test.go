@@ -71,6 +71,8 @@ func TestTrackingAuthAndAnswers(t *testing.T) {
 			[]string{"Authorization", basic}, 400, `"index":1,"field":"batch[1].groupId"`, 0},
 		{"track without event name", hosted(), "/v1/track", []byte(`{"userId":"u","messageId":"m"}`), []string{"Authorization", basic}, 400, `"field":"event"`, 0},
 		{"gzip bomb", api.Options{IngestToken: ingestTok, ReadToken: readTok, MaxEventsBody: 1 << 16}, "/v1/batch", gzipped(bytes.Repeat([]byte(" "), 1<<17)), []string{"Authorization", basic}, 413, "inflates over the limit", 0},
+		{"bad key: refused before inflating", api.Options{IngestToken: ingestTok, ReadToken: readTok, MaxEventsBody: 1 << 16}, "/v1/batch", gzipped(bytes.Repeat([]byte(" "), 1<<17)), []string{"Authorization", api.BasicAuth("nope")}, 401, "write key", 0},
+		{"no key, broken gzip", hosted(), "/v1/batch", []byte{0x1f, 0x8b, 0, 0}, nil, 401, "write key", 0},
 		{"body over the limit", api.Options{IngestToken: ingestTok, ReadToken: readTok, MaxEventsBody: 100}, "/v1/batch", batch, []string{"Authorization", basic}, 413, "over the limit", 0},
 		{"broken gzip", hosted(), "/v1/batch", []byte{0x1f, 0x8b, 0, 0}, []string{"Authorization", basic}, 400, "bad gzip", 0},
 	} {
