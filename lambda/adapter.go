@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -115,6 +116,7 @@ func describe(payload []byte) string {
 	for k := range fields {
 		keys = append(keys, k)
 	}
+	sort.Strings(keys)
 	if len(keys) > 8 {
 		keys = append(keys[:8], "...")
 	}

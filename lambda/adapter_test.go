@@ -142,6 +142,11 @@ func TestAdapterUnknownInvokeIsAnError(t *testing.T) {
 	if rc.got != nil {
 		t.Errorf("the handler was called for %s", rc.got.URL)
 	}
+	// The error names what came, so that the caller's logs say it.
+	_, err := h(context.Background(), json.RawMessage(`{"source":"aws.events","detail-type":"Scheduled Event"}`))
+	if err == nil || !strings.Contains(err.Error(), "an object with fields detail-type, source") {
+		t.Errorf("error %v does not name the fields received", err)
+	}
 }
 
 func newStoreHandler(t *testing.T) (http.Handler, core.Store) {
