@@ -9,7 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -19,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/sep-project/sep/api"
-	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/dynamodb"
 	"github.com/sep-project/sep/internal/sdktest"
 	"github.com/sep-project/sep/internal/testenv"
@@ -118,51 +118,49 @@ func payloadOf(r *http.Request, body []byte, v1 bool) json.RawMessage {
 	return b
 }
 
-// coreReport scores an events file with core, as `sep score --json` does.
-func coreReport(t *testing.T, file string, s core.Settings) string {
+// cliReport scores an events file with the real `sep score --json`.
+func cliReport(t *testing.T, sep, file string, args ...string) string {
 	t.Helper()
-	f, err := os.Open(file)
+	cmd := exec.Command(sep, append(append([]string{"score", "--json", "--format", "segment"}, args...), file)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("sep score: %v\n%s", err, stderr.Bytes())
 	}
-	defer f.Close()
-	roll, err := core.NewRollup("UTC")
-	if err != nil {
-		t.Fatal(err)
+	return string(out)
+}
+
+// buildSep builds the CLI from the tree.
+func buildSep(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sep")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sep")
+	cmd.Dir = testenv.Root(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build sep: %v\n%s", err, out)
 	}
-	if err := core.Ingest(context.Background(), f, core.ReadOptions{Format: core.FormatSegment, File: file}, roll); err != nil {
-		t.Fatal(err)
-	}
-	if s, err = s.Normalized(); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := core.Score(roll, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := rep.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return bin
 }
 
 // TestSDKsThroughTheAdapter sends the real SDKs' requests to the Lambda
 // handler as payload 2.0 and 1.0 events (DynamoDB on dynalite), and the same
 // events as Segment's AWS Lambda destination invokes them (arrays of raw
-// events), and compares both stores' reports with core on the SDK's events.
+// events), and compares both stores' reports with `sep score --json` on the
+// SDK's events.
 func TestSDKsThroughTheAdapter(t *testing.T) {
 	endpoint := testenv.Dynalite(t)
 	client := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-	settings := core.Settings{CoreEvents: []string{"Report Created", "Dashboard Shared", "Export Run"}, Unit: "account"}
-	query := url.Values{"core_events": {strings.Join(settings.CoreEvents, ",")}, "unit": {"account"}}
+	sep := buildSep(t)
+	coreEvents := "Report Created,Dashboard Shared,Export Run"
+	query := url.Values{"core_events": {coreEvents}, "unit": {"account"}}
 	for _, sdk := range sdktest.SDKs {
 		t.Run(sdk, func(t *testing.T) {
 			httpFn := dynaliteFunction(t, client, "sdk-http-"+sdk)
 			rec := sdktest.Send(t, sdk, viaEvents(t, httpFn), "tok")
 			rec.CheckWire(t, "tok")
-			want := coreReport(t, rec.WriteEvents(t, t.TempDir()), settings)
+			want := cliReport(t, sep, rec.WriteEvents(t, t.TempDir()), "--core-events", coreEvents, "--unit", "account")
 
 			read := func(fn lambdaFn) string {
 				req := httptest.NewRequest("GET", "/v1/score?"+query.Encode(), nil)
@@ -175,7 +173,7 @@ func TestSDKsThroughTheAdapter(t *testing.T) {
 				return rr.Body.String()
 			}
 			if got := read(httpFn); got != want {
-				t.Fatalf("the SDK's events through payload 2.0/1.0 events: GET /v1/score differs from core:\n%s\nwant:\n%s", got, want)
+				t.Fatalf("the SDK's events through payload 2.0/1.0 events: GET /v1/score differs from sep score --json:\n%s\nwant:\n%s", got, want)
 			}
 
 			// The same events as Segment's AWS Lambda destination would invoke
@@ -202,7 +200,7 @@ func TestSDKsThroughTheAdapter(t *testing.T) {
 				t.Fatalf("retried invoke: %v %v, want 0 stored, 1 duplicate", out, err)
 			}
 			if got := read(rawFn); got != want {
-				t.Fatalf("the SDK's events as direct invokes: GET /v1/score differs from core:\n%s\nwant:\n%s", got, want)
+				t.Fatalf("the SDK's events as direct invokes: GET /v1/score differs from sep score --json:\n%s\nwant:\n%s", got, want)
 			}
 		})
 	}
