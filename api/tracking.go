@@ -22,9 +22,11 @@ import (
 )
 
 // TrackingPaths maps each path of the tracking API to the event type it
-// implies ("" for /v1/batch, whose events carry their own type).
+// implies ("" for /v1/batch, whose events carry their own type, and for
+// /v1/import, the same endpoint under the name analytics-ruby posts to).
 var TrackingPaths = map[string]string{
 	"/v1/batch":    "",
+	"/v1/import":   "",
 	"/v1/track":    "track",
 	"/v1/page":     "page",
 	"/v1/screen":   "screen",
