@@ -3,7 +3,7 @@
 // translate their events to HTTP requests and give the handler a core.Store.
 //
 //	POST /v1/events         a Segment/RudderStack webhook delivery (stored as rollups)
-//	POST /v1/batch (/v1/import), /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/group, /v1/alias
+//	POST /v1/batch (/v1/import, /v1/b), /v1/track, /v1/page, /v1/screen, /v1/identify, /v1/group, /v1/alias
 //	                        the tracking API of Segment's and RudderStack's SDKs (tracking.go)
 //	POST /v1/score          stateless scoring of an export in the body
 //	GET  /v1/score          the report from the stored rollups

@@ -22,11 +22,14 @@ import (
 )
 
 // TrackingPaths maps each path of the tracking API to the event type it
-// implies ("" for /v1/batch, whose events carry their own type, and for
-// /v1/import, the same endpoint under the name analytics-ruby posts to).
+// implies ("" for /v1/batch, whose events carry their own type, and for the
+// same endpoint under the names other SDKs post to: /v1/import for
+// analytics-ruby and the classic analytics-android and analytics-ios, /v1/b
+// for analytics-swift and analytics-kotlin, whose host setting ends in /v1).
 var TrackingPaths = map[string]string{
 	"/v1/batch":    "",
 	"/v1/import":   "",
+	"/v1/b":        "",
 	"/v1/track":    "track",
 	"/v1/page":     "page",
 	"/v1/screen":   "screen",

@@ -48,6 +48,7 @@ func TestTrackingAuthAndAnswers(t *testing.T) {
 		{"basic write key, empty password", hosted(), "/v1/batch", batch, []string{"Authorization", basic, "Content-Type", "application/json"}, 200, `"success":true`, 3},
 		{"basic with a password too", hosted(), "/v1/batch", batch, []string{"Authorization", "Basic " + b64(ingestTok+":x")}, 200, `"stored":3`, 3},
 		{"/v1/import (analytics-ruby)", hosted(), "/v1/import", batch, []string{"Authorization", basic}, 200, `"stored":3`, 3},
+		{"/v1/b (analytics-swift, analytics-kotlin)", hosted(), "/v1/b", gzipped(batch), []string{"Authorization", basic, "Content-Type", "application/json", "Content-Encoding", "gzip"}, 200, `"stored":3`, 3},
 		{"bearer token", hosted(), "/v1/batch", batch, []string{"Authorization", "Bearer " + ingestTok}, 200, `"stored":3`, 3},
 		{"writeKey in the body", hosted(), "/v1/track", []byte(strings.Replace(trackingCall, "%s", ingestTok, 1)), nil, 200, `"stored":1`, 1},
 		{"gzip labelled form-encoded", hosted(), "/v1/batch", gzipped(batch), []string{"Authorization", basic, "Content-Type", "application/x-www-form-urlencoded"}, 200, `"stored":3`, 3},
