@@ -265,18 +265,18 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, why, nil)
 		return
 	}
-	events, bad, err := core.DecodeEvents(body, core.ReadOptions{Format: core.FormatSegment, File: "body"})
+	events, bad, err := core.DecodeEvents(r.Context(), body, core.ReadOptions{Format: core.FormatSegment, File: "body"})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "malformed delivery: "+err.Error(), nil)
 		return
 	}
-	if len(bad) > 0 {
+	if bad.Total > 0 {
 		// A rejected delivery stores nothing: the sender can fix and resend it whole.
-		detail := make([]badEvent, len(bad))
-		for i, pe := range bad {
+		detail := make([]badEvent, len(bad.First))
+		for i, pe := range bad.First {
 			detail[i] = badEvent{Line: pe.Line, Field: pe.Field, Reason: pe.Reason, Error: pe.Error()}
 		}
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%d malformed event(s); nothing was stored", len(bad)), detail)
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%d malformed event(s); nothing was stored", bad.Total), detail)
 		return
 	}
 	if len(events) == 0 {

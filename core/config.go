@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 )
 
 // Config is the one JSON configuration every surface shares: the CLI's
@@ -18,8 +20,11 @@ type Config struct {
 	// CSVColumns maps the generic CSV's columns.
 	CSVColumns CSVColumns `json:"csv_columns,omitempty"`
 	// GroupKeys are the property names read as account ids in Mixpanel,
-	// PostHog and Amplitude exports.
+	// PostHog and Amplitude exports and CSV columns (DefaultGroupKeys when empty).
 	GroupKeys []string `json:"group_keys,omitempty"`
+	// InputTZ is the IANA time zone of wall-clock input times (legacy
+	// Mixpanel projects' time; CSV times without an offset); see ReadOptions.InputTZ.
+	InputTZ string `json:"input_tz,omitempty"`
 }
 
 // ParseConfig parses a JSON config; name is used in errors.
@@ -61,9 +66,49 @@ type CSVColumns struct {
 	AnonymousID string `json:"anonymous_id,omitempty"`
 }
 
+// csvColumnKeys maps the keys of --csv-columns to CSVColumns fields; the
+// config's names (user_id, account_id, ...) are accepted too.
+var csvColumnKeys = map[string]func(*CSVColumns) *string{
+	"event":     func(c *CSVColumns) *string { return &c.Event },
+	"timestamp": func(c *CSVColumns) *string { return &c.Timestamp },
+	"user":      func(c *CSVColumns) *string { return &c.UserID }, "user_id": func(c *CSVColumns) *string { return &c.UserID },
+	"account": func(c *CSVColumns) *string { return &c.AccountID }, "account_id": func(c *CSVColumns) *string { return &c.AccountID },
+	"anonymous": func(c *CSVColumns) *string { return &c.AnonymousID }, "anonymous_id": func(c *CSVColumns) *string { return &c.AnonymousID },
+	"type":    func(c *CSVColumns) *string { return &c.Type },
+	"message": func(c *CSVColumns) *string { return &c.MessageID }, "message_id": func(c *CSVColumns) *string { return &c.MessageID },
+}
+
+// ParseCSVColumns parses --csv-columns: comma-separated key=column pairs, keys
+// event, timestamp, user, account, anonymous, type and message
+// ("event=name,timestamp=time,user=distinct_id,account=org_id").
+func ParseCSVColumns(s string) (CSVColumns, error) {
+	var c CSVColumns
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+		field := csvColumnKeys[k]
+		if !ok || v == "" || field == nil {
+			return c, fmt.Errorf("csv-columns: %q: want key=column with key event, timestamp, user, account, anonymous, type or message", pair)
+		}
+		*field(&c) = v
+	}
+	return c, nil
+}
+
 // ReadOptions returns the reading options the config describes.
 func (c Config) ReadOptions() (ReadOptions, error) {
 	opt := ReadOptions{Columns: c.CSVColumns, GroupKeys: c.GroupKeys}
+	if c.InputTZ != "" {
+		loc, err := time.LoadLocation(c.InputTZ)
+		if err != nil {
+			return opt, fmt.Errorf("input_tz %q: %w", c.InputTZ, err)
+		}
+		opt.InputTZ = loc
+	}
 	if c.Format != "" {
 		f, err := ParseFormat(c.Format)
 		if err != nil {

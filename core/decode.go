@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // recordDecoder turns one JSON record (a line of a JSON-lines export, or an
@@ -16,16 +17,10 @@ type recordDecoder interface {
 	decode(rec []byte, emit func(*Event)) *ParseError
 }
 
+// newRecordDecoder returns the registered decoder of a JSON format.
 func newRecordDecoder(f Format, opt *ReadOptions) (recordDecoder, error) {
-	switch f {
-	case FormatSegment:
-		return &segmentDecoder{}, nil
-	case FormatMixpanel:
-		return &mixpanelDecoder{groupKeys: groupKeys(opt)}, nil
-	case FormatAmplitude:
-		return &amplitudeDecoder{groupKeys: groupKeys(opt)}, nil
-	case FormatPostHog:
-		return &posthogDecoder{groupKeys: groupKeys(opt)}, nil
+	if s := specOf(f); s != nil && s.decoder != nil {
+		return s.decoder(opt), nil
 	}
 	return nil, fmt.Errorf("format %s is not a JSON format", f)
 }
@@ -40,8 +35,47 @@ func forRollup(dec recordDecoder) {
 }
 
 // DefaultGroupKeys are the properties read as account ids in Mixpanel,
-// Amplitude and PostHog exports when the config names none; the first present wins.
-var DefaultGroupKeys = []string{"$group_id", "company_id", "account_id", "group_id", "company", "account", "organization"}
+// Amplitude and PostHog exports when the config names none (config group_keys
+// replaces the list); the first present wins, in this order.
+var DefaultGroupKeys = []string{"$group_id",
+	"org_id", "orgId", "organization_id", "organizationId",
+	"company_id", "companyId", "account_id", "accountId",
+	"group_id", "company", "account", "organization"}
+
+// SystemEvents are the event names of exports without kinds (Mixpanel,
+// Amplitude, PostHog, CSV) that no person performed: session markers, automatic
+// and SDK events. They never count as activity nor as core event candidates;
+// Amplitude's "[Amplitude] ..." automatic events are too (see IsSystemEvent).
+var SystemEvents = []string{
+	"session_start", "session_end", // Amplitude session markers
+	"$opt_in", "$opt_out", "$feature_flag_called", "$feature_flag_response", // PostHog SDK events
+	"$snapshot", "$performance_event", "$web_vitals", "$$heatmap", "$exception_list", // PostHog recordings and telemetry
+	"$ae_session", "$ae_updated", "$ae_crashed", // Mixpanel automatic mobile events
+}
+
+var systemEventSet = func() map[string]bool {
+	m := make(map[string]bool, len(SystemEvents))
+	for _, n := range SystemEvents {
+		m[n] = true
+	}
+	return m
+}()
+
+// IsSystemEvent reports whether an event name of an export without kinds is
+// one no person performed: one of SystemEvents, or "[Amplitude] ...".
+func IsSystemEvent(name string) bool {
+	return systemEventSet[name] || strings.HasPrefix(name, "[Amplitude] ")
+}
+
+// plainKind is the kind of an event of an export without kinds: the
+// identity-only names of KindOfPlainEvent, KindAlias (which rolls up nothing
+// but the record count) for system events, KindTrack otherwise.
+func plainKind(name string) Kind {
+	if IsSystemEvent(name) {
+		return KindAlias
+	}
+	return KindOfPlainEvent(name)
+}
 
 func groupKeys(opt *ReadOptions) []string {
 	if len(opt.GroupKeys) > 0 {
@@ -205,6 +239,17 @@ func groupFrom(groups map[string]any, keys []string) string {
 	sort.Strings(types)
 	for _, k := range types {
 		if s := firstScalar(groups[k]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// propertyGroup returns the first of the group keys present in an event's
+// properties (see DefaultGroupKeys), or "".
+func propertyGroup(props map[string]any, keys []string) string {
+	for _, k := range keys {
+		if s := firstScalar(props[k]); s != "" {
 			return s
 		}
 	}
@@ -406,7 +451,16 @@ type mixpanelRecord struct {
 
 type mixpanelDecoder struct {
 	groupKeys []string
+	inputTZ   *time.Location
 	rec       mixpanelRecord
+	// offsets counts, per whole hour h != 0, the records whose time sits h
+	// hours from $mp_api_timestamp_ms; withAPI counts the records that have it.
+	offsets map[int]int64
+	withAPI int64
+}
+
+func newMixpanelDecoder(opt *ReadOptions) *mixpanelDecoder {
+	return &mixpanelDecoder{groupKeys: groupKeys(opt), inputTZ: opt.InputTZ}
 }
 
 func (d *mixpanelDecoder) decode(b []byte, emit func(*Event)) *ParseError {
@@ -425,7 +479,11 @@ func (d *mixpanelDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	if pe != nil {
 		return pe
 	}
-	e := Event{Name: string(d.rec.Event), TimeMs: ms, Kind: KindOfPlainEvent(string(d.rec.Event))}
+	if d.inputTZ != nil {
+		ms = wallClockIn(ms, d.inputTZ)
+	}
+	d.noteOffset(ms, p["$mp_api_timestamp_ms"])
+	e := Event{Name: string(d.rec.Event), TimeMs: ms, Kind: plainKind(string(d.rec.Event))}
 	for _, k := range []string{"$user_id", "distinct_id", "$device_id"} {
 		if e.UserID = firstScalar(p[k]); e.UserID != "" {
 			break
@@ -442,6 +500,66 @@ func (d *mixpanelDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	}
 	emit(&e)
 	return nil
+}
+
+// offsetSlackMs is how far from a whole hour a record's time may sit from
+// $mp_api_timestamp_ms and still count as a time zone offset.
+const offsetSlackMs = 5 * 60 * 1000
+
+// noteOffset counts how far the record's time sits from when Mixpanel's API
+// received it ($mp_api_timestamp_ms), when that is a whole number of hours.
+func (d *mixpanelDecoder) noteOffset(ms int64, api any) {
+	a, ok := api.(float64)
+	if !ok {
+		if s, isStr := api.(string); isStr {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return
+			}
+			a = v
+		} else {
+			return
+		}
+	}
+	d.withAPI++
+	diff := ms - int64(a)
+	h := int((diff + sign(diff)*1800_000) / 3600_000)
+	if h == 0 || h < -14 || h > 14 {
+		return
+	}
+	if rest := diff - int64(h)*3600_000; rest < -offsetSlackMs || rest > offsetSlackMs {
+		return
+	}
+	if d.offsets == nil {
+		d.offsets = map[int]int64{}
+	}
+	d.offsets[h]++
+}
+
+func sign(x int64) int64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
+}
+
+// note adds what the decoder saw to a file's notes.
+func (d *mixpanelDecoder) note(n *fileNotes) {
+	n.withAPI += d.withAPI
+	for h, c := range d.offsets {
+		if n.offsets == nil {
+			n.offsets = map[int]int64{}
+		}
+		n.offsets[h] += c
+	}
+	d.withAPI, d.offsets = 0, nil
+}
+
+// wallClockIn reads ms as a wall-clock time in loc (written as if it were UTC,
+// as legacy Mixpanel projects export time) and returns the instant it names.
+func wallClockIn(ms int64, loc *time.Location) int64 {
+	t := time.UnixMilli(ms).UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UnixMilli()
 }
 
 // anyTime reads a decoded JSON timestamp: an epoch number or a string.
@@ -477,6 +595,7 @@ type amplitudeRecord struct {
 	Groups           map[string]any `json:"groups"`
 	UserProperties   map[string]any `json:"user_properties"`
 	GroupProperties  map[string]any `json:"group_properties"`
+	EventProperties  map[string]any `json:"event_properties"`
 	InsertID         flexString     `json:"insert_id"`
 	DollarInsertID   flexString     `json:"$insert_id"`
 	UUID             flexString     `json:"uuid"`
@@ -502,7 +621,7 @@ func (d *amplitudeDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	if pe != nil {
 		return pe
 	}
-	e := Event{Name: string(r.EventType), TimeMs: ms, Kind: KindOfPlainEvent(string(r.EventType))}
+	e := Event{Name: string(r.EventType), TimeMs: ms, Kind: plainKind(string(r.EventType))}
 	e.UserID = string(r.UserID)
 	if e.UserID == "" {
 		e.UserID = string(r.DeviceID)
@@ -515,6 +634,9 @@ func (d *amplitudeDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 		e.MessageID = string(r.UUID)
 	}
 	e.AccountID = groupFrom(r.Groups, d.groupKeys)
+	if e.AccountID == "" {
+		e.AccountID = propertyGroup(r.EventProperties, d.groupKeys)
+	}
 	switch e.Kind {
 	case KindIdentify:
 		e.Traits = traitsOf(r.UserProperties)
@@ -531,11 +653,12 @@ func (d *amplitudeDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 // ---- PostHog ----
 
 type posthogRecord struct {
-	Event      flexString     `json:"event"`
-	DistinctID flexString     `json:"distinct_id"`
-	Timestamp  flexTime       `json:"timestamp"`
-	UUID       flexString     `json:"uuid"`
-	Properties map[string]any `json:"properties"`
+	Event      flexString        `json:"event"`
+	DistinctID flexString        `json:"distinct_id"`
+	Timestamp  flexTime          `json:"timestamp"`
+	UUID       flexString        `json:"uuid"`
+	Properties map[string]any    `json:"properties"`
+	Batch      *[]jsonRawMessage `json:"batch"`
 }
 
 type posthogDecoder struct {
@@ -543,12 +666,37 @@ type posthogDecoder struct {
 	rec       posthogRecord
 }
 
+// decode reads an exported event, a /capture body (api_key beside the event,
+// distinct_id at the top or in properties) or a /batch body
+// ({"api_key", "batch": [...]}).
 func (d *posthogDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	d.rec = posthogRecord{}
 	if err := jsonUnmarshal(b, &d.rec); err != nil {
 		return invalidJSON(err)
 	}
-	r := &d.rec
+	if d.rec.Batch == nil {
+		return d.event(&d.rec, emit)
+	}
+	var first *ParseError
+	for i, el := range *d.rec.Batch {
+		var r posthogRecord
+		pe := (*ParseError)(nil)
+		if err := jsonUnmarshal(el, &r); err != nil {
+			pe = invalidJSON(err)
+		} else if r.Batch != nil {
+			pe = fieldError("batch", ReasonBadField, "a batch inside a batch")
+		} else {
+			pe = d.event(&r, emit)
+		}
+		if pe != nil && first == nil {
+			first = pe
+			first.Field = strings.TrimSuffix(fmt.Sprintf("batch[%d].%s", i, first.Field), ".")
+		}
+	}
+	return first
+}
+
+func (d *posthogDecoder) event(r *posthogRecord, emit func(*Event)) *ParseError {
 	if r.Event == "" {
 		return fieldError("event", ReasonMissingField, "missing event name")
 	}
@@ -556,14 +704,21 @@ func (d *posthogDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	if pe != nil {
 		return pe
 	}
-	return posthogEvent(string(r.Event), string(r.DistinctID), string(r.UUID), ms, r.Properties, d.groupKeys, emit)
+	user := string(r.DistinctID)
+	if user == "" {
+		user = firstScalar(r.Properties["distinct_id"])
+	}
+	return posthogEvent(string(r.Event), user, string(r.UUID), ms, r.Properties, d.groupKeys, emit)
 }
 
 // posthogEvent converts a PostHog event, from JSON lines or a CSV row.
 func posthogEvent(name, distinctID, uuid string, ms int64, props map[string]any, keys []string, emit func(*Event)) *ParseError {
-	e := Event{Name: name, UserID: distinctID, MessageID: uuid, TimeMs: ms, Kind: KindOfPlainEvent(name)}
+	e := Event{Name: name, UserID: distinctID, MessageID: uuid, TimeMs: ms, Kind: plainKind(name)}
 	if g, ok := props["$groups"].(map[string]any); ok {
 		e.AccountID = groupFrom(g, keys)
+	}
+	if e.AccountID == "" {
+		e.AccountID = propertyGroup(props, keys)
 	}
 	switch e.Kind {
 	case KindIdentify:

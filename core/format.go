@@ -2,7 +2,9 @@ package core
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -35,34 +37,118 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q: want auto, segment, mixpanel, amplitude, posthog or csv", s)
 }
 
-// DetectFormat sniffs the first bytes of a decompressed input. JSON inputs are
-// told apart by the keys of their first record: event_type (Amplitude),
-// properties.time or properties.distinct_id (Mixpanel), distinct_id at the top
-// level (PostHog), anything else with a type/userId/anonymousId/event (Segment).
-// Text whose first line has commas is CSV: PostHog's when it has distinct_id and
-// event columns, the generic CSV otherwise. name is a hint for error messages only.
+// A formatSpec is one registered export format, after Go's image.RegisterFormat:
+// the evidence that recognises its records and the decoder that reads them.
+type formatSpec struct {
+	name Format
+	// label is how errors and the docs name the format.
+	label string
+	// keys weighs the record keys that tell this format apart from the others:
+	// a top-level key ("event_type"), a key of the properties object
+	// ("properties.time"), a key of a wrapper around a batch ("wrapper.api_key"),
+	// a Segment kind in "type" ("type=track"), or a record made of "event" and
+	// "properties" alone ("shape=event+properties").
+	keys map[string]int
+	// csv weighs a CSV header (lower-cased column names); nil for JSON-only formats.
+	csv func(cols map[string]bool) int
+	// decoder returns a JSON record decoder; nil for CSV-only formats.
+	decoder func(opt *ReadOptions) recordDecoder
+}
+
+// registry holds the formats detection asks, in the order ties are broken.
+var registry []formatSpec
+
+// registerFormat adds a format to detection.
+func registerFormat(s formatSpec) { registry = append(registry, s) }
+
+func init() {
+	registerFormat(formatSpec{name: FormatSegment, label: "Segment/RudderStack",
+		keys: map[string]int{"type=track": 4, "type=page": 4, "type=screen": 4, "type=identify": 4, "type=group": 4, "type=alias": 4,
+			"messageId": 3, "userId": 3, "anonymousId": 3, "originalTimestamp": 2, "sentAt": 1, "receivedAt": 1,
+			"context": 1, "integrations": 2, "rudderId": 3, "channel": 1, "request_ip": 1,
+			"wrapper.writeKey": 4, "wrapper.sentAt": 1, "wrapper.context": 1},
+		decoder: func(*ReadOptions) recordDecoder { return &segmentDecoder{} }})
+	registerFormat(formatSpec{name: FormatMixpanel, label: "Mixpanel",
+		keys: map[string]int{"properties.time": 2, "properties.distinct_id": 2, "properties.$insert_id": 2,
+			"properties.$mp_api_timestamp_ms": 4, "properties.mp_lib": 2, "properties.$mp_api_endpoint": 3,
+			"properties.mp_processing_time_ms": 3, "shape=event+properties": 3},
+		decoder: func(o *ReadOptions) recordDecoder { return newMixpanelDecoder(o) }})
+	registerFormat(formatSpec{name: FormatAmplitude, label: "Amplitude",
+		keys: map[string]int{"event_type": 4, "event_time": 2, "amplitude_id": 4, "device_id": 2, "user_id": 1,
+			"insert_id": 2, "session_id": 1, "client_event_time": 3, "server_upload_time": 3, "event_properties": 3,
+			"user_properties": 1, "group_properties": 2, "groups": 1},
+		decoder: func(o *ReadOptions) recordDecoder { return &amplitudeDecoder{groupKeys: groupKeys(o)} }})
+	registerFormat(formatSpec{name: FormatPostHog, label: "PostHog",
+		keys: map[string]int{"distinct_id": 4, "uuid": 2, "api_key": 6, "wrapper.api_key": 12, "elements_chain": 3,
+			"person_id": 2, "team_id": 3, "properties.distinct_id": 2, "properties.$lib": 2, "properties.$groups": 2,
+			"properties.$session_id": 1, "properties.$set": 1},
+		csv: func(cols map[string]bool) int {
+			if cols["distinct_id"] && cols["event"] {
+				return 2
+			}
+			return 0
+		},
+		decoder: func(o *ReadOptions) recordDecoder { return &posthogDecoder{groupKeys: groupKeys(o)} }})
+	registerFormat(formatSpec{name: FormatCSV, label: "CSV",
+		csv: func(map[string]bool) int { return 1 }})
+}
+
+// specOf returns the registered format named f.
+func specOf(f Format) *formatSpec {
+	for i := range registry {
+		if registry[i].name == f {
+			return &registry[i]
+		}
+	}
+	return nil
+}
+
+// detectRecords is how many records of the head detection weighs at most.
+const detectRecords = 50
+
+// DetectFormat tells the format of a decompressed input from its first bytes
+// (up to 64 KB), on evidence: every registered format weighs the keys of up to
+// 50 records (see formatSpec.keys), and the format with the most evidence wins
+// (ties go to the order of Formats). A {"batch": [...]} wrapper is looked
+// through, and its own keys count too (PostHog's /batch body carries api_key).
+// A CSV header goes to PostHog when it has distinct_id and event columns, to the
+// generic CSV otherwise. Binary data (NUL bytes) is an error, and so is JSON in
+// which no format finds evidence. name is used in error messages only.
 func DetectFormat(head []byte, name string) (Format, error) {
-	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	if bytes.IndexByte(head, 0) >= 0 {
+		return "", fmt.Errorf("%s: binary file, not an export (sep reads JSON, JSON lines and CSV, gzipped or not, and .zip archives of them)", displayName(name))
+	}
+	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) == 0 {
 		return "", fmt.Errorf("%s: empty input: nothing to detect the format from", displayName(name))
 	}
 	switch head[0] {
 	case '{', '[':
-		return detectJSON(head), nil
+		return detectJSON(head, name)
 	}
 	line := head
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
 	if bytes.IndexByte(line, ',') >= 0 {
-		cols := splitHeader(string(line))
-		if cols["distinct_id"] && cols["event"] {
-			return FormatPostHog, nil
-		}
-		return FormatCSV, nil
+		return detectCSV(splitHeader(string(line))), nil
 	}
 	return "", fmt.Errorf("%s: cannot detect the format (neither JSON nor CSV); use --format", displayName(name))
+}
+
+// detectCSV asks every format with a CSV recogniser about a header.
+func detectCSV(cols map[string]bool) Format {
+	best, bestScore := FormatCSV, 0
+	for _, s := range registry {
+		if s.csv == nil {
+			continue
+		}
+		if n := s.csv(cols); n > bestScore {
+			best, bestScore = s.name, n
+		}
+	}
+	return best
 }
 
 func splitHeader(line string) map[string]bool {
@@ -73,59 +159,157 @@ func splitHeader(line string) map[string]bool {
 	return cols
 }
 
-// detectJSON looks at the keys of the first JSON object in head.
-func detectJSON(head []byte) Format {
-	obj := firstObject(head)
-	var probe struct {
-		EventType  *jsonRawMessage           `json:"event_type"`
-		DistinctID *jsonRawMessage           `json:"distinct_id"`
-		Properties map[string]jsonRawMessage `json:"properties"`
-		Batch      []map[string]jsonRawMessage
+// detectJSON weighs the evidence of the first records in head.
+func detectJSON(head []byte, name string) (Format, error) {
+	ev := jsonEvidence(head)
+	scores := make([]int, len(registry))
+	for key, n := range ev {
+		for i, s := range registry {
+			scores[i] += s.keys[key] * n
+		}
 	}
-	if obj == nil || jsonUnmarshal(obj, &probe) != nil {
-		return FormatSegment
+	best := -1
+	for i, s := range registry {
+		if s.decoder != nil && scores[i] > 0 && (best < 0 || scores[i] > scores[best]) {
+			best = i
+		}
 	}
-	switch {
-	case probe.EventType != nil:
-		return FormatAmplitude
-	case probe.DistinctID != nil:
-		return FormatPostHog
-	case probe.Properties != nil && (probe.Properties["time"] != nil || probe.Properties["distinct_id"] != nil):
-		return FormatMixpanel
+	if best < 0 {
+		return "", fmt.Errorf("%s: cannot detect the format: no record has the keys of any export sep reads (%s); use --format",
+			displayName(name), evidenceHint())
 	}
-	return FormatSegment
+	return registry[best].name, nil
 }
 
-// firstObject returns the first complete JSON object in head (skipping a
-// leading '['), or nil.
-func firstObject(head []byte) []byte {
-	head = bytes.TrimLeft(head, " \t\r\n")
-	if len(head) > 0 && head[0] == '[' {
-		head = bytes.TrimLeft(head[1:], " \t\r\n")
-	}
-	depth, inStr, esc := 0, false, false
-	for i, c := range head {
-		switch {
-		case esc:
-			esc = false
-		case inStr:
-			if c == '\\' {
-				esc = true
-			} else if c == '"' {
-				inStr = false
+// evidenceHint lists, per format, its strongest keys for error messages.
+func evidenceHint() string {
+	var parts []string
+	for _, s := range registry {
+		if s.decoder == nil {
+			continue
+		}
+		type kw struct {
+			k string
+			w int
+		}
+		var ks []kw
+		for k, w := range s.keys {
+			if !strings.HasPrefix(k, "type=") && !strings.HasPrefix(k, "shape=") && !strings.HasPrefix(k, "wrapper.") {
+				ks = append(ks, kw{k, w})
 			}
-		case c == '"':
-			inStr = true
-		case c == '{':
-			depth++
-		case c == '}':
-			depth--
-			if depth == 0 {
-				return head[:i+1]
+		}
+		sort.Slice(ks, func(i, j int) bool { return ks[i].w > ks[j].w || (ks[i].w == ks[j].w && ks[i].k < ks[j].k) })
+		var names []string
+		for i := 0; i < len(ks) && i < 3; i++ {
+			names = append(names, ks[i].k)
+		}
+		parts = append(parts, s.label+": "+strings.Join(names, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// jsonEvidence collects the evidence keys of up to detectRecords records at the
+// start of head (JSON lines, an array, a batch wrapper, or one object), with how
+// many records carry each. A record cut off by the end of head is left out.
+func jsonEvidence(head []byte) map[string]int {
+	ev := map[string]int{}
+	n := 0
+	dec := json.NewDecoder(bytes.NewReader(head))
+	for n < detectRecords {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch tok {
+		case json.Delim('['), json.Delim(']'):
+			continue // records of an array are read one by one below
+		case json.Delim('{'):
+			n += objectEvidence(dec, ev, detectRecords-n)
+			continue
+		}
+	}
+	return ev
+}
+
+// objectEvidence reads one object whose '{' was just read: a record, or a
+// wrapper whose "batch" holds the records. It returns how many records it saw.
+func objectEvidence(dec *json.Decoder, ev map[string]int, room int) int {
+	rec := map[string]json.RawMessage{}
+	var inner []map[string]json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0
+		}
+		key, _ := tok.(string)
+		if key == "batch" {
+			if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+				return 0
+			}
+			for dec.More() && len(inner) < room {
+				var el map[string]json.RawMessage
+				if dec.Decode(&el) != nil {
+					break
+				}
+				inner = append(inner, el)
+			}
+			rec["batch"] = nil
+			if len(inner) >= room || !dec.More() {
+				break
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			break
+		}
+		rec[key] = raw
+	}
+	if _, ok := rec["batch"]; ok {
+		for k := range rec {
+			if k != "batch" {
+				ev["wrapper."+k]++
+			}
+		}
+		for _, el := range inner {
+			recordEvidence(el, ev)
+		}
+		return max(len(inner), 1)
+	}
+	// An object cut off by the end of head still tells its keys.
+	recordEvidence(rec, ev)
+	return 1
+}
+
+// recordEvidence adds the evidence keys of one record.
+func recordEvidence(rec map[string]json.RawMessage, ev map[string]int) {
+	for k, v := range rec {
+		if string(v) == "null" {
+			continue
+		}
+		ev[k]++
+	}
+	if raw, ok := rec["type"]; ok {
+		var t string
+		if json.Unmarshal(raw, &t) == nil {
+			if k, ok := ParseKind(t); ok {
+				ev["type="+k.String()]++
 			}
 		}
 	}
-	return nil
+	if raw, ok := rec["properties"]; ok {
+		var props map[string]json.RawMessage
+		if json.Unmarshal(raw, &props) == nil {
+			for k, v := range props {
+				if string(v) != "null" {
+					ev["properties."+k]++
+				}
+			}
+		}
+		if _, ok := rec["event"]; ok && len(rec) == 2 {
+			ev["shape=event+properties"]++
+		}
+	}
 }
 
 func displayName(name string) string {

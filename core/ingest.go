@@ -22,16 +22,29 @@ var chunkSize = 4 << 20
 // Ingest reads one whole input into a Rollup: it gunzips by magic bytes, detects
 // the format (unless opt.Format says it), and rolls up every event. Bad records
 // are counted in into.Input by reason (the first ones described with file, line
-// and field); with opt.Strict the first one is returned as a *ParseError.
+// and field); with opt.Strict the first one is returned as a *ParseError. The
+// input's FileSummary (name, format, counts, warnings) is added to
+// into.Input.Files.
 //
 // JSON lines are decoded in parallel: the input is cut into blocks at line ends,
 // each decoder rolls its blocks up on its own, and the rollups are merged, which
 // gives the same Rollup as reading in order. Memory stays flat in the input size.
 func Ingest(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup) error {
-	br, f, err := prepare(r, &opt)
+	before := snapshotInput(&into.Input)
+	notes := &fileNotes{}
+	if err := ingest(ctx, r, &opt, into, notes); err != nil {
+		return err
+	}
+	into.Input.Files = append(into.Input.Files, fileSummary(displayName(opt.File), before, &into.Input, notes))
+	return nil
+}
+
+func ingest(ctx context.Context, r io.Reader, opt *ReadOptions, into *Rollup, notes *fileNotes) error {
+	br, f, err := prepare(r, opt)
 	if err != nil {
 		return err
 	}
+	notes.format = f
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -39,17 +52,21 @@ func Ingest(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup) err
 	jsonFormat := f == FormatSegment || f == FormatMixpanel || f == FormatAmplitude ||
 		(f == FormatPostHog && isJSONLines(br))
 	if jsonFormat && isJSONLines(br) && workers > 1 && !opt.Strict {
-		return ingestParallel(ctx, br, f, &opt, workers, into)
+		return ingestParallel(ctx, br, f, opt, workers, into, notes)
 	}
-	src, err := newSource(br, f, &opt)
+	src, err := newSource(br, f, opt)
 	if err != nil {
 		return err
 	}
 	switch s := src.(type) {
 	case *linesSource:
 		forRollup(s.dec)
+		defer noteFrom(s.dec, notes)
 	case *documentSource:
 		forRollup(s.rec)
+		defer noteFrom(s.rec, notes)
+	case *csvSource:
+		notes.layout = s.layout
 	}
 	return drain(ctx, src, into, opt.Strict)
 }
@@ -57,10 +74,11 @@ func Ingest(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup) err
 type chunk struct {
 	buf       *[]byte
 	data      []byte
-	firstLine int // line number of data's first line
+	firstLine int  // line number of data's first line
+	tooLong   bool // data is empty: line firstLine is longer than a block
 }
 
-func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOptions, workers int, into *Rollup) error {
+func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOptions, workers int, into *Rollup, notes *fileNotes) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	free := make(chan *[]byte, workers*2+1)
@@ -81,6 +99,7 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 			return err
 		}
 		forRollup(dec)
+		defer noteFrom(dec, notes)
 		parts[w] = part
 		wg.Add(1)
 		go func() {
@@ -111,10 +130,13 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 	return into.Merge(parts[0])
 }
 
-// splitLines cuts the input into blocks that end at a line end and sends them.
+// splitLines cuts the input into blocks that end at a line end and sends them,
+// counting lines as it goes. A line that does not fit in a block (MaxLineBytes)
+// is sent as a chunk marked tooLong, and the rest of it is passed over.
 func splitLines(ctx context.Context, br *bufio.Reader, free chan *[]byte, work chan<- chunk) error {
 	var carry []byte
 	line := 1
+	skipping := false // passing over the rest of an over-long line
 	for {
 		var buf *[]byte
 		select {
@@ -122,44 +144,76 @@ func splitLines(ctx context.Context, br *bufio.Reader, free chan *[]byte, work c
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		b := (*buf)[:0]
-		b = append(b, carry...)
+		b := append((*buf)[:0], carry...)
 		carry = carry[:0]
-		// Fill the block.
-		for len(b) < cap(b) {
-			n, err := br.Read(b[len(b):cap(b)])
-			b = b[:len(b)+n]
-			if err == io.EOF {
-				if len(b) > 0 {
-					work <- chunk{buf: buf, data: b, firstLine: line}
-				} else {
-					free <- buf
+		eof, err := fillBlock(br, &b)
+		if err != nil {
+			return err
+		}
+		if skipping {
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				free <- buf
+				if eof {
+					return nil
 				}
-				return nil
+				continue
 			}
-			if err != nil {
-				return err
+			skipping = false
+			line++
+			if eof {
+				b = b[i+1:]
+			} else {
+				// The lines after it start the next block.
+				carry = append(carry, b[i+1:]...)
+				free <- buf
+				continue
 			}
+		}
+		if eof {
+			if len(b) > 0 {
+				work <- chunk{buf: buf, data: b, firstLine: line}
+			} else {
+				free <- buf
+			}
+			return nil
 		}
 		cut := bytes.LastIndexByte(b, '\n')
 		if cut < 0 {
-			// One line longer than the block: grow it and keep reading.
-			grown := make([]byte, len(b), 2*cap(b))
-			copy(grown, b)
-			carry = append(carry[:0], grown...)
-			*buf = (*buf)[:0]
-			free <- buf
+			// One line fills the whole block: report it and pass over the rest.
+			work <- chunk{buf: buf, firstLine: line, tooLong: true}
+			skipping = true
 			continue
 		}
-		carry = append(carry[:0], b[cut+1:]...)
+		carry = append(carry, b[cut+1:]...)
 		data := b[:cut+1]
-		n := bytes.Count(data, []byte{'\n'})
 		work <- chunk{buf: buf, data: data, firstLine: line}
-		line += n
+		line += bytes.Count(data, []byte{'\n'})
 	}
 }
 
+// fillBlock reads into b up to its capacity; eof reports the end of the input.
+func fillBlock(br *bufio.Reader, b *[]byte) (eof bool, err error) {
+	for len(*b) < cap(*b) {
+		n, err := br.Read((*b)[len(*b):cap(*b)])
+		*b = (*b)[:len(*b)+n]
+		if err == io.EOF {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
 func decodeChunk(c chunk, dec recordDecoder, into *Rollup, file string) {
+	if c.tooLong {
+		pe := lineTooLong()
+		pe.File, pe.Line = file, c.firstLine
+		into.Skip(pe.Reason, pe)
+		return
+	}
 	data := c.data
 	line := c.firstLine
 	add := into.Add
@@ -220,4 +274,86 @@ func IngestZip(ctx context.Context, ra io.ReaderAt, size int64, opt ReadOptions,
 		done += int64(zf.CompressedSize64)
 	}
 	return nil
+}
+
+// fileNotes gathers what reading one input saw beside its events: the format
+// and CSV layout it was read as, and the offsets of Mixpanel times.
+type fileNotes struct {
+	format  Format
+	layout  string
+	offsets map[int]int64 // whole hours from $mp_api_timestamp_ms -> records
+	withAPI int64         // records carrying $mp_api_timestamp_ms
+}
+
+// noter is a decoder that reports observations into a file's notes.
+type noter interface{ note(*fileNotes) }
+
+func noteFrom(dec recordDecoder, n *fileNotes) {
+	if d, ok := dec.(noter); ok {
+		d.note(n)
+	}
+}
+
+// inputCounts are the counters of InputStats at one moment.
+type inputCounts struct {
+	events, activity, skipped int64
+	byReason                  map[string]int64
+}
+
+func snapshotInput(s *InputStats) inputCounts {
+	c := inputCounts{events: s.Events, activity: s.ActivityEvents, skipped: s.Skipped, byReason: make(map[string]int64, len(s.SkippedByReason))}
+	for k, v := range s.SkippedByReason {
+		c.byReason[k] = v
+	}
+	return c
+}
+
+// fileSummary is what one input added to the counters, with its warnings.
+func fileSummary(name string, before inputCounts, after *InputStats, n *fileNotes) FileSummary {
+	fs := FileSummary{Name: name, Format: n.format, Layout: n.layout,
+		Events: after.Events - before.events, ActivityEvents: after.ActivityEvents - before.activity,
+		Skipped: after.Skipped - before.skipped}
+	for k, v := range after.SkippedByReason {
+		if d := v - before.byReason[k]; d > 0 {
+			if fs.SkippedByReason == nil {
+				fs.SkippedByReason = map[string]int64{}
+			}
+			fs.SkippedByReason[k] = d
+		}
+	}
+	if fs.Skipped > 0 && 2*fs.Skipped > fs.Events {
+		reason, count := fs.MainSkipReason()
+		fs.Warnings = append(fs.Warnings, fmt.Sprintf(
+			"%s: %d of %d records were skipped, mostly %s (%d), reading it as %s: if it is another export, say which with --format.",
+			name, fs.Skipped, fs.Events, reason, count, n.format))
+	}
+	if h, c := mainOffset(n); c > 0 && 2*c > n.withAPI {
+		fs.Warnings = append(fs.Warnings, fmt.Sprintf(
+			"%s: in %d of %d Mixpanel events, time sits %+d h from $mp_api_timestamp_ms: the project exports time in its own time zone (UTC%+d at those dates); pass it with --input-tz ZONE (config input_tz).",
+			name, c, n.withAPI, h, h))
+	}
+	return fs
+}
+
+// mainOffset returns the most frequent whole-hour offset of Mixpanel times and
+// how many records have it (the smaller offset on ties).
+func mainOffset(n *fileNotes) (hours int, count int64) {
+	for h, c := range n.offsets {
+		if c > count || (c == count && h < hours) {
+			hours, count = h, c
+		}
+	}
+	return hours, count
+}
+
+// MainSkipReason returns the reason most of the file's skipped records share
+// (the first by name on ties) and how many.
+func (f *FileSummary) MainSkipReason() (string, int64) {
+	reason, count := "", int64(0)
+	for k, v := range f.SkippedByReason {
+		if v > count || (v == count && k < reason) {
+			reason, count = k, v
+		}
+	}
+	return reason, count
 }

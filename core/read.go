@@ -8,8 +8,35 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 )
+
+// MaxLineBytes is the longest line of a JSON-lines input, its newline included
+// (4 MiB, eight times Segment's 500 KB batch limit): a longer line is counted as
+// one bad record (ReasonLineTooLong) and reading goes on after it.
+const MaxLineBytes = 4 << 20
+
+// ReasonLineTooLong is the skip reason of a line longer than MaxLineBytes.
+const ReasonLineTooLong = "line_too_long"
+
+// lineTooLong is the error of an over-long line.
+func lineTooLong() *ParseError {
+	return &ParseError{Reason: ReasonLineTooLong,
+		Err: fmt.Errorf("line longer than the %s limit of a JSON line: skipped", byteSize(int64(chunkSize)))}
+}
+
+// byteSize writes n in MiB or KiB when it is a whole number of them.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
 
 // ReadOptions configure reading an export. The zero value detects the format
 // and uses the default column names and group keys.
@@ -23,6 +50,10 @@ type ReadOptions struct {
 	// GroupKeys are the properties read as account ids (Mixpanel, Amplitude,
 	// PostHog); DefaultGroupKeys when empty.
 	GroupKeys []string
+	// InputTZ, when set, is the time zone of timestamps written as wall-clock
+	// times: Mixpanel's properties.time (legacy projects export it in the
+	// project's time zone) and CSV timestamps without an offset.
+	InputTZ *time.Location
 	// Strict stops at the first bad record: Ingest returns its *ParseError.
 	Strict bool
 	// Workers is the number of parallel decoders for JSON lines; 0 means
@@ -188,27 +219,42 @@ type linesSource struct {
 	dec  recordDecoder
 	file string
 	line int
+	long []byte // reused for lines longer than br's buffer
 }
 
 func (s *linesSource) next(emit func(*Event)) error {
 	for {
 		b, err := s.br.ReadSlice('\n')
+		tooLong := false
 		if err == bufio.ErrBufferFull {
-			// A line longer than the buffer: gather it whole.
-			long := append([]byte(nil), b...)
+			// A line longer than the buffer: gather it whole, up to the limit,
+			// and pass over the rest of a line beyond it.
+			long := append(s.long[:0], b...)
 			for err == bufio.ErrBufferFull {
 				b, err = s.br.ReadSlice('\n')
-				long = append(long, b...)
+				if !tooLong {
+					long = append(long, b...)
+				}
+				if len(long) > chunkSize || (len(long) == chunkSize && long[len(long)-1] != '\n') {
+					tooLong, long = true, long[:0]
+				}
 			}
-			b = long
+			b, s.long = long, long
+		} else if len(b) > chunkSize || (len(b) == chunkSize && b[len(b)-1] != '\n') {
+			tooLong = true
 		}
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("%s: %w", displayName(s.file), err)
 		}
-		if len(b) == 0 && err == io.EOF {
+		if len(b) == 0 && err == io.EOF && !tooLong {
 			return io.EOF
 		}
 		s.line++
+		if tooLong {
+			pe := lineTooLong()
+			pe.File, pe.Line = s.file, s.line
+			return pe
+		}
 		rec := bytes.TrimSpace(b)
 		if len(rec) == 0 {
 			if err == io.EOF {
@@ -233,10 +279,14 @@ type documentSource struct {
 	file  string
 	inArr bool
 	done  bool
+	// lineOff and lineNo are where line counting got to: data[:lineOff] holds
+	// lineNo-1 newlines. Values come in order, so lines are counted once.
+	lineOff int
+	lineNo  int
 }
 
 func newDocumentSource(data []byte, rec recordDecoder, file string) *documentSource {
-	return &documentSource{data: data, dec: jsonNewDecoder(bytes.NewReader(data)), rec: rec, file: file}
+	return &documentSource{data: data, dec: jsonNewDecoder(bytes.NewReader(data)), rec: rec, file: file, lineNo: 1}
 }
 
 func (s *documentSource) lineAt(off int64) int {
@@ -247,7 +297,13 @@ func (s *documentSource) lineAt(off int64) int {
 	for off < int64(len(s.data)) && strings.IndexByte(" \t\r\n,[", s.data[off]) >= 0 {
 		off++
 	}
-	return bytes.Count(s.data[:off], []byte("\n")) + 1
+	o := int(off)
+	if o < s.lineOff {
+		s.lineOff, s.lineNo = 0, 1
+	}
+	s.lineNo += bytes.Count(s.data[s.lineOff:o], []byte("\n"))
+	s.lineOff = o
+	return s.lineNo
 }
 
 func (s *documentSource) next(emit func(*Event)) error {
@@ -317,36 +373,67 @@ func drain(ctx context.Context, src source, into *Rollup, strict bool) error {
 	}
 }
 
+// BadRecords sums up the bad records of a body: the first MaxReportedErrors
+// described, and the total by reason.
+type BadRecords struct {
+	// First are the first bad records, in order, at most MaxReportedErrors.
+	First []*ParseError
+	// Total is every bad record; ByReason splits it by ParseError.Reason.
+	Total    int64
+	ByReason map[string]int64
+}
+
+// add counts one bad record.
+func (b *BadRecords) add(pe *ParseError) {
+	b.Total++
+	if b.ByReason == nil {
+		b.ByReason = map[string]int64{}
+	}
+	b.ByReason[pe.Reason]++
+	if len(b.First) < MaxReportedErrors {
+		b.First = append(b.First, pe)
+	}
+}
+
 // DecodeEvents decodes a whole in-memory body, such as a webhook delivery: one
 // Segment event, a JSON array of them, {"batch": [...]}, JSON lines, or any
-// other format sep reads. It returns the events and the bad records.
-func DecodeEvents(body []byte, opt ReadOptions) ([]Event, []*ParseError, error) {
+// other format sep reads. It returns the events and a summary of the bad
+// records (lines are counted as reading goes, so the work is linear in the
+// body). It stops with ctx's error when ctx is done (a client gone).
+func DecodeEvents(ctx context.Context, body []byte, opt ReadOptions) ([]Event, BadRecords, error) {
+	var bad BadRecords
 	br, f, err := prepare(bytes.NewReader(body), &opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, bad, err
 	}
 	var src source
-	if f == FormatCSV || (f == FormatPostHog && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("["))) {
+	trimmed := bytes.TrimSpace(body)
+	if f == FormatCSV || (f == FormatPostHog && !bytes.HasPrefix(trimmed, []byte("{")) && !bytes.HasPrefix(trimmed, []byte("["))) {
 		if src, err = newSource(br, f, &opt); err != nil {
-			return nil, nil, err
+			return nil, bad, err
 		}
 	} else {
 		rec, err := newRecordDecoder(f, &opt)
 		if err != nil {
-			return nil, nil, err
+			return nil, bad, err
 		}
 		data := body
 		if isGzip(body) {
 			if data, err = io.ReadAll(br); err != nil {
-				return nil, nil, err
+				return nil, bad, fmt.Errorf("%s: %w", displayName(opt.File), err)
 			}
 		}
 		src = newDocumentSource(data, rec, opt.File)
 	}
 	var events []Event
-	var bad []*ParseError
-	for {
-		err := src.next(func(e *Event) { events = append(events, *e) })
+	emit := func(e *Event) { events = append(events, *e) }
+	for i := 0; ; i++ {
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return events, bad, err
+			}
+		}
+		err := src.next(emit)
 		switch {
 		case err == nil:
 		case err == io.EOF:
@@ -356,7 +443,7 @@ func DecodeEvents(body []byte, opt ReadOptions) ([]Event, []*ParseError, error) 
 			if !errors.As(err, &pe) {
 				return events, bad, err
 			}
-			bad = append(bad, pe)
+			bad.add(pe)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // csvSource reads the generic CSV (columns named by CSVColumns) or a PostHog
@@ -21,13 +22,101 @@ type csvSource struct {
 	props                                    int
 	groups                                   []int // PostHog flattened properties.$groups.* columns
 	gtypes                                   []string
+	header                                   []string
+	layout                                   string         // the layout recognised ("" for PostHog)
+	kind                                     Kind           // KindPage for Segment's pages table
+	tz                                       *time.Location // ReadOptions.InputTZ
+}
+
+// A csvLayout is a table layout the CSV reader recognises by its header.
+type csvLayout struct {
+	name string
+	// needs are the columns that identify the layout; unless is a column
+	// whose presence rules it out.
+	needs  []string
+	unless string
+	cols   CSVColumns
+	// kind is the kind of every row (Segment's pages table); KindTrack means
+	// "by the type column, else by the event name".
+	kind Kind
+}
+
+// csvLayouts are the layouts recognised without flags, in the order they are
+// tried (the README lists them).
+var csvLayouts = []csvLayout{
+	{name: "fivetran_mixpanel", needs: []string{"name", "time", "distinct_id"}, unless: "event",
+		cols: CSVColumns{Event: "name", Timestamp: "time", UserID: "distinct_id", MessageID: "insert_id"}},
+	{name: "fivetran_amplitude", needs: []string{"event_type", "event_time"},
+		cols: CSVColumns{Event: "event_type", Timestamp: "event_time", UserID: "user_id", AnonymousID: "device_id", MessageID: "insert_id"}},
+	{name: "segment_pages", needs: []string{"name", "timestamp", "anonymous_id"}, unless: "event",
+		cols: CSVColumns{Event: "name", Timestamp: "timestamp", UserID: "user_id", AnonymousID: "anonymous_id", AccountID: "context_group_id", MessageID: "id"}, kind: KindPage},
+	{name: "segment_tracks", needs: []string{"event", "timestamp", "anonymous_id", "context_group_id"},
+		cols: CSVColumns{Event: "event", Timestamp: "timestamp", UserID: "user_id", AnonymousID: "anonymous_id", AccountID: "context_group_id", MessageID: "id"}},
+	{name: "sep", needs: []string{"event", "timestamp"},
+		cols: CSVColumns{Event: "event", Timestamp: "timestamp", UserID: "user_id", AnonymousID: "anonymous_id", AccountID: "account_id", Type: "type", MessageID: "message_id"}},
+}
+
+// CSVLayouts names the CSV layouts recognised from the header, in the order
+// they are tried.
+func CSVLayouts() []string {
+	names := make([]string, len(csvLayouts))
+	for i, l := range csvLayouts {
+		names[i] = l.name
+	}
+	return names
+}
+
+// pickLayout returns the layout for a header: the columns the options name
+// ("columns", defaults filling the rest), else the first recognised layout.
+func pickLayout(col map[string]int, c CSVColumns) (csvLayout, bool) {
+	if c != (CSVColumns{}) {
+		def := csvLayouts[len(csvLayouts)-1].cols
+		fill := func(v *string, d string) {
+			if *v == "" {
+				*v = d
+			}
+		}
+		fill(&c.Event, def.Event)
+		fill(&c.Timestamp, def.Timestamp)
+		fill(&c.UserID, def.UserID)
+		fill(&c.AnonymousID, def.AnonymousID)
+		fill(&c.AccountID, def.AccountID)
+		fill(&c.Type, def.Type)
+		fill(&c.MessageID, def.MessageID)
+		return csvLayout{name: "columns", cols: c}, true
+	}
+	for _, l := range csvLayouts {
+		ok := true
+		for _, n := range l.needs {
+			if _, has := col[n]; !has {
+				ok = false
+			}
+		}
+		if _, has := col[l.unless]; l.unless != "" && has {
+			ok = false
+		}
+		if ok {
+			return l, true
+		}
+	}
+	return csvLayout{}, false
+}
+
+// csvNeeds is the error of a header no layout fits: every column needed and
+// the flag that names them.
+func csvNeeds(file string, header []string) error {
+	return fmt.Errorf("%s: line 1: the CSV header fits none of the layouts sep knows (%s): "+
+		"it needs an event column (event, name or event_type), a timestamp column (timestamp, time or event_time) "+
+		"and a user column (user_id, distinct_id or anonymous_id), an account column optionally; the header has %s. "+
+		"Name them with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
+		displayName(file), strings.Join(CSVLayouts(), ", "), strings.Join(header, ", "))
 }
 
 func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	s := &csvSource{r: cr, file: opt.File, posthog: posthog, keys: groupKeys(opt)}
+	s := &csvSource{r: cr, file: opt.File, posthog: posthog, keys: groupKeys(opt), tz: opt.InputTZ}
 	header, err := cr.Read()
 	if err != nil {
 		if err == io.EOF {
@@ -35,6 +124,8 @@ func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, erro
 		}
 		return nil, fmt.Errorf("%s: CSV header: %w", displayName(opt.File), err)
 	}
+	header = append([]string(nil), header...) // ReuseRecord: keep our own copy
+	s.header = header
 	s.col = make(map[string]int, len(header))
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
@@ -42,42 +133,53 @@ func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, erro
 			s.col[h] = i
 		}
 	}
-	find := func(name, def string, required bool) (int, error) {
-		if name == "" {
-			name = def
+	find := func(name string) int {
+		if i, ok := s.col[strings.ToLower(name)]; ok && name != "" {
+			return i
 		}
-		i, ok := s.col[strings.ToLower(name)]
-		if !ok {
-			if required {
-				return -1, fmt.Errorf("%s: line 1: the CSV header has no %q column (columns: %s)",
-					displayName(opt.File), name, strings.Join(header, ", "))
-			}
-			return -1, nil
-		}
-		return i, nil
+		return -1
 	}
-	c := opt.Columns
+	var l csvLayout
 	if posthog {
-		c = CSVColumns{UserID: "distinct_id", Event: "event", Timestamp: "timestamp", MessageID: "uuid"}
+		l = csvLayout{name: "", cols: CSVColumns{UserID: "distinct_id", Event: "event", Timestamp: "timestamp", MessageID: "uuid"}}
+	} else {
+		var ok bool
+		if l, ok = pickLayout(s.col, opt.Columns); !ok {
+			return nil, csvNeeds(opt.File, header)
+		}
 	}
-	var errs []error
-	var e error
-	if s.event, e = find(c.Event, "event", true); e != nil {
-		errs = append(errs, e)
+	s.layout, s.kind = l.name, l.kind
+	c := l.cols
+	s.event, s.ts = find(c.Event), find(c.Timestamp)
+	s.user, s.anon = find(c.UserID), find(c.AnonymousID)
+	s.account, s.typ, s.msg = find(c.AccountID), find(c.Type), find(c.MessageID)
+	if s.account < 0 && !posthog {
+		// No account column: the first of the group keys present (org_id, ...).
+		for _, k := range s.keys {
+			if s.account = find(k); s.account >= 0 {
+				break
+			}
+		}
 	}
-	if s.ts, e = find(c.Timestamp, "timestamp", true); e != nil {
-		errs = append(errs, e)
+	var missing []string
+	for _, m := range []struct {
+		i    int
+		name string
+	}{{s.event, c.Event}, {s.ts, c.Timestamp}} {
+		if m.i < 0 {
+			missing = append(missing, fmt.Sprintf("%q", m.name))
+		}
 	}
-	s.anon, _ = find(c.AnonymousID, "anonymous_id", false)
-	if s.user, e = find(c.UserID, "user_id", s.anon < 0); e != nil {
-		errs = append(errs, e)
+	if s.user < 0 && s.anon < 0 {
+		missing = append(missing, fmt.Sprintf("%q (or %q)", c.UserID, c.AnonymousID))
 	}
-	s.account, _ = find(c.AccountID, "account_id", false)
-	s.typ, _ = find(c.Type, "type", false)
-	s.msg, _ = find(c.MessageID, "message_id", false)
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s: line 1: the CSV header has no %s column (columns: %s); name the columns with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
+			displayName(opt.File), strings.Join(missing, ", "), strings.Join(header, ", "))
+	}
 	s.props = -1
 	if posthog {
-		s.props, _ = find("properties", "", false)
+		s.props = find("properties")
 		s.account = -1
 		for i, h := range header {
 			if t, ok := strings.CutPrefix(h, "properties.$groups."); ok {
@@ -85,9 +187,6 @@ func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, erro
 				s.gtypes = append(s.gtypes, t)
 			}
 		}
-	}
-	if len(errs) > 0 {
-		return nil, errs[0]
 	}
 	return s, nil
 }
@@ -120,7 +219,7 @@ func (s *csvSource) next(emit func(*Event)) error {
 		return pe
 	}
 	name := s.field(rec, s.event)
-	ms, perr := parseTime(s.field(rec, s.ts))
+	ms, perr := parseTimeIn(s.field(rec, s.ts), s.tz)
 	if perr != nil {
 		h := "timestamp"
 		if s.ts >= 0 {
@@ -166,8 +265,10 @@ func (s *csvSource) next(emit func(*Event)) error {
 			return bad(fieldError(s.headerName(s.typ), ReasonUnknownType, "unknown type %q", t))
 		}
 		e.Kind = k
+	} else if s.kind != KindTrack {
+		e.Kind = s.kind
 	} else {
-		e.Kind = KindOfPlainEvent(name)
+		e.Kind = plainKind(name)
 	}
 	if e.Kind == KindTrack && name == "" {
 		return bad(fieldError(s.headerName(s.event), ReasonMissingField, "missing event name"))
@@ -180,10 +281,8 @@ func (s *csvSource) next(emit func(*Event)) error {
 }
 
 func (s *csvSource) headerName(i int) string {
-	for h, j := range s.col {
-		if j == i {
-			return h
-		}
+	if i >= 0 && i < len(s.header) {
+		return strings.TrimSpace(strings.TrimPrefix(s.header[i], "\ufeff"))
 	}
 	return ""
 }

@@ -99,7 +99,7 @@ func FuzzDetect(f *testing.F) {
 		DetectFormat(data, "fuzz")
 		roll, _ := NewRollup("UTC")
 		Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: "fuzz"}, roll)
-		DecodeEvents(data, ReadOptions{})
+		DecodeEvents(context.Background(), data, ReadOptions{})
 		IngestZip(context.Background(), bytes.NewReader(data), int64(len(data)), ReadOptions{File: "fuzz.zip"}, roll)
 	})
 }

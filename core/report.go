@@ -81,6 +81,27 @@ type InputSummary struct {
 	LastDay  string `json:"last_day"`
 }
 
+// FileSummary says how one input file was read (report input.files): the
+// format it was read as (detected or given), the generic CSV's layout, and its
+// records. Entries of a .zip archive are files of their own, named
+// "archive.zip/entry".
+type FileSummary struct {
+	Name   string `json:"name"`
+	Format Format `json:"format"`
+	// Layout is the CSV layout recognised from the header (see CSVLayouts),
+	// "columns" when --csv-columns named them; "" for other formats.
+	Layout string `json:"layout,omitempty"`
+	// Events is every record read, ActivityEvents the activity events rolled
+	// up, Skipped the records not used (split by reason in SkippedByReason).
+	Events          int64            `json:"events"`
+	ActivityEvents  int64            `json:"activity_events"`
+	Skipped         int64            `json:"skipped"`
+	SkippedByReason map[string]int64 `json:"skipped_by_reason,omitempty"`
+	// Warnings are about this file (most records skipped, Mixpanel times in a
+	// project time zone); the report lists them with the others.
+	Warnings []string `json:"-"`
+}
+
 // Suggestion is an event seen in P with the lint flags it carries.
 type Suggestion struct {
 	Event string `json:"event"`

@@ -95,6 +95,9 @@ type InputStats struct {
 	// Errors describes the first bad records, with file, line and field, in
 	// file and line order.
 	Errors []RecordError `json:"errors,omitempty"`
+	// Files says how each input file was read, in reading order (Ingest adds
+	// one per file; stores that receive deliveries keep none).
+	Files []FileSummary `json:"files,omitempty"`
 }
 
 // AddCounter adds n to one input counter by the name stores keep it under:
@@ -390,6 +393,7 @@ func (s *InputStats) merge(o *InputStats) {
 		s.SkippedByReason[k] += v
 	}
 	s.Errors = append(s.Errors, o.Errors...)
+	s.Files = append(s.Files, o.Files...)
 	sort.SliceStable(s.Errors, func(i, j int) bool {
 		a, b := s.Errors[i], s.Errors[j]
 		if a.File != b.File {

@@ -339,6 +339,9 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d records were skipped (%s).",
 			r.Input.Skipped, r.Input.Events, reasonList(r.Input.SkippedByReason)))
 	}
+	for _, f := range r.Input.Files {
+		rep.Warnings = append(rep.Warnings, f.Warnings...)
+	}
 	if len(ix.cells) == 0 {
 		rep.Warnings = append(rep.Warnings, "The input has no activity events (track, page or screen): nothing to score.")
 		if rep.Settings.CoreEvents == nil {

@@ -158,3 +158,27 @@ func daysFromCivil(y, m, d int) int64 {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
 }
+
+// parseTimeIn is parseTime, except that a date-time written without an offset
+// is a wall-clock time in loc when loc is set (ReadOptions.InputTZ). Epoch
+// numbers and times with an offset or Z are instants already.
+func parseTimeIn(s string, loc *time.Location) (int64, error) {
+	ms, err := parseTime(s)
+	if err != nil || loc == nil || !isWallClock(strings.TrimSpace(s)) {
+		return ms, err
+	}
+	return wallClockIn(ms, loc), nil
+}
+
+// isWallClock reports whether a timestamp parseTime accepts is a date or a
+// date-time without an offset.
+func isWallClock(s string) bool {
+	if len(s) < 10 || s[4] != '-' {
+		return false // an epoch number
+	}
+	if len(s) == 10 {
+		return true
+	}
+	rest := s[11:]
+	return !strings.ContainsAny(rest, "Zz+-")
+}

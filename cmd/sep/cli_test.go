@@ -168,7 +168,7 @@ func TestShuffledLinesScoreTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := mustSep(t, nil, "score", "--json", file)
+	want := mustSep(t, data, "score", "--json", "-")
 	lines := strings.SplitAfter(string(data), "\n")
 	for seed := uint64(1); seed <= 3; seed++ {
 		rand.New(rand.NewPCG(seed, 9)).Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -39,6 +40,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the JSON report on stdout")
 	accountsCSV := fs.String("accounts-csv", "", "write the per-account table as CSV to this file")
 	strict := fs.Bool("strict", false, "fail on the first bad record instead of counting it")
+	inputTZ := fs.String("input-tz", "", "IANA time zone of wall-clock input times (legacy Mixpanel projects' time, CSV times without an offset)")
+	csvColumns := fs.String("csv-columns", "", `CSV columns, e.g. "event=name,timestamp=time,user=distinct_id,account=org_id"`)
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -66,6 +69,14 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 			}
 		case "format":
 			cfg.Format = *format
+		case "input_tz":
+			cfg.InputTZ = *inputTZ
+		case "csv_columns":
+			cols, err := core.ParseCSVColumns(*csvColumns)
+			if err != nil && setErr == nil {
+				setErr = err
+			}
+			cfg.CSVColumns = cols
 		}
 	})
 	if setErr != nil {
@@ -100,6 +111,9 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	prog.done()
+	if rollup.Input.ActivityEvents == 0 {
+		return noActivity(rollup.Input.Files)
+	}
 	if *accountsFile != "" {
 		f, err := os.Open(*accountsFile)
 		if err != nil {
@@ -176,6 +190,51 @@ func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *co
 		return core.IngestZip(ctx, bytes.NewReader(all), int64(len(all)), opt, into)
 	}
 	return core.Ingest(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
+}
+
+// noActivity is the error when no input gave an activity event: each file,
+// how it was read and why its records were not used.
+func noActivity(files []core.FileSummary) error {
+	var b strings.Builder
+	b.WriteString("no activity event (track, page or screen) could be read from the input:")
+	for _, f := range files {
+		fmt.Fprintf(&b, "\n  %s: read as %s, %d records", f.Name, formatName(f), f.Events)
+		if f.Skipped > 0 {
+			fmt.Fprintf(&b, ", %d skipped (%s)", f.Skipped, reasons(f.SkippedByReason))
+		}
+		if f.Events > 0 && f.Skipped < f.Events {
+			b.WriteString(", none of them activity")
+		}
+	}
+	b.WriteString("\nIf a file is another export than detected, say which with --format (and --csv-columns for a CSV).")
+	return fmt.Errorf("%s", b.String())
+}
+
+// reasons lists skip reasons by count, the largest first.
+func reasons(by map[string]int64) string {
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if by[keys[i]] != by[keys[j]] {
+			return by[keys[i]] > by[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, by[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatName is the format a file was read as, with its CSV layout.
+func formatName(f core.FileSummary) string {
+	if f.Layout != "" {
+		return string(f.Format) + " (" + f.Layout + ")"
+	}
+	return string(f.Format)
 }
 
 func writeFile(name string, write func(io.Writer) error) error {

@@ -92,8 +92,24 @@ func writeTextReport(w io.Writer, rep *core.Report) {
 		fmt.Fprintf(w, ", %s .. %s", in.FirstDay, in.LastDay)
 	}
 	fmt.Fprintln(w)
+	writeFiles(w, in.Files)
 	for _, e := range in.Errors {
 		fmt.Fprintf(w, "  bad record: %s\n", e.Message)
+	}
+}
+
+// maxFileRows is how many input files the terminal report lists.
+const maxFileRows = 10
+
+// writeFiles lists how each input file was read (a single file too: the
+// format it was read as is worth seeing).
+func writeFiles(w io.Writer, files []core.FileSummary) {
+	for i, f := range files {
+		if i == maxFileRows {
+			fmt.Fprintf(w, "  ... and %d more files (--json for all)\n", len(files)-maxFileRows)
+			break
+		}
+		fmt.Fprintf(w, "  %s: %s, %d records, %d activity events, %d skipped\n", f.Name, formatName(f), f.Events, f.ActivityEvents, f.Skipped)
 	}
 }
 
