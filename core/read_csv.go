@@ -50,6 +50,8 @@ var csvLayouts = []csvLayout{
 		cols: CSVColumns{Event: "event_type", Timestamp: "event_time", UserID: "user_id", AnonymousID: "device_id", MessageID: "insert_id"}},
 	{name: "segment_pages", needs: []string{"name", "timestamp", "anonymous_id"}, unless: "event",
 		cols: CSVColumns{Event: "name", Timestamp: "timestamp", UserID: "user_id", AnonymousID: "anonymous_id", AccountID: "context_group_id", MessageID: "id"}, kind: KindPage},
+	{name: "segment_tracks", needs: []string{"event_text", "timestamp", "anonymous_id"}, // the name as sent
+		cols: CSVColumns{Event: "event_text", Timestamp: "timestamp", UserID: "user_id", AnonymousID: "anonymous_id", AccountID: "context_group_id", MessageID: "id"}},
 	{name: "segment_tracks", needs: []string{"event", "timestamp", "anonymous_id", "context_group_id"},
 		cols: CSVColumns{Event: "event", Timestamp: "timestamp", UserID: "user_id", AnonymousID: "anonymous_id", AccountID: "context_group_id", MessageID: "id"}},
 	{name: "sep", needs: []string{"event", "timestamp"},
@@ -59,9 +61,11 @@ var csvLayouts = []csvLayout{
 // CSVLayouts names the CSV layouts recognised from the header, in the order
 // they are tried.
 func CSVLayouts() []string {
-	names := make([]string, len(csvLayouts))
-	for i, l := range csvLayouts {
-		names[i] = l.name
+	var names []string
+	for _, l := range csvLayouts {
+		if len(names) == 0 || names[len(names)-1] != l.name {
+			names = append(names, l.name)
+		}
 	}
 	return names
 }

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // fuzzReader feeds arbitrary input to one reader: it must never panic, every
-// record error must be a *ParseError with a line, and Ingest must agree with the
-// Reader on how many records were bad.
+// record error must be a *ParseError with a line, and Ingest (sequential and
+// parallel) must agree with the Reader on how many records were bad and how
+// many activity events were read.
 func fuzzReader(f *testing.F, format Format, seeds ...string) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -29,30 +31,56 @@ func fuzzReader(f *testing.F, format Format, seeds ...string) {
 		if err != nil {
 			return // an input-level error (empty, bad header) is a fine answer
 		}
-		for i := 0; i < 1_000_000; i++ {
-			_, err := r.Read()
+		var bad, activity int64
+		complete := true
+		for i := 0; ; i++ {
+			if i == 1_000_000 {
+				t.Fatal("a million records from a fuzz input")
+			}
+			e, err := r.Read()
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
 				var pe *ParseError
 				if !errors.As(err, &pe) {
-					return // an I/O-level error ends reading
+					complete = false
+					break // an I/O-level error ends reading
 				}
 				if pe.Line < 1 || pe.Reason == "" || pe.Error() == "" {
 					t.Fatalf("incomplete ParseError %+v", pe)
 				}
+				bad++
+				continue
+			}
+			if e.Kind.IsActivity() && e.UserID != "" && e.ActivityName() != "" {
+				activity++
 			}
 		}
-		roll, _ := NewRollup("UTC")
-		if err := Ingest(context.Background(), bytes.NewReader(data), opt, roll); err != nil {
-			var pe *ParseError
-			if errors.As(err, &pe) {
-				t.Fatalf("lenient Ingest returned a record error: %v", err)
+		for _, workers := range []int{1, 2} {
+			opt.Workers = workers
+			roll, _ := NewRollup("UTC")
+			if err := Ingest(context.Background(), bytes.NewReader(data), opt, roll); err != nil {
+				var pe *ParseError
+				if errors.As(err, &pe) {
+					t.Fatalf("lenient Ingest returned a record error: %v", err)
+				}
+				continue
 			}
-		}
-		if _, err := Score(roll, Settings{}); err != nil {
-			t.Fatalf("Score: %v", err)
+			in := roll.Input
+			ingestBad := in.Skipped - in.SkippedByReason["no_user"] - in.SkippedByReason["no_event_name"]
+			if complete && (ingestBad != bad || in.ActivityEvents != activity) {
+				t.Fatalf("workers=%d: Ingest counts %d bad records and %d activity events, the Reader %d and %d", workers, ingestBad, in.ActivityEvents, bad, activity)
+			}
+			if len(in.Files) != 1 || in.Files[0].Events != in.Events || in.Files[0].Skipped != in.Skipped {
+				t.Fatalf("file summary %+v does not match the input counts %+v", in.Files, in)
+			}
+			if len(in.Errors) > MaxReportedErrors {
+				t.Fatalf("%d errors kept", len(in.Errors))
+			}
+			if _, err := Score(roll, Settings{}); err != nil {
+				t.Fatalf("Score: %v", err)
+			}
 		}
 	})
 }
@@ -89,17 +117,75 @@ func FuzzCSV(f *testing.F) {
 		"user_id,event,timestamp,type\nu,,1788256800,group\n\"u,A\n")
 }
 
-// FuzzDetect checks that detection and Ingest in auto mode never panic, on
-// plain and gzip-looking inputs.
+// FuzzDetect checks detection's promises: it never panics, answers a
+// registered format or an error naming the input, answers the same on the
+// same bytes, and Ingest in auto mode reads exactly what Ingest told that
+// format reads. DecodeEvents and IngestZip must not panic on any input.
 func FuzzDetect(f *testing.F) {
-	for _, s := range []string{`{"event_type":"A"}`, "a,b\n", "\x1f\x8b\x08\x00", "[", "PK\x03\x04"} {
+	for _, s := range []string{`{"event_type":"A"}`, "a,b\n", "\x1f\x8b\x08\x00", "[", "PK\x03\x04",
+		`{"api_key":"k","batch":[{"event":"A","properties":{"distinct_id":"u"},"timestamp":"2026-09-01T00:00:00Z"}]}`,
+		`{"type":"track","userId":"u","event":"A","properties":{"distinct_id":"p"},"timestamp":"2026-09-01T00:00:00Z"}`,
+		"\x00\x00\x00"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		DetectFormat(data, "fuzz")
-		roll, _ := NewRollup("UTC")
-		Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: "fuzz"}, roll)
-		DecodeEvents(context.Background(), data, ReadOptions{})
-		IngestZip(context.Background(), bytes.NewReader(data), int64(len(data)), ReadOptions{File: "fuzz.zip"}, roll)
+		got, err := DetectFormat(data, "fuzz")
+		again, err2 := DetectFormat(data, "fuzz")
+		if got != again || (err == nil) != (err2 == nil) {
+			t.Fatalf("two answers on the same bytes: %v %v / %v %v", got, err, again, err2)
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz") {
+				t.Fatalf("error %q does not name the input", err)
+			}
+		} else if specOf(got) == nil {
+			t.Fatalf("unregistered format %q", got)
+		}
+		auto, _ := NewRollup("UTC")
+		autoErr := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: "fuzz", Workers: 1}, auto)
+		if err == nil && !isGzip(data) && autoErr == nil {
+			given, _ := NewRollup("UTC")
+			if err := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: "fuzz", Workers: 1, Format: got}, given); err != nil {
+				t.Fatalf("auto read it, %s did not: %v", got, err)
+			}
+			if a, b := rollupText(auto), rollupText(given); a != b {
+				t.Fatalf("auto and %s differ:\n%s\n---\n%s", got, a, b)
+			}
+			if auto.Input.Files[0].Format != got {
+				t.Fatalf("file summary says %s, detection %s", auto.Input.Files[0].Format, got)
+			}
+		}
+		evs, bad, _ := DecodeEvents(context.Background(), data, ReadOptions{})
+		if int64(len(bad.First)) > bad.Total || len(bad.First) > MaxReportedErrors || len(evs) > len(data) {
+			t.Fatalf("DecodeEvents: %d events, %d listed of %d bad", len(evs), len(bad.First), bad.Total)
+		}
+		IngestZip(context.Background(), bytes.NewReader(data), int64(len(data)), ReadOptions{File: "fuzz.zip"}, auto)
+	})
+}
+
+// FuzzLineLimit shrinks the line limit to 64 bytes and checks that the
+// parallel splitter and the sequential reader agree on every input: same
+// rollup, same over-long lines at the same line numbers.
+func FuzzLineLimit(f *testing.F) {
+	line := `{"type":"track","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"}`
+	for _, s := range []string{line + "\n" + line + "\n", strings.Repeat("x", 200) + "\n" + line, line + strings.Repeat("\n", 70) + line,
+		"{\"type\":\"page\",\"userId\":\"u\",\"timestamp\":1}\n" + strings.Repeat("y", 64) + "\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old := chunkSize
+		chunkSize = 64
+		defer func() { chunkSize = old }()
+		var texts [2]string
+		for i, workers := range []int{1, 3} {
+			roll, _ := NewRollup("UTC")
+			if err := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: "f", Format: FormatSegment, Workers: workers}, roll); err != nil {
+				return // not JSON lines: nothing to compare
+			}
+			texts[i] = rollupText(roll)
+		}
+		if texts[0] != texts[1] {
+			t.Fatalf("sequential and parallel differ:\n%s\n---\n%s", texts[0], texts[1])
+		}
 	})
 }

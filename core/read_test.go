@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -61,6 +62,7 @@ func TestReadersGolden(t *testing.T) {
 				}
 				out.WriteString(describe(e) + "\n")
 			}
+			out.WriteString(summaryText(t, file))
 			golden := file + ".golden"
 			if *update {
 				os.WriteFile(golden, []byte(out.String()), 0o644)
@@ -80,6 +82,35 @@ func TestReadersGolden(t *testing.T) {
 	}
 }
 
+// summaryText ingests a sample as sep score does and describes its file
+// summary and warnings for the golden file.
+func summaryText(t *testing.T, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roll, _ := NewRollup("UTC")
+	if err := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: filepath.Base(file)}, roll); err != nil {
+		return fmt.Sprintf("ingest error: %v\n", err)
+	}
+	if len(roll.Input.Files) != 1 {
+		t.Fatalf("%d file summaries", len(roll.Input.Files))
+	}
+	f := roll.Input.Files[0]
+	var reasons []string
+	for k, v := range f.SkippedByReason {
+		reasons = append(reasons, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(reasons)
+	out := fmt.Sprintf("file %s: format=%s layout=%q events=%d activity=%d skipped=%d [%s]\n",
+		f.Name, f.Format, f.Layout, f.Events, f.ActivityEvents, f.Skipped, strings.Join(reasons, " "))
+	for _, w := range f.Warnings {
+		out += "warning: " + w + "\n"
+	}
+	return out
+}
+
 func TestDetectFormat(t *testing.T) {
 	for _, c := range []struct {
 		head string
@@ -94,15 +125,146 @@ func TestDetectFormat(t *testing.T) {
 		{"uuid,event,properties,timestamp,distinct_id\n", FormatPostHog},
 		{"user_id,account_id,event,timestamp\n", FormatCSV},
 		{"\ufeffuser_id,event,timestamp\n", FormatCSV},
+		// RudderStack forwarding PostHog events: properties.distinct_id does not make it Mixpanel.
+		{`{"type":"track","event":"A","userId":"u","anonymousId":"a","messageId":"m","properties":{"distinct_id":"p"},"rudderId":"r"}` + "\n" +
+			`{"type":"track","event":"B","userId":"u","messageId":"n","timestamp":"2026-09-01T00:00:00Z"}`, FormatSegment},
+		// PostHog's /batch body and /capture body.
+		{`{"api_key":"phc_x","batch":[{"event":"A","properties":{"distinct_id":"u"},"timestamp":"2026-09-01T00:00:00Z"},{"event":"B","properties":{"distinct_id":"v"}}]}`, FormatPostHog},
+		{"{\n \"api_key\": \"phc_x\",\n \"batch\": [\n  {\"event\": \"A\", \"distinct_id\": \"u\"}\n ]\n}", FormatPostHog},
+		{`{"api_key":"phc_x","event":"A","properties":{"distinct_id":"u"}}`, FormatPostHog},
+		// Segment's own batch wrapper stays Segment.
+		{`{"batch":[{"type":"track","event":"A","userId":"u"}],"sentAt":"2026-09-01T00:00:00Z","writeKey":"k"}`, FormatSegment},
+		// A Mixpanel export whose first record lacks time: the others decide.
+		{`{"event":"A","properties":{"distinct_id":"u"}}` + "\n" + `{"event":"B","properties":{"time":1,"distinct_id":"u","$insert_id":"i","mp_lib":"web"}}`, FormatMixpanel},
+		// A record cut off by the end of the peeked head still counts.
+		{`{"event_type":"A","user_id":"u","event_properties":{"x":"` + strings.Repeat("y", 100), FormatAmplitude},
+		// Segment warehouse and Fivetran tables are the generic CSV (with a layout).
+		{"_fivetran_id,insert_id,time,name,distinct_id\n", FormatCSV},
+		{"id,anonymous_id,user_id,event,event_text,timestamp,context_group_id\n", FormatCSV},
 	} {
 		got, err := DetectFormat([]byte(c.head), "x")
 		if err != nil || got != c.want {
 			t.Errorf("DetectFormat(%q) = %v, %v; want %v", c.head, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"", "   ", "hello world"} {
+	for _, bad := range []string{"", "   ", "hello world", `{"foo":1,"bar":[2]}`, "[]", "a,b\x00c\n"} {
 		if _, err := DetectFormat([]byte(bad), "in.txt"); err == nil || !strings.Contains(err.Error(), "in.txt") {
 			t.Errorf("DetectFormat(%q): want an error naming the file, got %v", bad, err)
+		}
+	}
+	// Binary data is refused as such, not read as a broken CSV.
+	for _, bin := range []string{"\x00\x01\x02\x03garbage,with,commas\n", "SQLite format 3\x00\x10\x00", "user_id,event\nu\x00,A\n"} {
+		_, err := DetectFormat([]byte(bin), "blob.bin")
+		if err == nil || !strings.Contains(err.Error(), "blob.bin: binary file, not an export") {
+			t.Errorf("DetectFormat(%q) = %v; want a binary file error", bin, err)
+		}
+	}
+}
+
+// TestDetectionReadsWholeFilesRight ingests the two files the issue reports
+// misread, in auto mode, and requires every event read.
+func TestDetectionReadsWholeFilesRight(t *testing.T) {
+	for _, c := range []struct {
+		file             string
+		format           Format
+		events, activity int64
+	}{
+		{"rudderstack-from-posthog.jsonl", FormatSegment, 16, 16},
+		{"posthog-batch.json", FormatPostHog, 6, 2},
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata/readers", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		roll, _ := NewRollup("UTC")
+		if err := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{File: c.file}, roll); err != nil {
+			t.Fatal(err)
+		}
+		f := roll.Input.Files[0]
+		if f.Format != c.format || f.Events != c.events || f.ActivityEvents != c.activity || roll.Input.SkippedByReason["no_user"] > 1 {
+			t.Errorf("%s: read as %+v, skipped %v", c.file, f, roll.Input.SkippedByReason)
+		}
+	}
+}
+
+// TestInputTZ reads a legacy Mixpanel export (time in the project's zone) with
+// and without --input-tz: with it, times move to UTC and the warning goes.
+func TestInputTZ(t *testing.T) {
+	data, err := os.ReadFile("testdata/readers/mixpanel-legacy.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	r, err := NewReader(bytes.NewReader(data), ReadOptions{InputTZ: la})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := r.Read()
+	if err != nil || time.UnixMilli(e.TimeMs).UTC().Format(time.RFC3339) != "2026-09-01T17:00:00Z" {
+		t.Errorf("first event at %s, %v; want 17:00Z (10:00 PDT)", time.UnixMilli(e.TimeMs).UTC(), err)
+	}
+	roll, _ := NewRollup("UTC")
+	if err := Ingest(context.Background(), bytes.NewReader(data), ReadOptions{InputTZ: la, File: "mp"}, roll); err != nil {
+		t.Fatal(err)
+	}
+	if w := roll.Input.Files[0].Warnings; len(w) != 0 {
+		t.Errorf("warnings with --input-tz: %v", w)
+	}
+	// CSV: a time without an offset is in the input zone, one with an offset is not.
+	csvIn := "user_id,event,timestamp\nu,A,2026-09-01 10:00:00\nu,B,2026-09-01T10:00:00-07:00\nu,C,2026-09-01T17:00:00Z\nu,D,1788282000\n"
+	cr, err := NewReader(strings.NewReader(csvIn), ReadOptions{InputTZ: la})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		e, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil || e.TimeMs != 1788282000000 {
+			t.Errorf("%s at %s, %v; want 17:00Z", e.Name, time.UnixMilli(e.TimeMs).UTC(), err)
+		}
+	}
+}
+
+// TestMostlySkippedWarns checks the warning of a file read in the wrong format.
+func TestMostlySkippedWarns(t *testing.T) {
+	in := `{"event":"A","properties":{"time":1788256800,"distinct_id":"u"}}` + "\n" + `{"event":"B","properties":{"time":1788256800}}` + "\n" + `{"event":"C","properties":{"time":1788256800}}` + "\n"
+	roll, _ := NewRollup("UTC")
+	if err := Ingest(context.Background(), strings.NewReader(in), ReadOptions{File: "mp.jsonl"}, roll); err != nil {
+		t.Fatal(err)
+	}
+	w := roll.Input.Files[0].Warnings
+	if len(w) != 1 || !strings.Contains(w[0], "mp.jsonl: 2 of 3 records were skipped, mostly no_user (2)") || !strings.Contains(w[0], "--format") {
+		t.Errorf("warnings %q", w)
+	}
+	rep, err := Score(roll, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rep.Warnings, w[0]) {
+		t.Errorf("the report does not carry the file's warning: %q", rep.Warnings)
+	}
+}
+
+// TestDefaultGroupKeysOrder reads account ids from event properties in the
+// documented order, and group_keys replaces it.
+func TestDefaultGroupKeysOrder(t *testing.T) {
+	in := `{"event":"A","distinct_id":"u","timestamp":"2026-09-01T00:00:00Z","properties":{"accountId":"d","companyId":"c","organizationId":"b","orgId":"a"}}`
+	for _, c := range []struct {
+		keys []string
+		want string
+	}{{nil, "a"}, {[]string{"companyId"}, "c"}, {[]string{"nothing"}, ""}} {
+		r, err := NewReader(strings.NewReader(in), ReadOptions{Format: FormatPostHog, GroupKeys: c.keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := r.Read()
+		if err != nil || e.AccountID != c.want {
+			t.Errorf("keys %v: account %q, %v; want %q", c.keys, e.AccountID, err, c.want)
 		}
 	}
 }
