@@ -150,7 +150,7 @@ func TestDecodeEventsStopsWithTheContext(t *testing.T) {
 func TestCSVLayouts(t *testing.T) {
 	for _, c := range []struct {
 		in, layout, user, account, name string
-		cols                             CSVColumns
+		cols                            CSVColumns
 	}{
 		{"name,time,distinct_id\nA,2026-09-01 10:00:00,u\n", "fivetran_mixpanel", "u", "", "A", CSVColumns{}},
 		{"event_type,event_time,user_id,device_id\nA,2026-09-01 10:00:00.000000,,d\n", "fivetran_amplitude", "d", "", "A", CSVColumns{}},
