@@ -9,7 +9,9 @@ import (
 )
 
 // readerSample is a file of core's reader fixtures.
-func readerSample(name string) string { return filepath.Join("..", "..", "core", "testdata", "readers", name) }
+func readerSample(name string) string {
+	return filepath.Join("..", "..", "core", "testdata", "readers", name)
+}
 
 // TestNoActivityExitsOne: when no input yields an activity event, sep score
 // fails and names every file, how it was read and why.
