@@ -35,8 +35,23 @@ func Ingest(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup) err
 	if err := ingest(ctx, r, &opt, into, notes); err != nil {
 		return err
 	}
-	into.Input.Files = append(into.Input.Files, fileSummary(displayName(opt.File), before, &into.Input, notes))
+	into.Input.Files = append(into.Input.Files, fileSummary(summaryName(opt.File), before, &into.Input, notes))
 	return nil
+}
+
+// summaryName is a file's name in input.files: without its folders (the page
+// knows a dropped file by its name alone, and its report must equal the CLI's),
+// "archive.zip/entry" for an archive's entry.
+func summaryName(file string) string {
+	name := displayName(file)
+	head, tail := name, ""
+	if i := strings.LastIndex(name, ".zip/"); i >= 0 {
+		head, tail = name[:i+4], name[i+4:]
+	}
+	if i := strings.LastIndexAny(head, `/\`); i >= 0 {
+		head = head[i+1:]
+	}
+	return head + tail
 }
 
 func ingest(ctx context.Context, r io.Reader, opt *ReadOptions, into *Rollup, notes *fileNotes) error {

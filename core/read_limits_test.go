@@ -196,3 +196,20 @@ func TestParseCSVColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryName: input.files names a file without its folders, so that the
+// page (which knows a dropped file by its name) writes the CLI's report.
+func TestSummaryName(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                            "stdin",
+		"-":                           "stdin",
+		"export.jsonl":                "export.jsonl",
+		"/tmp/a/export.jsonl":         "export.jsonl",
+		`C:\data\export.csv`:          "export.csv",
+		"/tmp/a/export.zip/2026/x.gz": "export.zip/2026/x.gz",
+	} {
+		if got := summaryName(in); got != want {
+			t.Errorf("summaryName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
