@@ -213,3 +213,22 @@ func TestSummaryName(t *testing.T) {
 		}
 	}
 }
+
+// TestNoActivityError is the message every surface shows when nothing could
+// be scored, built from the file summaries.
+func TestNoActivityError(t *testing.T) {
+	roll, _ := NewRollup("UTC")
+	if err := Ingest(context.Background(), strings.NewReader(`{"type":"track","event":"A","timestamp":"2026-09-01T00:00:00Z"}`+"\n"), ReadOptions{File: "/x/a.jsonl"}, roll); err != nil {
+		t.Fatal(err)
+	}
+	err := roll.Input.NoActivityError()
+	if err == nil || !strings.Contains(err.Error(), "a.jsonl: read as segment, 1 records, 1 skipped (no_user 1)") || !strings.Contains(err.Error(), "--format") {
+		t.Errorf("got %v", err)
+	}
+	if err := Ingest(context.Background(), strings.NewReader(`{"type":"track","event":"A","userId":"u","timestamp":"2026-09-01T00:00:00Z"}`), ReadOptions{File: "b.jsonl"}, roll); err != nil {
+		t.Fatal(err)
+	}
+	if err := roll.Input.NoActivityError(); err != nil {
+		t.Errorf("one activity event read, still %v", err)
+	}
+}

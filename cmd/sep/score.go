@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -111,8 +110,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	prog.done()
-	if rollup.Input.ActivityEvents == 0 {
-		return noActivity(rollup.Input.Files)
+	if err := rollup.Input.NoActivityError(); err != nil {
+		return err
 	}
 	if *accountsFile != "" {
 		f, err := os.Open(*accountsFile)
@@ -190,51 +189,6 @@ func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *co
 		return core.IngestZip(ctx, bytes.NewReader(all), int64(len(all)), opt, into)
 	}
 	return core.Ingest(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
-}
-
-// noActivity is the error when no input gave an activity event: each file,
-// how it was read and why its records were not used.
-func noActivity(files []core.FileSummary) error {
-	var b strings.Builder
-	b.WriteString("no activity event (track, page or screen) could be read from the input:")
-	for _, f := range files {
-		fmt.Fprintf(&b, "\n  %s: read as %s, %d records", f.Name, formatName(f), f.Events)
-		if f.Skipped > 0 {
-			fmt.Fprintf(&b, ", %d skipped (%s)", f.Skipped, reasons(f.SkippedByReason))
-		}
-		if f.Events > 0 && f.Skipped < f.Events {
-			b.WriteString(", none of them activity")
-		}
-	}
-	b.WriteString("\nIf a file is another export than detected, say which with --format (and --csv-columns for a CSV).")
-	return fmt.Errorf("%s", b.String())
-}
-
-// reasons lists skip reasons by count, the largest first.
-func reasons(by map[string]int64) string {
-	keys := make([]string, 0, len(by))
-	for k := range by {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if by[keys[i]] != by[keys[j]] {
-			return by[keys[i]] > by[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, by[k])
-	}
-	return strings.Join(parts, ", ")
-}
-
-// formatName is the format a file was read as, with its CSV layout.
-func formatName(f core.FileSummary) string {
-	if f.Layout != "" {
-		return string(f.Format) + " (" + f.Layout + ")"
-	}
-	return string(f.Format)
 }
 
 func writeFile(name string, write func(io.Writer) error) error {

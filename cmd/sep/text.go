@@ -109,7 +109,7 @@ func writeFiles(w io.Writer, files []core.FileSummary) {
 			fmt.Fprintf(w, "  ... and %d more files (--json for all)\n", len(files)-maxFileRows)
 			break
 		}
-		fmt.Fprintf(w, "  %s: %s, %d records, %d activity events, %d skipped\n", f.Name, formatName(f), f.Events, f.ActivityEvents, f.Skipped)
+		fmt.Fprintf(w, "  %s: %s, %d records, %d activity events, %d skipped\n", f.Name, f.FormatName(), f.Events, f.ActivityEvents, f.Skipped)
 	}
 }
 
