@@ -158,8 +158,9 @@ func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, erro
 	s.user, s.anon = find(c.UserID), find(c.AnonymousID)
 	s.account, s.typ, s.msg = find(c.AccountID), find(c.Type), find(c.MessageID)
 	if s.account < 0 && !posthog {
-		// No account column: the first of the group keys present (org_id, ...).
-		for _, k := range s.keys {
+		// No account column: Segment's context_group_id, else the first of
+		// the group keys present (org_id, ...).
+		for _, k := range append([]string{"context_group_id"}, s.keys...) {
 			if s.account = find(k); s.account >= 0 {
 				break
 			}

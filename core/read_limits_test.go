@@ -157,6 +157,7 @@ func TestCSVLayouts(t *testing.T) {
 		{"event,timestamp,user_id,anonymous_id,context_group_id\nA,2026-09-01T10:00:00Z,u,a,g\n", "segment_tracks", "u", "g", "A", CSVColumns{}},
 		{"name,timestamp,user_id,anonymous_id\nHome,2026-09-01T10:00:00Z,,a\n", "segment_pages", "a", "", "Home", CSVColumns{}},
 		{"user_id,event,timestamp,org_id\nu,A,2026-09-01T10:00:00Z,o\n", "sep", "u", "o", "A", CSVColumns{}},
+		{"user_id,event,timestamp,context_group_id,org_id\nu,A,2026-09-01T10:00:00Z,g,o\n", "sep", "u", "g", "A", CSVColumns{}},
 		{"n,t,who,org\nA,2026-09-01T10:00:00Z,u,o\n", "columns", "u", "o", "A", CSVColumns{Event: "n", Timestamp: "t", UserID: "who", AccountID: "org"}},
 	} {
 		roll, _ := NewRollup("UTC")
