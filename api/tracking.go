@@ -145,13 +145,13 @@ func (s *server) postTracking(typ string) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "malformed body: "+err.Error(), nil)
 			return
 		}
-		events, bad, err := core.DecodeEvents(lines, core.ReadOptions{Format: core.FormatSegment, File: "body"})
+		events, bad, err := core.DecodeEvents(r.Context(), lines, core.ReadOptions{Format: core.FormatSegment, File: "body"})
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "malformed body: "+err.Error(), nil)
 			return
 		}
-		if len(bad) > 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("%d malformed event(s); nothing was stored", len(bad)), trackingDetail(bad, typ))
+		if bad.Total > 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%d malformed event(s); nothing was stored", bad.Total), trackingDetail(bad.First, typ))
 			return
 		}
 		if len(events) == 0 {
