@@ -278,7 +278,10 @@ func IngestZip(ctx context.Context, ra io.ReaderAt, size int64, opt ReadOptions,
 			start := done
 			eopt.Progress = func(n int64) { progress(start + n) }
 		}
-		err = Ingest(ctx, rc, eopt, into)
+		// The entries share one MaxInflated budget (opt.inflated, set by the first).
+		entry := limitInflated(rc, &opt)
+		eopt.inflated = opt.inflated
+		err = Ingest(ctx, entry, eopt, into)
 		rc.Close()
 		if err != nil {
 			var pe *ParseError

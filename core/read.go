@@ -62,6 +62,76 @@ type ReadOptions struct {
 	// Progress, when set, is called now and then with the bytes consumed so
 	// far (compressed bytes for a compressed input).
 	Progress func(bytesRead int64)
+	// MaxInflated, when positive, is the most bytes decompression may produce
+	// from the input (gzip streams and zip entries, counted at each step and
+	// shared by the entries of a zip): beyond it reading fails with an
+	// *InflateLimitError. The HTTP API sets it against gzip bombs.
+	MaxInflated int64
+
+	inflated *inflateBudget // what is left of MaxInflated, shared by copies
+}
+
+// InflateLimitError is the error of an input that decompresses to more than
+// ReadOptions.MaxInflated bytes.
+type InflateLimitError struct {
+	File  string
+	Limit int64
+}
+
+func (e *InflateLimitError) Error() string {
+	return fmt.Sprintf("%s: decompressed data over the limit of %d bytes", displayName(e.File), e.Limit)
+}
+
+// inflateBudget counts down the bytes decompression may still produce.
+type inflateBudget struct {
+	left  int64
+	limit int64
+	file  string
+	over  error // the limit error, once reached
+}
+
+// limitInflated wraps a decompressing reader so that it counts against the
+// options' MaxInflated (a no-op when it is not set).
+func limitInflated(r io.Reader, opt *ReadOptions) io.Reader {
+	if opt.MaxInflated <= 0 {
+		return r
+	}
+	if opt.inflated == nil {
+		opt.inflated = &inflateBudget{left: opt.MaxInflated, limit: opt.MaxInflated, file: opt.File}
+	}
+	return &inflateLimitReader{r: r, b: opt.inflated}
+}
+
+type inflateLimitReader struct {
+	r io.Reader
+	b *inflateBudget
+}
+
+func (l *inflateLimitReader) Read(p []byte) (int, error) {
+	if l.b.over != nil {
+		return 0, l.b.over // sticky: a Peek that ignores errors must not hide it
+	}
+	if l.b.left <= 0 {
+		// One byte more tells a stream that ends exactly at the limit from one over it.
+		var one [1]byte
+		for range 100 {
+			n, err := l.r.Read(one[:])
+			if n > 0 {
+				l.b.over = &InflateLimitError{File: l.b.file, Limit: l.b.limit}
+				return 0, l.b.over
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		return 0, io.ErrNoProgress
+	}
+	if int64(len(p)) > l.b.left {
+		p = p[:l.b.left]
+	}
+	n, err := l.r.Read(p)
+	l.b.left -= int64(n)
+	return n, err
 }
 
 // Reader reads events one at a time, like encoding/csv's Reader reads records.
@@ -99,7 +169,7 @@ func prepare(r io.Reader, opt *ReadOptions) (*bufio.Reader, Format, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: gzip: %w", displayName(opt.File), err)
 		}
-		br = bufio.NewReaderSize(zr, 1<<20)
+		br = bufio.NewReaderSize(limitInflated(zr, opt), 1<<20)
 	}
 	f := opt.Format
 	if f == "" || f == FormatAuto {
