@@ -16,7 +16,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/subtle"
@@ -24,20 +23,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/sep-project/sep/core"
-)
-
-// Default body limits (documented in the README): webhook deliveries are small;
-// exports posted for stateless scoring may be large (gzip them).
-const (
-	DefaultMaxEventsBody = 10 << 20  // 10 MiB
-	DefaultMaxScoreBody  = 256 << 20 // 256 MiB
 )
 
 // Options configure the handler. Hosts fill them with OptionsFromEnv and set Store.
@@ -56,8 +49,18 @@ type Options struct {
 	// OpenReads lets reads (and, without a secret or token, ingestion) through
 	// without a token: only the local server sets it.
 	OpenReads bool
-	// MaxEventsBody and MaxScoreBody limit request bodies (0: the defaults).
-	MaxEventsBody, MaxScoreBody int64
+	// MaxEventsBody and MaxScoreBody limit request bodies as sent,
+	// MaxEventsInflated and MaxScoreInflated once decompressed (0: the
+	// defaults, DefaultMaxEventsBody and the others).
+	MaxEventsBody, MaxScoreBody, MaxEventsInflated, MaxScoreInflated int64
+	// MaxAnswer limits the size of a report answer (0: DefaultMaxAnswer).
+	MaxAnswer int
+	// BodyTimeout is how long a body may take to arrive (0: BodyTimeout).
+	BodyTimeout time.Duration
+	// LoopbackHosts answers only requests whose Host names the loopback
+	// interface (421 otherwise): the local server bound to loopback sets it
+	// against DNS rebinding.
+	LoopbackHosts bool
 	// Site, when set, serves the web page at /.
 	Site http.Handler
 }
@@ -106,6 +109,22 @@ func New(opt Options) (http.Handler, error) {
 	if opt.MaxScoreBody <= 0 {
 		opt.MaxScoreBody = DefaultMaxScoreBody
 	}
+	if opt.MaxEventsInflated <= 0 {
+		opt.MaxEventsInflated = DefaultMaxEventsInflated
+	}
+	if opt.MaxScoreInflated <= 0 {
+		opt.MaxScoreInflated = DefaultMaxScoreInflated
+	}
+	if opt.MaxAnswer <= 0 {
+		opt.MaxAnswer = DefaultMaxAnswer
+	}
+	if opt.BodyTimeout <= 0 {
+		opt.BodyTimeout = BodyTimeout
+	}
+	if err := errors.Join(checkSecret("SEP_WEBHOOK_SECRET", opt.WebhookSecret), checkSecret("SEP_INGEST_TOKEN", opt.IngestToken),
+		checkSecret("SEP_READ_TOKEN", opt.ReadToken)); err != nil {
+		return nil, err
+	}
 	if opt.WebhookSecret == "" && opt.IngestToken == "" && !opt.OpenReads {
 		return nil, errors.New("api: set SEP_WEBHOOK_SECRET or SEP_INGEST_TOKEN: ingestion cannot be open on a hosted server")
 	}
@@ -127,7 +146,7 @@ func New(opt Options) (http.Handler, error) {
 	if opt.Site != nil {
 		mux.Handle("/", opt.Site)
 	}
-	return mux, nil
+	return s.guard(mux), nil
 }
 
 // methods dispatches by method, answering 405 with an Allow header otherwise.
@@ -169,21 +188,6 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// readBody reads a body up to limit, answering 413 beyond it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over the limit of %d bytes", limit), nil)
-		} else {
-			writeError(w, http.StatusBadRequest, "reading the body: "+err.Error(), nil)
-		}
-		return nil, false
-	}
-	return body, true
 }
 
 func bearer(r *http.Request) string {
@@ -244,14 +248,6 @@ func (s *server) readAllowed(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// badEvent is the detail of a 400 on /v1/events.
-type badEvent struct {
-	Line   int    `json:"line"`
-	Field  string `json:"field,omitempty"`
-	Reason string `json:"reason"`
-	Error  string `json:"error"`
-}
-
 func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Store == nil {
 		writeError(w, http.StatusInternalServerError, "no store configured", nil)
@@ -265,22 +261,8 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, why, nil)
 		return
 	}
-	events, bad, err := core.DecodeEvents(r.Context(), body, core.ReadOptions{Format: core.FormatSegment, File: "body"})
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed delivery: "+err.Error(), nil)
-		return
-	}
-	if bad.Total > 0 {
-		// A rejected delivery stores nothing: the sender can fix and resend it whole.
-		detail := make([]badEvent, len(bad.First))
-		for i, pe := range bad.First {
-			detail[i] = badEvent{Line: pe.Line, Field: pe.Field, Reason: pe.Reason, Error: pe.Error()}
-		}
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%d malformed event(s); nothing was stored", bad.Total), detail)
-		return
-	}
-	if len(events) == 0 {
-		writeError(w, http.StatusBadRequest, "the delivery holds no event", nil)
+	events, ok := s.decodeDelivery(w, r, body, core.ReadOptions{Format: core.FormatSegment, File: "body"})
+	if !ok {
 		return
 	}
 	stored, err := s.opt.Store.Ingest(r.Context(), events)
@@ -339,13 +321,19 @@ func (s *server) getScore(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeReport(w, rep)
+	s.writeReport(w, rep)
 }
 
-func writeReport(w http.ResponseWriter, rep *core.Report) {
+// writeReport answers a report, or 422 when it is over MaxAnswer bytes.
+func (s *server) writeReport(w http.ResponseWriter, rep *core.Report) {
 	b, err := rep.JSON()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
+		return
+	}
+	if len(b) > s.opt.MaxAnswer {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("the report takes %d bytes, over the answer limit of %d: ask for fewer trend months or segments, or a shorter period", len(b), s.opt.MaxAnswer),
+			map[string]int{"size": len(b), "limit": s.opt.MaxAnswer})
 		return
 	}
 	writeRaw(w, http.StatusOK, b)
@@ -393,10 +381,6 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	body, ok := readBody(w, r, s.opt.MaxScoreBody)
-	if !ok {
-		return
-	}
 	ropt, err := s.opt.Config.ReadOptions()
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
@@ -409,13 +393,13 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ropt.File = "body"
+	ropt.MaxInflated = s.opt.MaxScoreInflated
 	roll, err := core.NewRollup(st.TZ)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	if err := ingestBody(r.Context(), body, ropt, roll); err != nil {
-		writeError(w, http.StatusBadRequest, "reading the export: "+err.Error(), nil)
+	if !s.ingestBody(w, r, ropt, roll) {
 		return
 	}
 	rep, err := core.Score(roll, st)
@@ -423,28 +407,32 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	writeReport(w, rep)
+	s.writeReport(w, rep)
 }
 
-func ingestBody(ctx context.Context, body []byte, opt core.ReadOptions, into *core.Rollup) error {
-	if bytes.HasPrefix(body, []byte("PK\x03\x04")) {
-		return core.IngestZip(ctx, bytes.NewReader(body), int64(len(body)), opt, into)
-	}
-	return core.Ingest(ctx, bytes.NewReader(body), opt, into)
-}
-
-// StaticSite serves a built web page folder (dist/site), or a short note on how
-// to build it when the folder does not exist.
-func StaticSite(dir string) http.Handler {
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return http.FileServer(http.Dir(dir))
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
+// ingestBody streams the body of POST /v1/score into a rollup (a zip is read
+// whole first: its index is at its end), answering when it fails.
+func (s *server) ingestBody(w http.ResponseWriter, r *http.Request, opt core.ReadOptions, into *core.Rollup) bool {
+	var err error
+	if bytes.HasPrefix(peekBody(r, 4), []byte("PK\x03\x04")) {
+		body, ok := readBody(w, r, s.opt.MaxScoreBody)
+		if !ok {
+			return false
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<!doctype html><title>sep</title><p>The sep API is running (see <code>/healthz</code>, <code>/v1/score</code>). The web page is not built: run <code>make site</code> and start <code>sep serve --site dist/site</code>, or simply <code>make run</code>.</p>")
-	})
+		err = core.IngestZip(r.Context(), bytes.NewReader(body), int64(len(body)), opt, into)
+	} else {
+		err = core.Ingest(r.Context(), http.MaxBytesReader(w, r.Body, s.opt.MaxScoreBody), opt, into)
+	}
+	if err == nil {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	var inflated *core.InflateLimitError
+	var ne net.Error
+	if errors.As(err, &tooBig) || errors.As(err, &inflated) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		writeReadError(w, err, s.opt.MaxScoreBody)
+	} else {
+		writeError(w, http.StatusBadRequest, "reading the export: "+err.Error(), nil)
+	}
+	return false
 }

@@ -22,9 +22,9 @@ import (
 )
 
 const (
-	secret     = "whsec-test"
-	ingestTok  = "ingest-token"
-	readTok    = "read-token"
+	secret     = "whsec-test-0123456789"
+	ingestTok  = "ingest-token-0123456789"
+	readTok    = "read-token-0123456789"
 	eventsPath = "/v1/events"
 )
 

@@ -23,9 +23,9 @@ import (
 
 // The credentials the host under test must be configured with.
 const (
-	WebhookSecret = "whsec-apitest"
-	IngestToken   = "ingest-apitest"
-	ReadToken     = "read-apitest"
+	WebhookSecret = "whsec-apitest-0123456789"
+	IngestToken   = "ingest-apitest-0123456789"
+	ReadToken     = "read-apitest-0123456789"
 )
 
 // Env is the environment that configures a host for the suite.
