@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,7 +23,8 @@ import (
 // runServe is the local server: the API and the web page, with an embedded
 // bbolt store in --data. Reads are open (it listens on loopback by default);
 // SEP_READ_TOKEN, SEP_INGEST_TOKEN and SEP_WEBHOOK_SECRET close them as on the
-// hosted servers.
+// hosted servers. On loopback it answers only loopback Host names; on another
+// address, open ingestion or reads need --allow-open.
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -30,6 +32,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", ".sep-data", "folder of the embedded store (created if missing)")
 	configPath := fs.String("config", "", "JSON config file (default: SEP_CONFIG, else the defaults)")
 	site := fs.String("site", "dist/site", "folder of the built web page (make site)")
+	allowOpen := fs.Bool("allow-open", false, "listen on a non-loopback address although ingestion or reads are open (no SEP_INGEST_TOKEN/SEP_WEBHOOK_SECRET or no SEP_READ_TOKEN)")
+	bodyTimeout := fs.Duration("body-timeout", api.BodyTimeout, "how long a request body may take to arrive (POST /v1/score: at least "+api.ScoreBodyTimeout.String()+")")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -56,16 +60,22 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer store.Close()
 	opt.Store = store
 	opt.OpenReads = true
-	opt.Site = api.StaticSite(*site)
-	h, err := api.New(opt)
-	if err != nil {
+	opt.BodyTimeout = *bodyTimeout
+	opt.Site = api.StaticSite(*site, *data) // never the data folder, even inside the site's
+	opt.LoopbackHosts = isLoopbackAddr(*addr)
+	if err := checkExposure(opt, *addr, *allowOpen, stderr); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	defer ln.Close()
+	h, err := api.New(opt)
+	if err != nil {
+		return err
+	}
+	srv := api.NewServer(h)
 	fmt.Fprintf(stdout, "sep serve: listening on http://%s (data in %s)\n", ln.Addr(), *data)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -83,5 +93,43 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, "sep serve: stopped")
+	return nil
+}
+
+// isLoopbackAddr reports whether a listen address binds only the loopback
+// interface (":8080" and "0.0.0.0:8080" bind every interface).
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkExposure refuses a non-loopback address when ingestion or reads are
+// open, unless allowed, in which case it warns on stderr.
+func checkExposure(opt api.Options, addr string, allow bool, stderr io.Writer) error {
+	if opt.LoopbackHosts {
+		return nil
+	}
+	var open []string
+	if opt.WebhookSecret == "" && opt.IngestToken == "" {
+		open = append(open, "ingestion (set SEP_INGEST_TOKEN or SEP_WEBHOOK_SECRET)")
+	}
+	if opt.ReadToken == "" {
+		open = append(open, "reads (set SEP_READ_TOKEN)")
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	what := strings.Join(open, " and ")
+	if !allow {
+		return fmt.Errorf("sep serve: %s is not a loopback address and %s would be open to the network: set the tokens, listen on 127.0.0.1, or pass --allow-open", addr, what)
+	}
+	fmt.Fprintf(stderr, "sep serve: WARNING: listening on %s with %s open to anyone who can reach it (--allow-open)\n", addr, what)
 	return nil
 }

@@ -23,10 +23,26 @@ type server struct {
 	base string
 }
 
+// serveToken is the ingest token of the servers the tests start.
+const serveToken = "serve-test-token-0123456789"
+
 func startServer(t *testing.T, data string) *server {
 	t.Helper()
-	cmd := exec.Command(sepBin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--site", filepath.Join(data, "no-site"))
-	cmd.Env = append(cmd.Environ(), "SEP_INGEST_TOKEN=tok")
+	return startServerWith(t, []string{"SEP_INGEST_TOKEN=" + serveToken}, "--data", data, "--site", filepath.Join(data, "no-site"))
+}
+
+// startServerWith starts `sep serve` on a free loopback port with the extra
+// environment and flags.
+func startServerWith(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(sepBin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(cmd.Environ(), env...)
+	return startCmd(t, cmd)
+}
+
+// startCmd starts a prepared `sep serve` command and waits for its address.
+func startCmd(t *testing.T, cmd *exec.Cmd) *server {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +104,7 @@ func load(base string, clients int, d time.Duration, stop <-chan struct{}) loadR
 				}
 				acct := fmt.Sprintf("c%d-%d", c, seq)
 				req, _ := http.NewRequest("POST", base+"/v1/events", bytes.NewReader(delivery(acct)))
-				req.Header.Set("Authorization", "Bearer tok")
+				req.Header.Set("Authorization", "Bearer "+serveToken)
 				t0 := time.Now()
 				resp, err := hc.Do(req)
 				lat := time.Since(t0)
