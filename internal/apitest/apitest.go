@@ -111,6 +111,8 @@ func Run(t *testing.T, do Do) {
 		}
 	})
 
+	t.Run("HostileInput", func(t *testing.T) { hostile(t, do, ingest, storedEvents, errorOf) })
+
 	t.Run("ReplayedDeliveryCountsOnce", func(t *testing.T) {
 		before := storedEvents(t)
 		body := []byte(Delivery)
@@ -189,6 +191,79 @@ func Run(t *testing.T, do Do) {
 			t.Errorf("bad window: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// hostile sends what issue #11 lists and a host can receive: a gzip bomb, a
+// delivery over the event cap, many bad records, writes a page on another
+// site could send; each is refused with its limit named and stores nothing.
+func hostile(t *testing.T, do Do, ingest map[string]string, storedEvents func(*testing.T) int64, errorOf func(Response) string) {
+	before := storedEvents(t)
+	with := func(kv ...string) map[string]string {
+		h := map[string]string{}
+		for k, v := range ingest {
+			h[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			h[kv[i]] = kv[i+1]
+		}
+		return h
+	}
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	track := func(i int, ts string) string {
+		return fmt.Sprintf(`{"type":"track","messageId":"hostile-%d","userId":"h%d","event":"A","timestamp":%q}`, i, i%20, ts)
+	}
+	many := func(n int, ts string) []byte {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = track(i, ts)
+		}
+		return []byte("[" + strings.Join(parts, ",\n") + "]")
+	}
+	r := do(t, "POST", "/v1/events", gz(bytes.Repeat([]byte(" "), api.DefaultMaxEventsInflated+1)), with("Content-Type", "application/json"))
+	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.DefaultMaxEventsInflated)) {
+		t.Errorf("gzip bomb: %s", r)
+	}
+	r = do(t, "POST", "/v1/events", gz(many(api.MaxDeliveryEvents+1, "2026-09-01T00:00:00Z")), with("Content-Type", "application/x-www-form-urlencoded"))
+	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.MaxDeliveryEvents)) {
+		t.Errorf("%d events: %s", api.MaxDeliveryEvents+1, r)
+	}
+	r = do(t, "POST", "/v1/events", many(500, "not a time"), with("Content-Type", "application/json"))
+	var bad struct {
+		Detail     []json.RawMessage `json:"detail"`
+		BadRecords int               `json:"bad_records"`
+		ByReason   map[string]int    `json:"by_reason"`
+	}
+	if json.Unmarshal(r.Body, &bad); r.Status != 400 || len(bad.Detail) != api.MaxListedErrors || bad.BadRecords != 500 || bad.ByReason[core.ReasonBadTimestamp] != 500 {
+		t.Errorf("500 bad records: %d %.300s", r.Status, r.Body)
+	}
+	one := []byte(track(0, "2026-09-01T00:00:00Z"))
+	for _, c := range []struct {
+		name   string
+		header map[string]string
+		status int
+	}{
+		{"text/plain", with("Content-Type", "text/plain;charset=UTF-8"), 415},
+		{"form", with("Content-Type", "application/x-www-form-urlencoded"), 415},
+		{"other origin", with("Content-Type", "application/json", "Origin", "https://evil.example"), 403},
+		{"cross-site fetch", with("Content-Type", "application/json", "Sec-Fetch-Site", "cross-site"), 403},
+	} {
+		if r := do(t, "POST", "/v1/events", one, c.header); r.Status != c.status || errorOf(r) == "" {
+			t.Errorf("%s: %s, want %d", c.name, r, c.status)
+		}
+	}
+	if after := storedEvents(t); after != before {
+		t.Fatalf("refused requests stored %d events", after-before)
+	}
+	r = do(t, "GET", "/healthz", nil, nil)
+	if h := r.Header; h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("security headers: %v", h)
+	}
 }
 
 // Check fails the test with the host's answer when it is not the expected status.
