@@ -103,7 +103,8 @@ func TestServeGzipBomb(t *testing.T) {
 }
 
 // TestServeSlowBodies: bodies that never come are cut at the body timeout
-// (408) while /healthz answers; the server does not keep them.
+// (408) while /healthz answers; the server neither keeps them nor reserves
+// the memory they announce.
 func TestServeSlowBodies(t *testing.T) {
 	data := t.TempDir()
 	srv := startServerWith(t, []string{"SEP_INGEST_TOKEN=" + serveToken}, "--data", data, "--site", filepath.Join(data, "no-site"), "--body-timeout", "1s")
@@ -121,7 +122,7 @@ func TestServeSlowBodies(t *testing.T) {
 			t.Fatal(err)
 		}
 		conns = append(conns, c)
-		fmt.Fprintf(c, "POST /v1/events HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[", host, serveToken)
+		fmt.Fprintf(c, "POST /v1/events HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n[", host, serveToken)
 	}
 	if code, _ := send(t, "GET", srv.base+"/healthz", nil); code != 200 {
 		t.Fatalf("healthz with %d hanging bodies: %d", n, code)
@@ -146,6 +147,10 @@ func TestServeSlowBodies(t *testing.T) {
 	wg.Wait()
 	if statuses[408] != n {
 		t.Fatalf("answers to %d hanging bodies: %v (status: count), want all 408", n, statuses)
+	}
+	// Each announced 10 MB: the server must not have reserved it.
+	if rss := peakRSS(t, srv.cmd.Process.Pid); rss > 150<<20 {
+		t.Fatalf("peak memory %d MB for %d bodies that never came", rss>>20, n)
 	}
 }
 
