@@ -79,8 +79,9 @@ func checkSecret(env, v string) error {
 	if v == "" {
 		return nil
 	}
-	if n := len(bytes.TrimSpace([]byte(v))); n < MinSecretLength {
-		return fmt.Errorf("api: %s is %d characters without its spaces: use at least %d (e.g. openssl rand -hex 24)", env, n, MinSecretLength)
+	if len(bytes.TrimSpace([]byte(v))) < MinSecretLength {
+		// The message says no more of the secret than that it is short.
+		return fmt.Errorf("api: %s is blank or shorter than %d characters: use a long random one (e.g. openssl rand -hex 24)", env, MinSecretLength)
 	}
 	if v != string(bytes.TrimSpace([]byte(v))) {
 		return fmt.Errorf("api: %s starts or ends with spaces or a newline: remove them", env)

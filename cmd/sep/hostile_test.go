@@ -282,7 +282,7 @@ func TestServeRefusesWeakSecretsAndOpenExposure(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"SEP_WEBHOOK_SECRET=          "}, "127.0.0.1:0", "SEP_WEBHOOK_SECRET"},
-		{[]string{"SEP_INGEST_TOKEN=abc"}, "127.0.0.1:0", "at least 16"},
+		{[]string{"SEP_INGEST_TOKEN=abc"}, "127.0.0.1:0", "shorter than 16"},
 		{nil, "0.0.0.0:0", "--allow-open"},
 		{[]string{"SEP_INGEST_TOKEN=" + serveToken}, ":0", "reads"},
 	} {
