@@ -31,7 +31,7 @@ var commands = []command{
 	{"score", "score exports: sep score [flags] FILE... ('-' is stdin)", runScore},
 	{"calc", "the manual calculator: sep calc --events 12 --adopted 8 --dau 50 --mau 200 --new 40 --recovered 10 --dropped 25", runCalc},
 	{"gen", "write a synthetic export: sep gen --users N --days D --seed S --format FORMAT", runGen},
-	{"serve", "serve the API and the web page: sep serve --addr :8080 --data DIR", runServe},
+	{"serve", "serve the API and the web page: sep serve --addr 127.0.0.1:8080 --data DIR", runServe},
 }
 
 func usage(w io.Writer) {
