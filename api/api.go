@@ -51,7 +51,8 @@ type Options struct {
 	OpenReads bool
 	// MaxEventsBody and MaxScoreBody limit request bodies as sent,
 	// MaxEventsInflated and MaxScoreInflated once decompressed (0: the
-	// defaults, DefaultMaxEventsBody and the others).
+	// defaults, DefaultMaxEventsBody and the others; MaxEventsInflated
+	// follows MaxEventsBody).
 	MaxEventsBody, MaxScoreBody, MaxEventsInflated, MaxScoreInflated int64
 	// MaxAnswer limits the size of a report answer (0: DefaultMaxAnswer).
 	MaxAnswer int
@@ -110,7 +111,7 @@ func New(opt Options) (http.Handler, error) {
 		opt.MaxScoreBody = DefaultMaxScoreBody
 	}
 	if opt.MaxEventsInflated <= 0 {
-		opt.MaxEventsInflated = DefaultMaxEventsInflated
+		opt.MaxEventsInflated = opt.MaxEventsBody // DefaultMaxEventsInflated by default
 	}
 	if opt.MaxScoreInflated <= 0 {
 		opt.MaxScoreInflated = DefaultMaxScoreInflated

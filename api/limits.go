@@ -21,7 +21,7 @@ const (
 	DefaultMaxEventsBody = 10 << 20 // 10 MiB
 	// DefaultMaxEventsInflated is the most bytes a gzip delivery may expand
 	// to: a 1 MB gzip of zeros is a gigabyte.
-	DefaultMaxEventsInflated = 10 << 20 // 10 MiB
+	DefaultMaxEventsInflated = DefaultMaxEventsBody
 	// DefaultMaxScoreBody is the most bytes POST /v1/score may send.
 	DefaultMaxScoreBody = 256 << 20 // 256 MiB
 	// DefaultMaxScoreInflated is the most bytes an export posted to
@@ -160,16 +160,22 @@ func (s *server) decodeDelivery(w http.ResponseWriter, r *http.Request, body []b
 		writeBadRecords(w, bad)
 		return nil, false
 	}
-	if len(events) > MaxDeliveryEvents {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the delivery holds %d events, over the limit of %d per delivery (Segment sends at most 4000 per batch): split it; nothing was stored", len(events), MaxDeliveryEvents),
-			map[string]int{"events": len(events), "limit": MaxDeliveryEvents})
-		return nil, false
-	}
 	if len(events) == 0 {
 		writeError(w, http.StatusBadRequest, "the delivery holds no event", nil)
 		return nil, false
 	}
-	return events, true
+	return events, withinDeliveryCap(w, len(events))
+}
+
+// withinDeliveryCap answers 413 naming the cap when a delivery (a webhook
+// delivery or a tracking batch) holds more than MaxDeliveryEvents events.
+func withinDeliveryCap(w http.ResponseWriter, n int) bool {
+	if n <= MaxDeliveryEvents {
+		return true
+	}
+	writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the delivery holds %d events, over the limit of %d per delivery (Segment sends at most 4000 per batch): split it; nothing was stored", n, MaxDeliveryEvents),
+		map[string]int{"events": n, "limit": MaxDeliveryEvents})
+	return false
 }
 
 // badEvent is the description of one bad record in a 400.

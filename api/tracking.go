@@ -124,7 +124,7 @@ func (s *server) postTracking(typ string) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, why, nil)
 			return
 		}
-		body, status, err := gunzipIfGzip(body, s.opt.MaxEventsBody)
+		body, status, err := gunzipIfGzip(body, s.opt.MaxEventsInflated)
 		if err != nil && why == "" {
 			writeError(w, status, err.Error(), nil)
 			return
@@ -156,6 +156,9 @@ func (s *server) postTracking(typ string) http.HandlerFunc {
 		}
 		if len(events) == 0 {
 			writeError(w, http.StatusBadRequest, "the batch holds no event", nil)
+			return
+		}
+		if !withinDeliveryCap(w, len(events)) {
 			return
 		}
 		stored, err := s.opt.Store.Ingest(r.Context(), events)

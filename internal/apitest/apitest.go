@@ -233,6 +233,15 @@ func hostile(t *testing.T, do Do, ingest map[string]string, storedEvents func(*t
 	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.MaxDeliveryEvents)) {
 		t.Errorf("%d events: %s", api.MaxDeliveryEvents+1, r)
 	}
+	// The tracking API's batch is held to the same cap, and a gzip bomb to the same limit.
+	r = do(t, "POST", "/v1/batch", gz([]byte(`{"batch":`+string(many(api.MaxDeliveryEvents+1, "2026-09-01T00:00:00Z"))+`}`)), with("Content-Type", "application/json"))
+	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.MaxDeliveryEvents)) {
+		t.Errorf("/v1/batch of %d events: %s", api.MaxDeliveryEvents+1, r)
+	}
+	r = do(t, "POST", "/v1/batch", gz(bytes.Repeat([]byte(" "), api.DefaultMaxEventsInflated+1)), with("Content-Type", "application/json"))
+	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.DefaultMaxEventsInflated)) {
+		t.Errorf("/v1/batch gzip bomb: %s", r)
+	}
 	r = do(t, "POST", "/v1/events", many(500, "not a time"), with("Content-Type", "application/json"))
 	var bad struct {
 		Detail     []json.RawMessage `json:"detail"`
@@ -253,8 +262,10 @@ func hostile(t *testing.T, do Do, ingest map[string]string, storedEvents func(*t
 		{"other origin", with("Content-Type", "application/json", "Origin", "https://evil.example"), 403},
 		{"cross-site fetch", with("Content-Type", "application/json", "Sec-Fetch-Site", "cross-site"), 403},
 	} {
-		if r := do(t, "POST", "/v1/events", one, c.header); r.Status != c.status || errorOf(r) == "" {
-			t.Errorf("%s: %s, want %d", c.name, r, c.status)
+		for _, path := range []string{"/v1/events", "/v1/track"} {
+			if r := do(t, "POST", path, one, c.header); r.Status != c.status || errorOf(r) == "" {
+				t.Errorf("%s %s: %s, want %d", path, c.name, r, c.status)
+			}
 		}
 	}
 	if after := storedEvents(t); after != before {
