@@ -156,7 +156,7 @@ func newStoreHandler(t *testing.T) (http.Handler, core.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h, err := api.New(api.Options{Store: st, WebhookSecret: "s", IngestToken: "key", ReadToken: "r"})
+	h, err := api.New(api.Options{Store: st, WebhookSecret: "whsec-adapter-0123456789", IngestToken: "ingest-adapter-0123456789", ReadToken: "read-adapter-0123456789"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ import (
 type lambdaFn = func(context.Context, json.RawMessage) (any, error)
 
 // dynaliteFunction returns the Lambda handler over a fresh DynamoDB table on
-// dynalite, configured as deployed (write key "tok", read token "read").
+// dynalite, configured as deployed (write key sdkWriteKey, read token sdkReadToken).
 func dynaliteFunction(t *testing.T, client *ddb.Client, table string) lambdaFn {
 	t.Helper()
 	ctx := context.Background()
@@ -40,7 +40,7 @@ func dynaliteFunction(t *testing.T, client *ddb.Client, table string) lambdaFn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Options{Store: st, WebhookSecret: "whsec", IngestToken: "tok", ReadToken: "read"})
+	h, err := api.New(api.Options{Store: st, WebhookSecret: "whsec-sdk-test-0123456789", IngestToken: sdkWriteKey, ReadToken: sdkReadToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,13 +160,13 @@ func TestSDKsThroughTheAdapter(t *testing.T) {
 	for _, sdk := range sdktest.SDKs {
 		t.Run(sdk, func(t *testing.T) {
 			httpFn := dynaliteFunction(t, client, "sdk-http-"+sdk)
-			rec := sdktest.Send(t, sdk, viaEvents(t, httpFn), "tok")
-			rec.CheckWire(t, "tok")
+			rec := sdktest.Send(t, sdk, viaEvents(t, httpFn), sdkWriteKey)
+			rec.CheckWire(t, sdkWriteKey)
 			want := cliReport(t, sep, rec.WriteEvents(t, t.TempDir()), "--core-events", coreEvents, "--unit", "account")
 
 			read := func(fn lambdaFn) string {
 				req := httptest.NewRequest("GET", "/v1/score?"+query.Encode(), nil)
-				req.Header.Set("Authorization", "Bearer read")
+				req.Header.Set("Authorization", "Bearer "+sdkReadToken)
 				rr := httptest.NewRecorder()
 				viaEvents(t, fn).ServeHTTP(rr, req)
 				if rr.Code != 200 {
@@ -207,3 +207,9 @@ func TestSDKsThroughTheAdapter(t *testing.T) {
 		})
 	}
 }
+
+// The credentials of the SDK tests (16 characters at least, as api.New requires).
+const (
+	sdkWriteKey  = "sdk-write-key-0123456789"
+	sdkReadToken = "sdk-read-token-0123456789"
+)

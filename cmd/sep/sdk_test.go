@@ -22,9 +22,9 @@ func TestSDKsAgainstServe(t *testing.T) {
 	for _, sdk := range sdktest.SDKs {
 		t.Run(sdk, func(t *testing.T) {
 			dir := t.TempDir()
-			srv := startServer(t, dir) // SEP_INGEST_TOKEN=tok
-			rec := sdktest.Send(t, sdk, sdktest.Upstream(srv.base), "tok")
-			rec.CheckWire(t, "tok")
+			srv := startServer(t, dir) // SEP_INGEST_TOKEN=serveToken
+			rec := sdktest.Send(t, sdk, sdktest.Upstream(srv.base), serveToken)
+			rec.CheckWire(t, serveToken)
 
 			for _, settings := range []url.Values{
 				{"core_events": {sdkCore}},
