@@ -319,3 +319,19 @@ func apiOptions(closed bool) api.Options {
 	}
 	return api.Options{}
 }
+
+// TestServeTwoOnOneDataFolder: a second server on a data folder in use exits
+// with a message (bbolt's file lock, 5 s), and the first keeps serving.
+func TestServeTwoOnOneDataFolder(t *testing.T) {
+	data := t.TempDir()
+	first := startServer(t, data)
+	cmd := exec.Command(sepBin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	cmd.Env = append(os.Environ(), "SEP_INGEST_TOKEN="+serveToken)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another process") || strings.Contains(string(out), "listening") {
+		t.Fatalf("second server: %v %s", err, out)
+	}
+	if code, _ := send(t, "GET", first.base+"/healthz", nil); code != 200 {
+		t.Fatalf("first server after the second's refusal: %d", code)
+	}
+}

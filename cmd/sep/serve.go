@@ -18,6 +18,7 @@ import (
 	"github.com/sep-project/sep/api"
 	"github.com/sep-project/sep/bolt"
 	"github.com/sep-project/sep/core"
+	bbolterrors "go.etcd.io/bbolt/errors"
 )
 
 // runServe is the local server: the API and the web page, with an embedded
@@ -54,6 +55,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	store, err := bolt.Open(filepath.Join(*data, "sep.db"), opt.TZ())
+	if errors.Is(err, bbolterrors.ErrTimeout) {
+		return fmt.Errorf("%w: another process (a second sep serve?) holds the store; give this one another --data", err)
+	}
 	if err != nil {
 		return err
 	}
