@@ -395,6 +395,7 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 	}
 	ropt.File = "body"
 	ropt.MaxInflated = s.opt.MaxScoreInflated
+	ropt.Range.Now = time.Now() // an export is bounded by its receipt times, else by now
 	roll, err := core.NewRollup(st.TZ)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)

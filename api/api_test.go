@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -70,7 +71,7 @@ func stored(t *testing.T, st core.Store) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.Input.Events
+	return r.Input.Events - r.Input.Duplicates
 }
 
 func TestEventsAuthAndValidation(t *testing.T) {
@@ -302,5 +303,32 @@ func BenchmarkGetScore10kUsers90Days(b *testing.B) {
 		if rec.Code != 200 {
 			b.Fatal(rec.Body)
 		}
+	}
+}
+
+// Issue #11, item 4: a delivery of 100 good events and one with a 40 KB userId
+// (over bbolt's 32 KB key limit) and one dated 9999 used to be refused whole
+// with a 503, forever. Now the two are skipped with their reasons and the rest
+// stored: 200.
+func TestOverlongAndFutureEventsAreSkippedNotRefused(t *testing.T) {
+	h, st := newServer(t, hosted())
+	var b strings.Builder
+	b.WriteString(`{"batch":[`)
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, `{"type":"track","messageId":"m-%d","userId":"u%d","event":"A","timestamp":"2026-09-01T10:00:00Z"},`, i, i%7)
+	}
+	fmt.Fprintf(&b, `{"type":"track","messageId":"long","userId":%q,"event":"A","timestamp":"2026-09-01T10:00:00Z"},`, strings.Repeat("u", 40<<10))
+	b.WriteString(`{"type":"track","messageId":"future","userId":"u1","event":"A","timestamp":"9999-12-31T00:00:00Z"}]}`)
+	rec := do(h, "POST", eventsPath, []byte(b.String()), "Authorization", "Bearer "+ingestTok)
+	if rec.Code != 200 {
+		t.Fatalf("delivery: %d %s", rec.Code, rec.Body)
+	}
+	r, err := st.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := r.Input
+	if in.ActivityEvents != 100 || in.SkippedByReason[core.ReasonIDTooLong] != 1 || in.SkippedByReason[core.ReasonTimeOutOfRange] != 1 {
+		t.Fatalf("activity %d, skipped %v; want 100 stored, id_too_long 1, timestamp_out_of_range 1", in.ActivityEvents, in.SkippedByReason)
 	}
 }

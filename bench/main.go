@@ -2,7 +2,7 @@
 // in SQL by DuckDB, on the same generated Segment export, side by side in one run.
 // `make bench` runs it; it is a measurement, not a test.
 //
-//	go run ./bench [-size 1000] [-dir bench/data] [-sep bin/sep]
+//	go run ./bench [-size 1000] [-dir bench/data] [-sep bin/sep] [-baseline OLD_SEP] [-repeat-every 200]
 //
 // It generates the export once with `sep gen` (kept for later runs), then runs
 // the real CLI binary and e2e/bench/duckdb.mjs (npm @duckdb/node-api) in
@@ -34,8 +34,10 @@ func main() {
 	sep := flag.String("sep", "bin/sep", "the sep binary")
 	skipDuck := flag.Bool("no-duckdb", false, "do not run DuckDB")
 	runs := flag.Int("runs", 3, "rounds of both tools; the medians are compared")
+	baseline := flag.String("baseline", "", "another sep binary (an earlier build) run in the same rounds, to measure a change")
+	repeatEvery := flag.Int("repeat-every", 200, "the export delivers every Nth record twice (sep gen --repeat-every)")
 	flag.Parse()
-	if err := run(*sizeMB, *dir, *sep, *skipDuck, max(1, *runs)); err != nil {
+	if err := run(*sizeMB, *dir, *sep, *baseline, *skipDuck, max(1, *runs), *repeatEvery); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -44,7 +46,8 @@ func main() {
 // measured is one timed child process.
 type measured struct {
 	wall   time.Duration
-	maxRSS int64 // bytes
+	cpu    time.Duration // user + system: less sensitive than wall time to a busy machine
+	maxRSS int64         // bytes
 	stdout []byte
 }
 
@@ -57,6 +60,7 @@ func runChild(name string, args ...string) (measured, error) {
 	m := measured{wall: time.Since(start), stdout: out.Bytes()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSS = ru.Maxrss * 1024 // Linux reports KiB
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if err != nil {
 		return m, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, errb.String())
@@ -78,17 +82,18 @@ type components struct {
 		CoreEvents []string `json:"core_events"`
 	} `json:"settings"`
 	Input struct {
-		Events int64 `json:"events"`
+		Events     int64 `json:"events"`
+		Duplicates int64 `json:"duplicates"`
 	} `json:"input"`
 }
 
-func run(sizeMB int, dir, sep string, skipDuck bool, runs int) error {
+func run(sizeMB int, dir, sep, baseline string, skipDuck bool, runs, repeatEvery int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	file := filepath.Join(dir, fmt.Sprintf("segment-%dMB.jsonl", sizeMB))
+	file := filepath.Join(dir, fmt.Sprintf("segment-%dMB-r%d.jsonl", sizeMB, repeatEvery))
 	if st, err := os.Stat(file); err != nil || st.Size() < int64(sizeMB)*1e6 {
-		if err := generate(sep, file, int64(sizeMB)*1e6); err != nil {
+		if err := generate(sep, file, int64(sizeMB)*1e6, repeatEvery); err != nil {
 			return err
 		}
 	}
@@ -99,15 +104,15 @@ func run(sizeMB int, dir, sep string, skipDuck bool, runs int) error {
 	mb := float64(st.Size()) / 1e6
 	fmt.Printf("input: %s, %.0f MB; %d rounds\n\n", file, mb, runs)
 
-	var sepRuns, duckRuns []measured
-	var sr, dr components
-	fmt.Printf("%-8s %5s %8s %9s %12s %10s %9s %10s %8s %8s\n", "tool", "run", "seconds", "MB/s", "events/s", "peak RSS", "adoption", "stickiness", "growth", "PES")
+	var sepRuns, duckRuns, baseRuns []measured
+	var sr, dr, br components
+	fmt.Printf("%-8s %5s %8s %8s %9s %12s %10s %9s %10s %8s %8s\n", "tool", "run", "seconds", "cpu s", "MB/s", "events/s", "peak RSS", "adoption", "stickiness", "growth", "PES")
 	row := func(name, label string, m measured, c components) {
 		events := float64(c.Input.Events)
 		if events == 0 {
 			events = float64(sr.Input.Events) // DuckDB does not count
 		}
-		fmt.Printf("%-8s %5s %8.2f %9.0f %12.0f %8.0fMB %9s %10s %8s %8s\n", name, label, m.wall.Seconds(), mb/m.wall.Seconds(),
+		fmt.Printf("%-8s %5s %8.2f %8.2f %9.0f %12.0f %8.0fMB %9s %10s %8s %8s\n", name, label, m.wall.Seconds(), m.cpu.Seconds(), mb/m.wall.Seconds(),
 			events/m.wall.Seconds(), float64(m.maxRSS)/1e6, f1(c.Adoption), f1(c.Stickiness), f1(c.Growth), f1(c.PES))
 	}
 	for i := 1; i <= runs; i++ {
@@ -120,6 +125,17 @@ func run(sizeMB int, dir, sep string, skipDuck bool, runs int) error {
 		}
 		sepRuns = append(sepRuns, s)
 		row("sep", strconv.Itoa(i), s, sr)
+		if baseline != "" {
+			b, err := runChild(baseline, "score", "--json", file)
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(b.stdout, &br); err != nil {
+				return fmt.Errorf("baseline report: %w", err)
+			}
+			baseRuns = append(baseRuns, b)
+			row("baseline", strconv.Itoa(i), b, br)
+		}
 		if skipDuck {
 			continue
 		}
@@ -136,6 +152,15 @@ func run(sizeMB int, dir, sep string, skipDuck bool, runs int) error {
 	s := median(sepRuns)
 	fmt.Println()
 	row("sep", "med", s, sr)
+	fmt.Printf("sep read %d records, %d of them repeats of an earlier messageId\n", sr.Input.Events, sr.Input.Duplicates)
+	if baseline != "" {
+		b := median(baseRuns)
+		row("baseline", "med", b, br)
+		c, bc := medianCPU(sepRuns), medianCPU(baseRuns)
+		fmt.Printf("sep takes %.3fx the baseline's time (medians: %.2fs vs %.2fs), %.3fx its CPU time (%.2fs vs %.2fs), peak RSS %.0f MB vs %.0f MB\n",
+			s.wall.Seconds()/b.wall.Seconds(), s.wall.Seconds(), b.wall.Seconds(), c.Seconds()/bc.Seconds(), c.Seconds(), bc.Seconds(),
+			float64(s.maxRSS)/1e6, float64(b.maxRSS)/1e6)
+	}
 	if skipDuck {
 		return nil
 	}
@@ -150,6 +175,16 @@ func run(sizeMB int, dir, sep string, skipDuck bool, runs int) error {
 	return nil
 }
 
+// medianCPU returns the median CPU time of the runs.
+func medianCPU(runs []measured) time.Duration {
+	cpu := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		cpu[i] = r.cpu
+	}
+	slices.Sort(cpu)
+	return cpu[len(cpu)/2]
+}
+
 // median returns the run with the median wall time.
 func median(runs []measured) measured {
 	sorted := slices.Clone(runs)
@@ -159,11 +194,12 @@ func median(runs []measured) measured {
 
 // generate writes a Segment export of at least size bytes, growing the number
 // of users until it is large enough.
-func generate(sep, file string, size int64) error {
+func generate(sep, file string, size int64, repeatEvery int) error {
 	users := 20000
 	for {
 		fmt.Printf("generating %s with %d users x 120 days...\n", file, users)
-		if _, err := runChild(sep, "gen", "--users", strconv.Itoa(users), "--days", "120", "--seed", "42", "--format", "segment", "-o", file); err != nil {
+		if _, err := runChild(sep, "gen", "--users", strconv.Itoa(users), "--days", "120", "--seed", "42", "--format", "segment",
+			"--repeat-every", strconv.Itoa(repeatEvery), "-o", file); err != nil {
 			return err
 		}
 		st, err := os.Stat(file)

@@ -77,14 +77,17 @@ func Open(path, tz string) (*Store, error) {
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Ingest stores the events' rollup in one transaction, skipping messageIds seen
-// before. Concurrent calls are batched into shared transactions (bbolt's Batch),
-// each committed and fsynced before any of them returns.
+// Ingest stores the events' rollup in one transaction, counting the messageIds
+// seen before as duplicates. Events dated outside the plausible range (from
+// core.DefaultEarliest to a day past their receipt, else past the store's
+// clock) or over a length limit are counted as skipped, their ids not
+// remembered. It returns the events counted (stored or skipped), not the
+// duplicates. Concurrent calls are batched into shared transactions (bbolt's
+// Batch), each committed and fsynced before any of them returns.
 func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	events = core.FirstOfEachMessageID(events)
 	stored := 0
 	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		stored = 0
@@ -93,11 +96,14 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		if err != nil {
 			return err
 		}
-		now := s.now().UnixMilli()
+		clock := s.now()
+		delta.SetTimeRange(core.TimeRange{Now: clock})
+		now := clock.UnixMilli()
 		for i := range events {
 			e := &events[i]
-			if id := e.MessageID; id != "" {
+			if id := e.MessageID; id != "" && delta.Reject(e) == "" {
 				if dedup.Get([]byte(id)) != nil {
+					delta.CountDuplicate()
 					continue
 				}
 				if err := dedup.Put([]byte(id), i64(now)); err != nil {
@@ -191,7 +197,7 @@ func writeDelta(tx *bbolt.Tx, d *core.Rollup) error {
 		return input.Put([]byte(name), i64(n))
 	}
 	in := d.Input
-	for name, n := range map[string]int64{"events": in.Events, "activity_events": in.ActivityEvents, "skipped": in.Skipped} {
+	for name, n := range map[string]int64{"events": in.Events, "activity_events": in.ActivityEvents, "skipped": in.Skipped, "duplicates": in.Duplicates} {
 		if err := add(name, n); err != nil {
 			return err
 		}
@@ -204,35 +210,27 @@ func writeDelta(tx *bbolt.Tx, d *core.Rollup) error {
 	return nil
 }
 
-// Load reads everything back into a Rollup; cells more than the retention
-// before the newest stored day are left out.
+// Load reads everything back into a Rollup. Retention counts from the store's
+// clock, not from the data: cells more than the retention before today (in
+// the store's time zone) are left out, and so are cells after tomorrow
+// (stored before sep skipped implausible times), which would move "today".
 func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	r, err := core.NewRollup(s.tz)
 	if err != nil {
 		return nil, err
 	}
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		// The newest day first (a key ends with its day), then the cells
-		// within the retention: keys come sorted by user, account and event,
-		// so their strings are made once per run of equal ones.
+		// Keys come sorted by user, account and event, so their strings are
+		// made once per run of equal ones.
 		cells := tx.Bucket(bucketCells)
-		newest := core.Day(-1 << 31)
-		if err := cells.ForEach(func(k, _ []byte) error {
-			if len(k) < 4 {
-				return fmt.Errorf("corrupt cell key")
-			}
-			newest = max(newest, core.Day(int32(binary.BigEndian.Uint32(k[len(k)-4:]))))
-			return nil
-		}); err != nil {
-			return err
-		}
+		from, to := core.RetainedDays(r, s.now(), s.retention)
 		var strs keyStrings
 		if err := cells.ForEach(func(k, v []byte) error {
 			c, err := strs.parseCellKey(k)
 			if err != nil {
 				return err
 			}
-			if c.Day >= newest-core.Day(s.retention) {
+			if c.Day >= from && c.Day <= to {
 				c.N = uint32(binary.BigEndian.Uint64(v))
 				r.AddCount(c)
 			}
@@ -337,3 +335,7 @@ func readBytes(b []byte) ([]byte, []byte, error) {
 
 func i64(n int64) []byte  { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// SetClock sets the store's clock (time.Now by default): retention, "today"
+// and the plausible event times count from it. Tests set a fixed one.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }

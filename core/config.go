@@ -25,6 +25,9 @@ type Config struct {
 	// InputTZ is the IANA time zone of wall-clock input times (legacy
 	// Mixpanel projects' time; CSV times without an offset); see ReadOptions.InputTZ.
 	InputTZ string `json:"input_tz,omitempty"`
+	// Earliest is the first plausible event day, YYYY-MM-DD (default
+	// 2000-01-01): events dated before it are skipped.
+	Earliest string `json:"earliest,omitempty"`
 }
 
 // ParseConfig parses a JSON config; name is used in errors.
@@ -115,6 +118,13 @@ func (c Config) ReadOptions() (ReadOptions, error) {
 			return opt, err
 		}
 		opt.Format = f
+	}
+	if c.Earliest != "" {
+		t, err := time.Parse(time.DateOnly, c.Earliest)
+		if err != nil {
+			return opt, fmt.Errorf("setting earliest: %q is not a YYYY-MM-DD day", c.Earliest)
+		}
+		opt.Range.Earliest = t
 	}
 	return opt, nil
 }

@@ -152,6 +152,19 @@ func (t *flexTime) ms() (int64, error) {
 	return 0, errors.New("missing")
 }
 
+// received returns a receipt time in ms, 0 when absent or unreadable (it
+// only bounds the event's own time: see TimeRange).
+func (t *flexTime) received() int64 {
+	if t.set == 0 {
+		return 0
+	}
+	ms, err := t.ms()
+	if err != nil {
+		return 0
+	}
+	return ms
+}
+
 // timeField resolves the first present of several timestamp fields.
 func timeField(names []string, vals ...*flexTime) (int64, *ParseError) {
 	for i, v := range vals {
@@ -404,6 +417,7 @@ func segmentEvent(r *segmentRecord, e *Event, emit func(*Event)) *ParseError {
 		return pe
 	}
 	e.TimeMs = ms
+	e.ReceivedMs = receivedBeside(&r.ReceivedAt, &r.Timestamp, ms)
 	e.UserID = string(r.UserID)
 	if e.UserID == "" {
 		e.UserID = string(r.AnonymousID)
@@ -484,6 +498,9 @@ func (d *mixpanelDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 	}
 	d.noteOffset(ms, p["$mp_api_timestamp_ms"])
 	e := Event{Name: string(d.rec.Event), TimeMs: ms, Kind: plainKind(string(d.rec.Event))}
+	if ms, pe := anyTime("", p["$mp_api_timestamp_ms"]); pe == nil {
+		e.ReceivedMs = ms
+	}
 	for _, k := range []string{"$user_id", "distinct_id", "$device_id"} {
 		if e.UserID = firstScalar(p[k]); e.UserID != "" {
 			break
@@ -592,6 +609,7 @@ type amplitudeRecord struct {
 	EventTime        flexTime       `json:"event_time"`
 	ClientEventTime  flexTime       `json:"client_event_time"`
 	ServerUploadTime flexTime       `json:"server_upload_time"`
+	ServerReceived   flexTime       `json:"server_received_time"`
 	Groups           map[string]any `json:"groups"`
 	UserProperties   map[string]any `json:"user_properties"`
 	GroupProperties  map[string]any `json:"group_properties"`
@@ -622,6 +640,9 @@ func (d *amplitudeDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 		return pe
 	}
 	e := Event{Name: string(r.EventType), TimeMs: ms, Kind: plainKind(string(r.EventType))}
+	if e.ReceivedMs = r.ServerReceived.received(); e.ReceivedMs == 0 {
+		e.ReceivedMs = r.ServerUploadTime.received()
+	}
 	e.UserID = string(r.UserID)
 	if e.UserID == "" {
 		e.UserID = string(r.DeviceID)

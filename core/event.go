@@ -54,8 +54,9 @@ func (k Kind) IsActivity() bool { return k <= KindScreen }
 
 // Event is one analytics event, whatever export it came from.
 type Event struct {
-	// MessageID identifies a delivery for deduplication (Segment messageId,
-	// PostHog uuid, Amplitude insert_id); it may be empty.
+	// MessageID is the event's id, which its repeats share (Segment and
+	// RudderStack messageId, PostHog uuid, Amplitude insert_id else uuid,
+	// Mixpanel $insert_id); it may be empty. A Rollup counts an id once.
 	MessageID string
 	// UserID is the explicit user id, or the anonymous/device id when there is
 	// none. An event with an empty UserID is skipped and counted as skipped.
@@ -68,6 +69,11 @@ type Event struct {
 	Name string
 	// TimeMs is the event time in milliseconds since the Unix epoch (UTC).
 	TimeMs int64
+	// ReceivedMs is when the collecting service received the event (Segment
+	// and RudderStack receivedAt, Mixpanel $mp_api_timestamp_ms, Amplitude
+	// server_received_time else server_upload_time), in ms since the epoch;
+	// 0 when unknown. It bounds TimeMs (see TimeRange).
+	ReceivedMs int64
 	// Kind is the Segment kind of the event.
 	Kind Kind
 	// Traits are user traits (identify) or account traits (group: seats,
@@ -113,4 +119,46 @@ func KindOfPlainEvent(name string) Kind {
 		return k
 	}
 	return KindTrack
+}
+
+// Length limits of an event's strings, in bytes. An event over one is skipped
+// with the reason named beside it and the rest of its input is read: stores
+// key their records by these strings (bbolt refuses keys over 32 KB, DynamoDB
+// items over 400 KB), and Segment itself refuses events over 32 KB.
+const (
+	// MaxIDLength bounds the user, anonymous, account and message ids
+	// (reason "id_too_long").
+	MaxIDLength = 1024
+	// MaxEventNameLength bounds event, page and screen names
+	// (reason "event_name_too_long").
+	MaxEventNameLength = 1024
+	// MaxTraitKeyLength bounds the keys of user and account traits
+	// (reason "trait_key_too_long").
+	MaxTraitKeyLength = 256
+)
+
+// Reasons an event is skipped for, beyond the readers' (ReasonInvalidJSON...).
+const (
+	ReasonNoUser           = "no_user"
+	ReasonNoEventName      = "no_event_name"
+	ReasonTimeOutOfRange   = "timestamp_out_of_range"
+	ReasonIDTooLong        = "id_too_long"
+	ReasonEventNameTooLong = "event_name_too_long"
+	ReasonTraitKeyTooLong  = "trait_key_too_long"
+)
+
+// overLimit returns the reason an event breaks a length limit, or "".
+func overLimit(e *Event) string {
+	if len(e.UserID) > MaxIDLength || len(e.AccountID) > MaxIDLength || len(e.MessageID) > MaxIDLength {
+		return ReasonIDTooLong
+	}
+	if len(e.Name) > MaxEventNameLength {
+		return ReasonEventNameTooLong
+	}
+	for k := range e.Traits {
+		if len(k) > MaxTraitKeyLength {
+			return ReasonTraitKeyTooLong
+		}
+	}
+	return ""
 }

@@ -30,7 +30,15 @@ var chunkSize = 4 << 20
 // JSON lines are decoded in parallel: the input is cut into blocks at line ends,
 // each decoder rolls its blocks up on its own, and the rollups are merged, which
 // gives the same Rollup as reading in order. Memory stays flat in the input size.
+//
+// Records that repeat an id already added to into (from this input or an
+// earlier one) are counted in into.Input.Duplicates and not used again: the
+// first in input order wins, whatever the number of workers (see dedupOrder).
+// Events outside opt.Range are skipped ("timestamp_out_of_range").
 func Ingest(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup) error {
+	if opt.Range != (TimeRange{}) {
+		into.SetTimeRange(opt.Range)
+	}
 	before := snapshotInput(&into.Input)
 	notes := &fileNotes{}
 	if err := ingest(ctx, r, &opt, into, notes); err != nil {
@@ -92,17 +100,128 @@ type chunk struct {
 	data      []byte
 	firstLine int  // line number of data's first line
 	tooLong   bool // data is empty: line firstLine is longer than a block
+	seq       int  // the chunk's rank in the input, from 0
+}
+
+// dedupOrder checks the parallel decoders' ids against the target Rollup's
+// set in input order. A decoder decodes a block and submits it; whoever finds
+// the block whose turn it is ready, and the checking free, checks it and the
+// following ready ones (map work only). Nobody waits on the checking: a
+// decoder that finds it busy goes on decoding, and waits only for its own
+// previous block's answer, a block later, so a decoder the OS set aside
+// stalls the others little. The first copy of an id in input order is the one
+// used, whatever the worker count or block size.
+type dedupOrder struct {
+	into     *Rollup
+	checking sync.Mutex // held by the one checking blocks (TryLock only)
+
+	mu      sync.Mutex           // guards next and pending (held briefly)
+	next    int                  // the seq of the block whose turn it is
+	pending map[int]*chunkEvents // submitted blocks not checked yet
+}
+
+// submit hands in a decoded block; its answer comes on ce.checked.
+func (o *dedupOrder) submit(seq int, ce *chunkEvents) {
+	o.mu.Lock()
+	o.pending[seq] = ce
+	o.mu.Unlock()
+	for o.checking.TryLock() {
+		for b := o.take(); b != nil; b = o.take() {
+			for i, h := range b.hashes {
+				b.dup[i] = h != 0 && !o.into.seen.insert(h)
+			}
+			b.checked <- struct{}{}
+		}
+		o.checking.Unlock()
+		// A block submitted while this one checked (and gave up on the
+		// TryLock) would wait for the next submit: check again.
+		if !o.ready() {
+			return
+		}
+	}
+}
+
+// take removes and returns the block whose turn it is, or nil if it is not in yet.
+func (o *dedupOrder) take() *chunkEvents {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b := o.pending[o.next]
+	if b != nil {
+		delete(o.pending, o.next)
+		o.next++
+	}
+	return b
+}
+
+// ready reports whether the block whose turn it is was submitted.
+func (o *dedupOrder) ready() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.pending[o.next] != nil
+}
+
+// chunkEvents is a decoder's scratch for one block's events, reused. Its
+// events' strings may be views of the block's buffer, which stays in the
+// ingest's pool: they are overwritten with the next block, never kept.
+type chunkEvents struct {
+	c       chunk
+	events  []Event
+	hashes  []uint64 // 0: no id, or an event already refused
+	dup     []bool   // set by dedupOrder: the id was seen in an earlier record
+	reject  []string
+	checked chan struct{}
+}
+
+// decode decodes a block (bad records counted in part), refuses what the
+// target refuses and hashes the ids of the rest.
+func (ce *chunkEvents) decode(c chunk, dec recordDecoder, into, part *Rollup, file string) {
+	ce.c = c
+	ce.events = ce.events[:0]
+	decodeChunk(c, dec, func(e *Event) { ce.events = append(ce.events, *e) }, part, file)
+	n := len(ce.events)
+	ce.hashes = slices.Grow(ce.hashes[:0], n)[:n]
+	ce.dup = slices.Grow(ce.dup[:0], n)[:n]
+	ce.reject = slices.Grow(ce.reject[:0], n)[:n]
+	for i := range ce.events {
+		e := &ce.events[i]
+		ce.hashes[i], ce.reject[i] = 0, into.Reject(e)
+		if ce.reject[i] == "" && e.MessageID != "" {
+			ce.hashes[i] = idHash(e.MessageID)
+		}
+	}
+}
+
+// add waits for the block's check, then rolls up what is new into part.
+func (ce *chunkEvents) add(part *Rollup) {
+	<-ce.checked
+	ce.addChecked(part)
+}
+
+// addChecked rolls up what is new into part, once the block is checked.
+func (ce *chunkEvents) addChecked(part *Rollup) {
+	for i := range ce.events {
+		switch {
+		case ce.reject[i] != "":
+			part.Input.Events++
+			part.skip(ce.reject[i])
+		case ce.dup[i]:
+			part.CountDuplicate()
+		default:
+			part.add(&ce.events[i])
+		}
+	}
 }
 
 func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOptions, workers int, into *Rollup, notes *fileNotes) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	free := make(chan *[]byte, workers*2+1)
+	free := make(chan *[]byte, workers*3+1) // two blocks per decoder, one queued, one filling
 	for i := 0; i < cap(free); i++ {
 		b := make([]byte, chunkSize)
 		free <- &b
 	}
 	work := make(chan chunk, workers)
+	order := &dedupOrder{into: into, pending: map[int]*chunkEvents{}}
 	parts := make([]*Rollup, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -120,9 +239,31 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A block is added as soon as it is checked, while its
+			// strings are still in the cache; a block whose turn has not
+			// come is held while the next one is decoded (so that a
+			// decoder the OS set aside stalls nobody), then added.
+			cur, prev := newChunkEvents(), newChunkEvents()
+			held := false
 			for c := range work {
-				decodeChunk(c, dec, part, opt.File)
-				free <- c.buf
+				cur.decode(c, dec, into, part, opt.File)
+				order.submit(c.seq, cur)
+				if held {
+					prev.add(part)
+					free <- prev.c.buf
+					held = false
+				}
+				select {
+				case <-cur.checked:
+					cur.addChecked(part)
+					free <- cur.c.buf
+				default:
+					cur, prev, held = prev, cur, true
+				}
+			}
+			if held {
+				prev.add(part)
+				free <- prev.c.buf
 			}
 			part.counts.settle() // sort the last adds here, on this core
 		}()
@@ -151,8 +292,13 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 // is sent as a chunk marked tooLong, and the rest of it is passed over.
 func splitLines(ctx context.Context, br *bufio.Reader, free chan *[]byte, work chan<- chunk) error {
 	var carry []byte
-	line := 1
+	line, seq := 1, 0
 	skipping := false // passing over the rest of an over-long line
+	send := func(c chunk) {
+		c.seq = seq
+		seq++
+		work <- c
+	}
 	for {
 		var buf *[]byte
 		select {
@@ -188,7 +334,7 @@ func splitLines(ctx context.Context, br *bufio.Reader, free chan *[]byte, work c
 		}
 		if eof {
 			if len(b) > 0 {
-				work <- chunk{buf: buf, data: b, firstLine: line}
+				send(chunk{buf: buf, data: b, firstLine: line})
 			} else {
 				free <- buf
 			}
@@ -197,13 +343,13 @@ func splitLines(ctx context.Context, br *bufio.Reader, free chan *[]byte, work c
 		cut := bytes.LastIndexByte(b, '\n')
 		if cut < 0 {
 			// One line fills the whole block: report it and pass over the rest.
-			work <- chunk{buf: buf, firstLine: line, tooLong: true}
+			send(chunk{buf: buf, firstLine: line, tooLong: true})
 			skipping = true
 			continue
 		}
 		carry = append(carry, b[cut+1:]...)
 		data := b[:cut+1]
-		work <- chunk{buf: buf, data: data, firstLine: line}
+		send(chunk{buf: buf, data: data, firstLine: line})
 		line += bytes.Count(data, []byte{'\n'})
 	}
 }
@@ -223,7 +369,11 @@ func fillBlock(br *bufio.Reader, b *[]byte) (eof bool, err error) {
 	return false, nil
 }
 
-func decodeChunk(c chunk, dec recordDecoder, into *Rollup, file string) {
+func newChunkEvents() *chunkEvents { return &chunkEvents{checked: make(chan struct{}, 1)} }
+
+// decodeChunk decodes a chunk's records, handing its events to emit and
+// counting its bad records in into.
+func decodeChunk(c chunk, dec recordDecoder, emit func(*Event), into *Rollup, file string) {
 	if c.tooLong {
 		pe := lineTooLong()
 		pe.File, pe.Line = file, c.firstLine
@@ -232,7 +382,6 @@ func decodeChunk(c chunk, dec recordDecoder, into *Rollup, file string) {
 	}
 	data := c.data
 	line := c.firstLine
-	add := into.Add
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		var rec []byte
@@ -243,7 +392,7 @@ func decodeChunk(c chunk, dec recordDecoder, into *Rollup, file string) {
 		}
 		rec = bytes.TrimSpace(rec)
 		if len(rec) > 0 {
-			if pe := dec.decode(rec, add); pe != nil {
+			if pe := dec.decode(rec, emit); pe != nil {
 				pe.File, pe.Line = file, line
 				into.Skip(pe.Reason, pe)
 			}

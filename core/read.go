@@ -67,6 +67,9 @@ type ReadOptions struct {
 	// shared by the entries of a zip): beyond it reading fails with an
 	// *InflateLimitError. The HTTP API sets it against gzip bombs.
 	MaxInflated int64
+	// Range is the plausible event times; Ingest sets it on the Rollup
+	// unless it is zero (then the Rollup's own applies).
+	Range TimeRange
 
 	inflated *inflateBudget // what is left of MaxInflated, shared by copies
 }

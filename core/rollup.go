@@ -38,6 +38,10 @@ type Rollup struct {
 	// Input counts what was read.
 	Input InputStats
 
+	seen    idSet     // hashes of the event ids counted (SPEC "One event, once")
+	noDedup bool      // a part of a parallel ingest: its ids are checked in order by the caller
+	valid   plausible // the plausible times (SetTimeRange)
+
 	ix *index // cells sorted for scoring; nil when stale
 }
 
@@ -92,6 +96,9 @@ type InputStats struct {
 	Skipped int64 `json:"skipped"`
 	// SkippedByReason splits Skipped by reason ("no_user", "invalid_json", ...).
 	SkippedByReason map[string]int64 `json:"skipped_by_reason"`
+	// Duplicates is the records that repeat an earlier record's id (counted
+	// in Events, used once); omitted when none.
+	Duplicates int64 `json:"duplicates,omitempty"`
 	// Errors describes the first bad records, with file, line and field, in
 	// file and line order.
 	Errors []RecordError `json:"errors,omitempty"`
@@ -101,12 +108,14 @@ type InputStats struct {
 }
 
 // AddCounter adds n to one input counter by the name stores keep it under:
-// "events", "activity_events", "skipped" or "skip:<reason>". Unknown names are
-// ignored (a newer store's counters read by an older sep).
+// "events", "activity_events", "skipped", "duplicates" or "skip:<reason>".
+// Unknown names are ignored (a newer store's counters read by an older sep).
 func (s *InputStats) AddCounter(name string, n int64) {
 	switch {
 	case name == "events":
 		s.Events += n
+	case name == "duplicates":
+		s.Duplicates += n
 	case name == "activity_events":
 		s.ActivityEvents += n
 	case name == "skipped":
@@ -155,9 +164,37 @@ func NewRollup(tz string) (*Rollup, error) {
 		members:       make(map[uint32]stamp),
 		userTraits:    make(map[traitKey]traitVal),
 		accountTraits: make(map[traitKey]traitVal),
+		valid:         TimeRange{}.resolve(),
 	}
 	r.accounts.id("")
 	return r, nil
+}
+
+// SetTimeRange sets the plausible event times (default: from DefaultEarliest,
+// no clock). Add skips the events outside it.
+func (r *Rollup) SetTimeRange(t TimeRange) { r.valid = t.resolve() }
+
+// Reject returns the reason Add would skip an event for ("no_user",
+// "timestamp_out_of_range", "id_too_long", ...), or "" when it would use it.
+// It does not look at the event's id: see Add for repeats.
+func (r *Rollup) Reject(e *Event) string {
+	if e.UserID == "" {
+		return ReasonNoUser
+	}
+	if reason := overLimit(e); reason != "" {
+		return reason
+	}
+	if !r.valid.ok(e) {
+		return ReasonTimeOutOfRange
+	}
+	return ""
+}
+
+// CountDuplicate counts one record that repeats an id counted before, such as
+// a retried delivery a store recognised (SPEC "One event, once").
+func (r *Rollup) CountDuplicate() {
+	r.Input.Events++
+	r.Input.Duplicates++
 }
 
 // TZ returns the time zone the Rollup's days are counted in.
@@ -166,19 +203,31 @@ func (r *Rollup) TZ() string { return r.tz }
 // DayOf returns the local day of an instant given in ms since the epoch.
 func (r *Rollup) DayOf(ms int64) Day { return r.clock.day(ms) }
 
-// Add rolls up one event. Events with no user id are counted as skipped
-// ("no_user"); identity-only events update memberships and traits only.
+// Add rolls up one event. Events Reject refuses are counted as skipped by
+// reason; an event whose MessageID was added before is counted as a duplicate
+// and not used again (ids span everything added to the Rollup, not what
+// Merge brings in); identity-only events update memberships and traits only.
 func (r *Rollup) Add(e *Event) {
-	r.Input.Events++
-	if e.UserID == "" {
-		r.skip("no_user")
+	if reason := r.Reject(e); reason != "" {
+		r.Input.Events++
+		r.skip(reason)
 		return
 	}
+	if e.MessageID != "" && !r.noDedup && !r.seen.insert(idHash(e.MessageID)) {
+		r.CountDuplicate()
+		return
+	}
+	r.add(e)
+}
+
+// add rolls up an event known to be plausible and new.
+func (r *Rollup) add(e *Event) {
+	r.Input.Events++
 	switch e.Kind {
 	case KindTrack, KindPage, KindScreen:
 		name := e.ActivityName()
 		if name == "" {
-			r.skip("no_event_name")
+			r.skip(ReasonNoEventName)
 			return
 		}
 		r.Input.ActivityEvents++
@@ -340,9 +389,11 @@ func (r *Rollup) Merge(o *Rollup) error {
 	}
 	r.ix = nil
 	if r.isEmpty() {
-		// Adopt o's content (o must not be used afterwards, as with every merge source).
-		in := r.Input
+		// Adopt o's content (o must not be used afterwards, as with every merge
+		// source), keeping r's ids and time range.
+		in, seen, noDedup, valid := r.Input, r.seen, r.noDedup, r.valid
 		*r = *o
+		r.seen, r.noDedup, r.valid = seen, noDedup, valid
 		r.ix = nil
 		r.Input = InputStats{}
 		r.Input.merge(&in)
@@ -386,6 +437,7 @@ func (s *InputStats) merge(o *InputStats) {
 	s.Events += o.Events
 	s.ActivityEvents += o.ActivityEvents
 	s.Skipped += o.Skipped
+	s.Duplicates += o.Duplicates
 	for k, v := range o.SkippedByReason {
 		if s.SkippedByReason == nil {
 			s.SkippedByReason = make(map[string]int64)

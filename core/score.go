@@ -342,6 +342,10 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	for _, f := range r.Input.Files {
 		rep.Warnings = append(rep.Warnings, f.Warnings...)
 	}
+	if r.Input.Duplicates > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d records repeat an earlier record's id (messageId, uuid, insert_id): each event was counted once.",
+			r.Input.Duplicates, r.Input.Events))
+	}
 	if len(ix.cells) == 0 {
 		rep.Warnings = append(rep.Warnings, "The input has no activity events (track, page or screen): nothing to score.")
 		if rep.Settings.CoreEvents == nil {

@@ -18,11 +18,20 @@ type MonthScore struct {
 	Active     int         `json:"active"`
 }
 
+// MaxTrendMonths is the most months a trend covers: the last ten years up to
+// the as-of day (a trend scores every month again; older months are left out).
+const MaxTrendMonths = 120
+
 // monthEnds returns the last day of every calendar month from first to last,
-// the final one clipped to last.
+// the final one clipped to last, at most the last MaxTrendMonths of them.
 func monthEnds(first, last Day) []Day {
 	var out []Day
 	t := time.Unix(int64(first)*86400, 0).UTC()
+	l := time.Unix(int64(last)*86400, 0).UTC()
+	from := time.Date(l.Year(), l.Month()-(MaxTrendMonths-1), 1, 0, 0, 0, 0, time.UTC)
+	if t.Before(from) {
+		t = from
+	}
 	for m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC); ; m = m.AddDate(0, 1, 0) {
 		end := Day(m.AddDate(0, 1, -1).Unix() / 86400)
 		if end >= last {

@@ -85,19 +85,26 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	rand.Read(token[:])
 	delivery := hex.EncodeToString(token[:])
 	now := s.now().UnixMilli()
+	clock.SetTimeRange(core.TimeRange{Now: s.now()})
 	var rows, members, traits [][]any
 	noID := 0
+	received := len(events)
 	events = core.FirstOfEachMessageID(events)
 	for i := range events {
 		e := &events[i]
-		if e.MessageID == "" {
+		reject := clock.Reject(e)
+		id := e.MessageID
+		if reject != "" && reject != core.ReasonNoUser {
+			id = "" // an implausible or overlong event is counted, its id not remembered
+		}
+		if id == "" {
 			noID++
 		}
-		row := []any{e.MessageID, now, delivery, e.UserID, "", nil, 0, 0, nil}
+		row := []any{id, now, delivery, e.UserID, "", nil, 0, 0, nil}
 		activity := e.Kind == core.KindTrack || e.Kind == core.KindPage || e.Kind == core.KindScreen
 		switch {
-		case e.UserID == "":
-			row[8] = "no_user"
+		case reject != "":
+			row[3], row[8] = "", reject
 		case activity && e.ActivityName() == "":
 			row[8] = "no_event_name"
 		case activity:
@@ -108,7 +115,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 			row[4], row[5], row[6], row[7] = e.AccountID, e.ActivityName(), nav, int(clock.DayOf(e.TimeMs))
 		}
 		rows = append(rows, row)
-		if e.UserID == "" {
+		if reject != "" {
 			continue
 		}
 		addTraits := func(kind, id string) {
@@ -145,6 +152,12 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM seen WHERE delivery = ?`, delivery).Scan(&withID); err != nil {
 		return 0, fmt.Errorf("d1 ingest: %w", err)
 	}
+	if dups := received - withID - noID; dups > 0 {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO input (name, n) VALUES ('duplicates', ?), ('events', ?)
+ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`, dups, dups); err != nil {
+			return withID + noID, fmt.Errorf("d1 ingest: counting %d duplicates: %w", dups, err)
+		}
+	}
 	// Forget old messageIds now and then (one delivery in 100).
 	if token[0] < 3 {
 		if _, err := s.db.ExecContext(ctx, `DELETE FROM seen WHERE at < ?`, s.now().Add(-DedupTTL).UnixMilli()); err != nil {
@@ -155,7 +168,8 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 }
 
 // Load reads everything back into a Rollup; cells more than the retention
-// before the newest stored day are left out.
+// before today by the store's clock, or after tomorrow, are left out
+// (core.RetainedDays).
 func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	r, err := core.NewRollup(s.tz)
 	if err != nil {
@@ -174,14 +188,10 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 		}
 		return rows.Err()
 	}
-	var newest sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(day) FROM cells`).Scan(&newest); err != nil {
-		return nil, fmt.Errorf("d1 load: %w", err)
-	}
-	from := newest.Int64 - int64(s.retention)
+	from, to := core.RetainedDays(r, s.now(), s.retention)
 	in := &r.Input
 	err = errors.Join(
-		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM cells WHERE day >= %d`, from), func(rows *sql.Rows) error {
+		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM cells WHERE day BETWEEN %d AND %d`, from, to), func(rows *sql.Rows) error {
 			var c core.Count
 			var nav, day, n int64
 			if err := rows.Scan(&c.User, &c.Account, &c.Event, &nav, &day, &n); err != nil {
@@ -224,3 +234,7 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	}
 	return r, ctx.Err()
 }
+
+// SetClock sets the store's clock (time.Now by default): retention, "today"
+// and the plausible event times count from it. Tests set a fixed one.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }

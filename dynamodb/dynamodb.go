@@ -152,10 +152,12 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	clock.SetTimeRange(core.TimeRange{Now: s.now()})
 	ingestDay := s.now().UTC().Format("2006-01-02")
 	current := map[string]*update{} // the open group of each item
 	var groups []*update
 	var latest []func(context.Context) error
+	received := len(events)
 	events = core.FirstOfEachMessageID(events)
 	for i := range events {
 		e := &events[i]
@@ -173,7 +175,9 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		g.hashes = append(g.hashes, one.hashes...)
 		g.events = append(g.events, i)
 		g.perEvent = append(g.perEvent, one)
-		latest = append(latest, s.latestWins(e)...)
+		if clock.Reject(e) == "" {
+			latest = append(latest, s.latestWins(e)...)
+		}
 	}
 
 	// Counts first, then the idempotent latest-wins writes.
@@ -212,10 +216,28 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		}(w)
 	}
 	wg.Wait()
+	if dups := received - stored; len(errs) == 0 && dups > 0 {
+		errs = append(errs, s.countDuplicates(ctx, ingestDay, dups))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return stored, fmt.Errorf("dynamodb ingest into %s: %w", s.table, err)
 	}
 	return stored, nil
+}
+
+// countDuplicates adds n to the day's counter of repeated messageIds (an
+// unconditional ADD: a delivery retried after it ran counts its repeats again,
+// as records received).
+func (s *Store) countDuplicates(ctx context.Context, ingestDay string, n int) error {
+	exp := s.now().AddDate(0, 0, s.retention+1).Unix()
+	_, err := s.api.UpdateItem(ctx, &ddb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key("c|duplicates|" + ingestDay),
+		UpdateExpression:          aws.String("SET #t = :t, #ex = :ex ADD #n :n"),
+		ExpressionAttributeNames:  map[string]string{"#t": attrType, "#ex": attrExpires, "#n": attrN},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("c"), ":ex": num(exp), ":n": num(int64(n))},
+	})
+	return err
 }
 
 // eventUpdate is the counting write of one event: which item, which counter.
@@ -236,8 +258,8 @@ func (s *Store) eventUpdate(clock *core.Rollup, e *core.Event, ingestDay string)
 		u.add[attrN] = 1
 		return u
 	}
-	if e.UserID == "" {
-		return skipped("no_user")
+	if reason := clock.Reject(e); reason != "" {
+		return skipped(reason)
 	}
 	activity := e.Kind == core.KindTrack || e.Kind == core.KindPage || e.Kind == core.KindScreen
 	name := ""
@@ -406,7 +428,8 @@ func (s *Store) latestWins(e *core.Event) []func(context.Context) error {
 }
 
 // Load scans the table (four segments in parallel) into a Rollup; day items
-// more than the retention before the newest stored day are left out.
+// more than the retention before today by the store's clock, or after
+// tomorrow, are left out (core.RetainedDays).
 func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	const segments = 4
 	parts := make([][]map[string]types.AttributeValue, segments)
@@ -439,16 +462,7 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	if err != nil {
 		return nil, err
 	}
-	newest := core.Day(-1 << 31)
-	for _, items := range parts {
-		for _, it := range items {
-			if getS(it, attrType) == "d" {
-				if d := core.Day(getN(it, attrDay)); d > newest {
-					newest = d
-				}
-			}
-		}
-	}
+	from, to := core.RetainedDays(r, s.now(), s.retention)
 	in := &r.Input
 	for _, items := range parts {
 		for _, it := range items {
@@ -472,7 +486,7 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 					n := numOf(v)
 					in.Events += n
 					in.ActivityEvents += n
-					if day >= newest-core.Day(s.retention) && n > 0 {
+					if day >= from && day <= to && n > 0 {
 						r.AddCount(core.Count{User: user, Account: account, Event: name[2:], Navigation: nav, Day: day, N: uint32(n)})
 					}
 				}
@@ -484,6 +498,10 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 					acct = b.Value
 				}
 				r.AddTrait(core.Trait{Account: acct, ID: getS(it, attrID), Key: getS(it, attrTraitK), Value: getS(it, attrValue), TimeMs: getN(it, attrTS)})
+			case "c":
+				n := getN(it, attrN)
+				in.Events += n
+				in.Duplicates += n
 			case "s":
 				n := getN(it, attrN)
 				in.Events += n
@@ -545,3 +563,7 @@ func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
 }
+
+// SetClock sets the store's clock (time.Now by default): retention, "today"
+// and the plausible event times count from it. Tests set a fixed one.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"io"
 	"syscall/js"
+	"time"
 
 	"github.com/sep-project/sep/core"
 )
@@ -106,6 +107,7 @@ func begin(_ js.Value, args []js.Value) any {
 		return err.Error()
 	}
 	opt.File = args[1].String()
+	opt.Range.Now = time.Now() // the browser's clock bounds the events' times
 	s.last = nil
 	pr, pw := io.Pipe()
 	s.pw, s.done = pw, make(chan error, 1)
@@ -158,6 +160,7 @@ func zip(_ js.Value, args []js.Value) any {
 		return err.Error()
 	}
 	opt.File = args[1].String()
+	opt.Range.Now = time.Now() // the browser's clock bounds the events' times
 	s.last = nil
 	buf := make([]byte, args[2].Get("length").Int())
 	js.CopyBytesToGo(buf, args[2])

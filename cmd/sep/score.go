@@ -38,6 +38,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	usersCSV := fs.String("users-csv", "", "write the per-user table (weighted scores, activation) as CSV to this file")
 	asJSON := fs.Bool("json", false, "print the JSON report on stdout")
 	accountsCSV := fs.String("accounts-csv", "", "write the per-account table as CSV to this file")
+	earliest := fs.String("earliest", "", "first plausible event day, YYYY-MM-DD (default 2000-01-01); earlier events are skipped")
 	strict := fs.Bool("strict", false, "fail on the first bad record instead of counting it")
 	inputTZ := fs.String("input-tz", "", "IANA time zone of wall-clock input times (legacy Mixpanel projects' time, CSV times without an offset)")
 	csvColumns := fs.String("csv-columns", "", `CSV columns, e.g. "event=name,timestamp=time,user=distinct_id,account=org_id"`)
@@ -76,6 +77,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 				setErr = err
 			}
 			cfg.CSVColumns = cols
+		case "earliest":
+			cfg.Earliest = *earliest
 		}
 	})
 	if setErr != nil {
@@ -90,6 +93,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		return usagef("%v", err)
 	}
 	opt.Strict = *strict
+	// Events dated more than a day past their receipt (else past now) are implausible.
+	opt.Range.Now = time.Now()
 
 	// A soft memory limit makes the collector work harder before the heap
 	// grows past it: a 2 GB export then scores in about 700 MB instead of

@@ -87,7 +87,11 @@ func writeTextReport(w io.Writer, rep *core.Report) {
 		}
 	}
 	in := rep.Input
-	fmt.Fprintf(w, "\nRead %d records (%d activity events, %d skipped): %d users, %d accounts", in.Events, in.ActivityEvents, in.Skipped, in.Users, in.Accounts)
+	repeats := ""
+	if in.Duplicates > 0 {
+		repeats = fmt.Sprintf(", %d repeats", in.Duplicates)
+	}
+	fmt.Fprintf(w, "\nRead %d records (%d activity events, %d skipped%s): %d users, %d accounts", in.Events, in.ActivityEvents, in.Skipped, repeats, in.Users, in.Accounts)
 	if in.FirstDay != "" {
 		fmt.Fprintf(w, ", %s .. %s", in.FirstDay, in.LastDay)
 	}

@@ -7,6 +7,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +16,30 @@ import (
 )
 
 // Open returns a new, empty store counting days in tz; the suite closes it.
+// The store must have a SetClock(func() time.Time) method: the suite runs it
+// on a fixed clock (Clock), never the real one.
 type Open func(t *testing.T, tz string) core.Store
+
+// Clock is the suite's "now", after every event of Product and of synth's
+// default exports (which end on 2026-09-30).
+var Clock = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+
+// clocked is a store whose clock a test sets.
+type clocked interface {
+	SetClock(now func() time.Time)
+}
+
+// openAt opens a store and sets its clock to *now (read at each use).
+func openAt(t *testing.T, open Open, tz string, now *time.Time) core.Store {
+	t.Helper()
+	st := open(t, tz)
+	c, ok := st.(clocked)
+	if !ok {
+		t.Fatalf("%T has no SetClock method", st)
+	}
+	c.SetClock(func() time.Time { return *now })
+	return st
+}
 
 var day0 = time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
 
@@ -59,6 +83,7 @@ func Want(t *testing.T, tz string, events []core.Event, s core.Settings) string 
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.SetTimeRange(core.TimeRange{Now: Clock})
 	for i := range events {
 		r.Add(&events[i])
 	}
@@ -89,9 +114,11 @@ func Got(t *testing.T, st core.Store, s core.Settings) string {
 }
 
 // Run runs the conformance suite against stores made by open.
-func Run(t *testing.T, open Open) {
+func Run(t *testing.T, raw Open) {
 	ctx := context.Background()
 	settings := core.Settings{Window: 14}
+	clock := Clock
+	open := func(t *testing.T, tz string) core.Store { return openAt(t, raw, tz, &clock) }
 
 	t.Run("LoadScoresLikeTheEvents", func(t *testing.T) {
 		st := open(t, "UTC")
@@ -122,8 +149,103 @@ func Run(t *testing.T, open Open) {
 		if n, _ := st.Ingest(ctx, dup); n != 10 {
 			t.Fatalf("delivery with duplicates inside stored %d, want 10", n)
 		}
-		if got, want := Got(t, st, settings), Want(t, "UTC", Product()[:60], settings); got != want {
+		// The same stream rolled up directly: the repeats are counted in
+		// input.duplicates (60 of 120 records), as the CLI counts them.
+		stream := append(append(append([]core.Event{}, evs...), evs...), dup...)
+		if got, want := Got(t, st, settings), Want(t, "UTC", stream, settings); got != want {
 			t.Fatalf("after replays:\n%s\nwant:\n%s", got, want)
+		}
+		if r, _ := st.Load(ctx); r.Input.Duplicates != 60 || r.Input.Events != 120 {
+			t.Fatalf("duplicates %d of %d records, want 60 of 120", r.Input.Duplicates, r.Input.Events)
+		}
+	})
+
+	t.Run("ImplausibleTimesAreSkipped", func(t *testing.T) {
+		st := open(t, "UTC")
+		evs := Product()
+		far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli()
+		evs = append(evs,
+			core.Event{MessageID: "future", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: far},
+			core.Event{MessageID: "epoch-1e14", UserID: "u2", Name: "Feature 1", Kind: core.KindTrack, TimeMs: 1e14},
+			core.Event{MessageID: "y1999", UserID: "u3", Name: "Feature 1", Kind: core.KindTrack, TimeMs: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli()},
+			// Received long ago, dated a week after: implausible even though the clock is later.
+			core.Event{MessageID: "ahead", UserID: "u4", Name: "Feature 1", Kind: core.KindTrack, TimeMs: ms(20, 0), ReceivedMs: ms(13, 0)},
+			core.Event{MessageID: "group-future", UserID: "u5", AccountID: "acct-9", Kind: core.KindGroup, TimeMs: far, Traits: map[string]string{"plan": "x"}},
+			// Twelve hours ahead of the clock: a fast client clock, kept.
+			core.Event{MessageID: "skew", UserID: "u6", Name: "Feature 2", Kind: core.KindTrack, TimeMs: Clock.Add(12 * time.Hour).UnixMilli()},
+		)
+		if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs) {
+			t.Fatalf("Ingest: %d, %v; want %d counted", n, err, len(evs))
+		}
+		r, err := st.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Input.SkippedByReason[core.ReasonTimeOutOfRange]; got != 5 {
+			t.Fatalf("timestamp_out_of_range %d, want 5", got)
+		}
+		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+			t.Fatalf("with implausible times:\n%s\nwant:\n%s", got, want)
+		}
+		// Not a single score moved: the as-of day is the skewed event's, not 9999.
+		rep, _ := core.Score(r, settings)
+		if rep.PES == nil || rep.Settings.AsOf != "2026-10-02" {
+			t.Fatalf("PES %v as of %s; want a score as of 2026-10-02", rep.PES, rep.Settings.AsOf)
+		}
+	})
+
+	t.Run("OverlongStringsAreSkipped", func(t *testing.T) {
+		st := open(t, "UTC")
+		evs := Product()[:100]
+		long := strings.Repeat("x", 40<<10)
+		evs = append(evs,
+			core.Event{MessageID: "long-user", UserID: long, Name: "A", Kind: core.KindTrack, TimeMs: ms(3, 0)},
+			core.Event{MessageID: "long-name", UserID: "u1", Name: long, Kind: core.KindTrack, TimeMs: ms(3, 0)},
+			core.Event{MessageID: "long-trait", UserID: "u1", Kind: core.KindIdentify, TimeMs: ms(3, 0), Traits: map[string]string{long: "v"}},
+			core.Event{MessageID: long, UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(3, 0)},
+		)
+		if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs) {
+			t.Fatalf("Ingest: %d, %v; want %d counted and no error", n, err, len(evs))
+		}
+		r, err := st.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sk := r.Input.SkippedByReason
+		if sk[core.ReasonIDTooLong] != 2 || sk[core.ReasonEventNameTooLong] != 1 || sk[core.ReasonTraitKeyTooLong] != 1 {
+			t.Fatalf("skipped %v; want id_too_long 2, event_name_too_long 1, trait_key_too_long 1", sk)
+		}
+		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+			t.Fatalf("with overlong strings:\n%s\nwant:\n%s", got, want)
+		}
+	})
+
+	t.Run("RetentionFromTheClock", func(t *testing.T) {
+		clock = Clock
+		defer func() { clock = Clock }()
+		st := open(t, "UTC")
+		day := func(d int) int64 { return Clock.AddDate(0, 0, d).UnixMilli() }
+		old := core.Event{MessageID: "old", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: day(-core.DefaultRetentionDays - 5)}
+		recent := core.Event{MessageID: "recent", UserID: "u2", Name: "A", Kind: core.KindTrack, TimeMs: day(-3)}
+		if _, err := st.Ingest(ctx, []core.Event{old, recent}); err != nil {
+			t.Fatal(err)
+		}
+		// A day stored by a server whose clock ran three years ahead: after
+		// tomorrow by the right clock, it must move nothing.
+		clock = Clock.AddDate(3, 0, 0)
+		ahead := core.Event{MessageID: "ahead", UserID: "u3", Name: "A", Kind: core.KindTrack, TimeMs: day(3 * 365)}
+		if _, err := st.Ingest(ctx, []core.Event{ahead}); err != nil {
+			t.Fatal(err)
+		}
+		clock = Clock
+		r, err := st.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var days []string
+		r.Counts(func(c core.Count) { days = append(days, c.User+" "+c.Day.String()) })
+		if len(days) != 1 || days[0] != "u2 2026-09-28" {
+			t.Fatalf("cells %v; want only u2 on 2026-09-28 (the old day is past retention, the future one ignored)", days)
 		}
 	})
 

@@ -25,7 +25,15 @@ type Options struct {
 	End time.Time
 	// Accounts is the number of accounts (default Users/8, at least 1).
 	Accounts int
+	// RepeatEvery, when above 0, delivers every RepeatEvery-th record a
+	// second time, byte for byte, repeatDelay records later (an
+	// at-least-once pipeline's retry: the same messageId). 0 writes no
+	// repeat, and the output is otherwise the same.
+	RepeatEvery int
 }
+
+// repeatDelay is how many records after the original a repeat is written.
+const repeatDelay = 997
 
 // The product's events. Core-like features are picked with falling weights.
 var features = []string{"Report Created", "Dashboard Shared", "Query Run", "Chart Edited", "Filter Applied",
@@ -51,7 +59,8 @@ type event struct {
 	traits  [][2]string
 }
 
-// Write writes the product in opt.Format and returns the number of records.
+// Write writes the product in opt.Format and returns the number of records
+// (repeats included).
 func Write(w io.Writer, opt Options) (int64, error) {
 	if opt.Users < 1 || opt.Days < 1 {
 		return 0, fmt.Errorf("synth: users and days must be at least 1")
@@ -72,10 +81,13 @@ func Write(w io.Writer, opt Options) (int64, error) {
 		bw.WriteString(h)
 	}
 	g.run()
-	if g.err != nil {
-		return g.n, g.err
+	for len(g.pending) > 0 {
+		g.flushRepeat()
 	}
-	return g.n, bw.Flush()
+	if g.err != nil {
+		return g.n + g.repeats, g.err
+	}
+	return g.n + g.repeats, bw.Flush()
 }
 
 type gen struct {
@@ -85,15 +97,41 @@ type gen struct {
 	buf   []byte
 	n     int64
 	err   error
+
+	pending []repeat // repeats not written yet, oldest first
+	repeats int64
+}
+
+// repeat is a record to write again once record due is written.
+type repeat struct {
+	due  int64
+	line []byte
 }
 
 func (g *gen) emit(e *event) {
 	g.n++
 	e.id = g.n
 	g.buf = g.write(g.buf[:0], e)
-	if _, err := g.w.Write(g.buf); err != nil && g.err == nil {
+	g.put(g.buf)
+	if every := int64(g.opt.RepeatEvery); every > 0 && g.n%every == 0 && len(g.buf) > 0 {
+		g.pending = append(g.pending, repeat{due: g.n + repeatDelay, line: append([]byte(nil), g.buf...)})
+	}
+	for len(g.pending) > 0 && g.pending[0].due <= g.n {
+		g.flushRepeat()
+	}
+}
+
+func (g *gen) put(b []byte) {
+	if _, err := g.w.Write(b); err != nil && g.err == nil {
 		g.err = err
 	}
+}
+
+// flushRepeat writes the oldest pending repeat.
+func (g *gen) flushRepeat() {
+	g.put(g.pending[0].line)
+	g.repeats++
+	g.pending = g.pending[1:]
 }
 
 func (g *gen) run() {

@@ -63,7 +63,7 @@ func Run(t *testing.T, do Do) {
 		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
 			t.Fatalf("GET /v1/score: %d %s", r.Status, r.Body)
 		}
-		return rep.Input.Events
+		return rep.Input.Events - rep.Input.Duplicates
 	}
 	errorOf := func(r Response) string {
 		var e struct {
@@ -150,7 +150,8 @@ func Run(t *testing.T, do Do) {
 			}
 		}
 		s := core.Settings{Window: 14, Ratio: "wau/mau"}
-		want := storetest.Want(t, "UTC", append(prior, evs...), s)
+		// The replayed delivery's events are input.duplicates, as in core.
+		want := storetest.Want(t, "UTC", append(append(prior, prior...), evs...), s)
 		r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read)
 		if r.Status != 200 || string(r.Body) != want {
 			t.Fatalf("GET /v1/score differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
@@ -189,6 +190,28 @@ func Run(t *testing.T, do Do) {
 		}
 		if r := do(t, "GET", "/v1/score?window=x", nil, read); r.Status != 400 || errorOf(r) == "" {
 			t.Errorf("bad window: %d %s", r.Status, r.Body)
+		}
+
+		// An SDK that retried: three deliveries of one messageId (sentAt and
+		// receivedAt differ), one event on every surface.
+		retries := strings.Split(strings.TrimSpace(SDKRetries), "\n")
+		for i, line := range retries {
+			if r := do(t, "POST", "/v1/events", []byte(`{"batch":[`+line+`]}`), ingest); r.Status != 200 {
+				t.Fatalf("retry %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		again, _, err := core.DecodeEvents(context.Background(), []byte(SDKRetries), core.ReadOptions{Format: core.FormatSegment})
+		if err != nil || len(again) != 3 {
+			t.Fatalf("decoding the retries: %d events, %v", len(again), err)
+		}
+		want = storetest.Want(t, "UTC", append(append(append(prior, prior...), evs...), again...), s)
+		if r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read); r.Status != 200 || string(r.Body) != want {
+			t.Fatalf("GET /v1/score after retries differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
+		}
+		r = do(t, "POST", "/v1/score?window=14&ratio=wau/mau&format=segment", []byte(SDKRetries), read)
+		var one core.Report
+		if r.Status != 200 || json.Unmarshal(r.Body, &one) != nil || one.Input.Events != 3 || one.Input.Duplicates != 2 || one.Input.ActivityEvents != 1 {
+			t.Fatalf("POST /v1/score of the retries: %d %s; want 3 records, 2 duplicates, 1 activity event", r.Status, r.Body)
 		}
 	})
 }
@@ -276,6 +299,14 @@ func hostile(t *testing.T, do Do, ingest map[string]string, storedEvents func(*t
 		t.Errorf("security headers: %v", h)
 	}
 }
+
+// SDKRetries is one track call an SDK delivered three times (at-least-once
+// delivery: the same messageId and timestamp, a later sentAt and receivedAt
+// each time), as a Segment export holds it.
+const SDKRetries = `{"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:30:01.000Z","receivedAt":"2026-09-03T04:30:01.200Z"}
+{"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:30:31.000Z","receivedAt":"2026-09-03T04:30:31.150Z"}
+{"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:31:31.000Z","receivedAt":"2026-09-03T04:31:31.300Z"}
+`
 
 // Check fails the test with the host's answer when it is not the expected status.
 func Check(t *testing.T, what string, r Response, status int) {
