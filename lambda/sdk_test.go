@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -201,6 +202,17 @@ func TestSDKsThroughTheAdapter(t *testing.T) {
 			if raw, ok := out.(json.RawMessage); err != nil || !ok || json.Unmarshal(raw, &ans) != nil || ans.Stored != 0 || ans.Duplicates != 1 {
 				t.Fatalf("retried invoke: %v %v, want 0 stored, 1 duplicate", out, err)
 			}
+			// The export of what the function received holds the retried
+			// first event again (input.duplicates).
+			events, err := os.ReadFile(rec.WriteEvents(t, t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again bytes.Buffer
+			json.Compact(&again, first)
+			withRetry := filepath.Join(t.TempDir(), "with-retry.jsonl")
+			os.WriteFile(withRetry, append(append(events, again.Bytes()...), '\n'), 0o600)
+			want = cliReport(t, sep, withRetry, "--core-events", coreEvents, "--unit", "account")
 			if got := read(rawFn); got != want {
 				t.Fatalf("the SDK's events as direct invokes: GET /v1/score differs from sep score --json:\n%s\nwant:\n%s", got, want)
 			}

@@ -170,13 +170,13 @@ func Upstream(base string) http.Handler {
 	})
 }
 
-// Events returns every event of the acknowledged-or-retried batches the SDK
-// sent, each messageId once (the first), in order: the product's events as
-// an export would hold them.
+// Events returns every event of the batches the SDK sent, in order, a
+// retried batch's events again: the product's events as an at-least-once
+// export holds them (sep counts each messageId once, the repeats in
+// input.duplicates, as the store does with the retried delivery).
 func (rec *Recording) Events(t *testing.T) []json.RawMessage {
 	t.Helper()
 	var out []json.RawMessage
-	seen := map[string]bool{}
 	for i, r := range rec.Requests {
 		if r.Method != http.MethodPost {
 			continue
@@ -187,17 +187,7 @@ func (rec *Recording) Events(t *testing.T) []json.RawMessage {
 		if err := json.Unmarshal(r.Body, &b); err != nil {
 			t.Fatalf("%s request %d (%s) is not a batch: %v", rec.SDK, i, r.Path, err)
 		}
-		for _, ev := range b.Batch {
-			var id struct {
-				MessageID string `json:"messageId"`
-			}
-			json.Unmarshal(ev, &id)
-			if id.MessageID != "" && seen[id.MessageID] {
-				continue
-			}
-			seen[id.MessageID] = true
-			out = append(out, ev)
-		}
+		out = append(out, b.Batch...)
 	}
 	return out
 }
