@@ -141,12 +141,12 @@ func PlanAlerts(rep *core.Report, open map[string]string) Plan {
 
 // Message is one POST a run would make: its destination label and body.
 type Message struct {
-	Label string          `json:"destination"`
+	Label string `json:"destination"`
 	// ID is the delivery's id (DeliveryHeader): the same alerts on the same
 	// day give the same id.
-	ID    string          `json:"id"`
-	Keys  []string        `json:"alerts"`
-	Body  json.RawMessage `json:"body"`
+	ID   string          `json:"id"`
+	Keys []string        `json:"alerts"`
+	Body json.RawMessage `json:"body"`
 }
 
 // Messages returns the POSTs that send the plan's started alerts to the
