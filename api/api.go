@@ -138,9 +138,8 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("/v1/score", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getScore, http.MethodPost: s.postScore}))
 	mux.HandleFunc("/v1/accounts/{id}", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getAccount}))
 	s.routeTracking(mux)
-	mux.HandleFunc("/healthz", s.methods(map[string]http.HandlerFunc{http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	}}))
+	s.routeHistory(mux)
+	mux.HandleFunc("/healthz", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.healthz}))
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, nil)
 	})
