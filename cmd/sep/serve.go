@@ -35,6 +35,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	site := fs.String("site", "dist/site", "folder of the built web page (make site)")
 	allowOpen := fs.Bool("allow-open", false, "listen on a non-loopback address although ingestion or reads are open (no SEP_INGEST_TOKEN/SEP_WEBHOOK_SECRET or no SEP_READ_TOKEN)")
 	bodyTimeout := fs.Duration("body-timeout", api.BodyTimeout, "how long a request body may take to arrive (POST /v1/score: at least "+api.ScoreBodyTimeout.String()+")")
+	every := fs.Duration("every", 0, "score, keep the day's history, send alerts and push traits now and at this interval (e.g. 24h; 0: never)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -86,6 +87,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	waitSchedule, err := startSchedule(ctx, *every, store, opt.Config, stderr)
+	if err != nil {
+		return err
+	}
+	defer waitSchedule()
 	select {
 	case err := <-errc:
 		return err

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sep-project/sep/bolt"
+	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/core/storetest"
+	"github.com/sep-project/sep/notify"
+)
+
+// syncBuffer is a process's stderr, read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveProc is a running `sep serve` with its environment and stderr.
+type serveProc struct {
+	cmd    *exec.Cmd
+	base   string
+	stderr *syncBuffer
+}
+
+func startServe(t *testing.T, data string, env []string, args ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(sepBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--site", filepath.Join(data, "no-site")}, args...)...)
+	cmd.Env = append(cmd.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProc{cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	i := strings.Index(line, "http://")
+	if err != nil || i < 0 {
+		t.Fatalf("sep serve did not start: %v %q %s", err, line, p.stderr)
+	}
+	p.base = strings.Fields(line[i:])[0]
+	go io.Copy(io.Discard, out)
+	return p
+}
+
+// stop ends the process as a service manager does (SIGTERM) and waits.
+func (p *serveProc) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+}
+
+// waitRuns waits until the log shows n scheduled runs (or fails after 60 s).
+func (p *serveProc) waitRuns(t *testing.T, n int) string {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if log := p.stderr.String(); strings.Count(log, "sep schedule: day ") >= n {
+			return log
+		}
+	}
+	t.Fatalf("no scheduled run %d in the log:\n%s", n, p.stderr)
+	return ""
+}
+
+// recorder stands in for Slack or the generic webhook.
+type recorder struct {
+	mu     sync.Mutex
+	bodies [][]byte
+	sigs   []string
+	paths  []string
+}
+
+func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	rc.bodies, rc.sigs, rc.paths = append(rc.bodies, b), append(rc.sigs, r.Header.Get(notify.SignatureHeader)), append(rc.paths, r.URL.Path)
+	rc.mu.Unlock()
+	w.Write([]byte("ok"))
+}
+
+func (rc *recorder) got() ([][]byte, []string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([][]byte(nil), rc.bodies...), append([]string(nil), rc.sigs...)
+}
+
+// TestServeEvery drives the real binary: events go into one `sep serve`;
+// started with --every, it sends each alert once to a Slack stand-in and a
+// generic webhook stand-in (signed), keeps the day's history, and pushes the
+// traits to a second `sep serve`'s tracking API, as group and identify calls a
+// Segment-compatible client sends. Restarted, it sends nothing again.
+func TestServeEvery(t *testing.T) {
+	slack, hook := &recorder{}, &recorder{}
+	for _, rc := range []*recorder{slack, hook} {
+		srv := httptest.NewServer(rc)
+		t.Cleanup(srv.Close)
+		if rc == slack {
+			t.Setenv("TEST_SLACK", srv.URL)
+		} else {
+			t.Setenv("TEST_HOOK", srv.URL)
+		}
+	}
+	crmData := t.TempDir()
+	crm := startServe(t, crmData, []string{"SEP_INGEST_TOKEN=write-key-1"})
+
+	data := t.TempDir()
+	env := []string{"SEP_INGEST_TOKEN=tok",
+		notify.EnvSlackURL + "=" + os.Getenv("TEST_SLACK") + "/services/T00/B00/SLACKSECRET",
+		notify.EnvWebhookURL + "=" + os.Getenv("TEST_HOOK") + "/sep-alerts", notify.EnvWebhookSecret + "=hooksecret",
+		"SEP_SEGMENT_WRITE_KEY=write-key-1", "SEP_SEGMENT_HOST=" + crm.base}
+	// The product's events go in first, through the webhook endpoint.
+	p := startServe(t, data, env)
+	req, _ := http.NewRequest("POST", p.base+"/v1/events", bytes.NewReader(storetest.SegmentBatch(storetest.Product())))
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("delivery: %d %s", resp.StatusCode, body)
+	}
+	p.stop(t)
+
+	p = startServe(t, data, env, "--every", "24h")
+	log := p.waitRuns(t, 1)
+	if strings.Contains(log, "SLACKSECRET") || strings.Contains(log, "hooksecret") || strings.Contains(log, "write-key-1") {
+		t.Errorf("a secret is in the log:\n%s", log)
+	}
+	if !strings.Contains(log, "alerts 2 started, 2 sent") || !strings.Contains(log, "traits 16 changed, 16 sent; 0 error(s)") {
+		t.Errorf("first run's log:\n%s", log)
+	}
+	bodies, _ := slack.got()
+	if len(bodies) != 1 || !strings.Contains(string(bodies[0]), `"type":"header"`) || !strings.Contains(string(bodies[0]), "acct-x") {
+		t.Fatalf("slack got %d messages: %s", len(bodies), bodies)
+	}
+	hb, sigs := hook.got()
+	if len(hb) != 1 || !notify.Verify("hooksecret", hb[0], sigs[0]) {
+		t.Fatalf("webhook got %d, signature ok: %v", len(hb), len(hb) == 1 && notify.Verify("hooksecret", hb[0], sigs[0]))
+	}
+	// The history endpoint has the day.
+	hist := getJSON(t, p.base+"/v1/history?from=2026-09-01&to=2026-09-30")
+	if !strings.Contains(hist, `"day":"2026-09-08"`) || !strings.Contains(hist, `"account":"acct-x"`) {
+		t.Errorf("history: %s", hist)
+	}
+	if h := getJSON(t, p.base+"/healthz"); !strings.Contains(h, `"deliveries":"ok"`) {
+		t.Errorf("healthz: %s", h)
+	}
+
+	// Restarted: the run at start finds the alerts open and the traits sent.
+	p.stop(t)
+	p = startServe(t, data, env, "--every", "24h")
+	log = p.waitRuns(t, 1)
+	if !strings.Contains(log, "alerts 0 started, 0 sent, 2 still open") || !strings.Contains(log, "traits 0 changed, 0 sent") {
+		t.Errorf("run after the restart:\n%s", log)
+	}
+	if b, _ := slack.got(); len(b) != 1 {
+		t.Errorf("slack got %d messages after the restart, want still 1", len(b))
+	}
+	if b, _ := hook.got(); len(b) != 1 {
+		t.Errorf("webhook got %d after the restart, want still 1", len(b))
+	}
+	p.stop(t)
+
+	// The traits arrived in the second sep as a Segment client's group and
+	// identify calls: they are its stored account and user traits.
+	crm.stop(t)
+	store, err := bolt.Open(filepath.Join(crmData, "sep.db"), "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	roll, err := store.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, user := map[string]map[string]string{}, map[string]map[string]string{}
+	roll.Traits(func(tr core.Trait) {
+		m := user
+		if tr.Account {
+			m = acct
+		}
+		if m[tr.ID] == nil {
+			m[tr.ID] = map[string]string{}
+		}
+		m[tr.ID][tr.Key] = tr.Value
+	})
+	a0 := acct["acct-0"]
+	if len(acct) != 4 || a0["sep_pes"] != "55.7" || a0["sep_band"] != "investigate" || a0["sep_at_risk"] != "true" || a0["sep_scored_at"] == "" {
+		t.Errorf("account traits in the CRM stand-in: %v", acct)
+	}
+	if len(user) != 12 || user["u0"]["sep_activated"] == "" || user["u0"]["sep_weighted_score"] == "" {
+		t.Errorf("user traits in the CRM stand-in: %d users, u0 %v", len(user), user["u0"])
+	}
+}
+
+func getJSON(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !json.Valid(b) {
+		t.Fatalf("%s: not JSON: %s", url, b)
+	}
+	return string(b)
+}
