@@ -6,6 +6,7 @@
 //	sep calc [flags]            the manual calculator, from numbers alone
 //	sep gen [flags]             write a synthetic export
 //	sep serve [flags]           the local server: the API and the web page
+//	sep alerts [flags]          the alerts to send (--dry-run prints them)
 //
 // Run "sep COMMAND -h" for a command's flags. The CLI only parses flags and
 // calls package core; every surface gives the same numbers.
@@ -32,6 +33,7 @@ var commands = []command{
 	{"calc", "the manual calculator: sep calc --events 12 --adopted 8 --dau 50 --mau 200 --new 40 --recovered 10 --dropped 25", runCalc},
 	{"gen", "write a synthetic export: sep gen --users N --days D --seed S --format FORMAT", runGen},
 	{"serve", "serve the API and the web page: sep serve --addr 127.0.0.1:8080 --data DIR", runServe},
+	{"alerts", "the alerts to send: sep alerts --dry-run (--data DIR | FILE...)", runAlerts},
 }
 
 func usage(w io.Writer) {

@@ -192,6 +192,12 @@ func TestServeEvery(t *testing.T) {
 	}
 	p.stop(t)
 
+	// The dry run on the stopped server's store: nothing new to send.
+	out, errOut, code := sep(t, nil, "alerts", "--dry-run", "--data", data)
+	if code != 0 || !strings.Contains(out, "0 alert(s) would start, 2 already sent and still open, 0 would clear") || strings.Contains(out, "POST") {
+		t.Errorf("sep alerts --dry-run --data: %d\n%s%s", code, out, errOut)
+	}
+
 	// The traits arrived in the second sep as a Segment client's group and
 	// identify calls: they are its stored account and user traits.
 	crm.stop(t)
@@ -236,4 +242,72 @@ func getJSON(t *testing.T, url string) string {
 		t.Fatalf("%s: not JSON: %s", url, b)
 	}
 	return string(b)
+}
+
+// sep alerts --dry-run on an export prints every alert and both formats,
+// and posts nothing; without --dry-run and a destination it refuses.
+func TestAlertsDryRunOnExport(t *testing.T) {
+	in := filepath.Join("testdata", "golden", "basic.in.jsonl")
+	out, errOut, code := sep(t, nil, "alerts", "--dry-run", in)
+	if code != 0 || !strings.Contains(out, "1 alert(s) would start") || !strings.Contains(out, "start  acme|seat_usage_below  Acme (acme): 2 of 10 seats active") ||
+		!strings.Contains(out, "POST to slack (1 alert(s)") || !strings.Contains(out, "POST to webhook (1 alert(s)") || !strings.Contains(out, `"type": "sep.alerts.started"`) {
+		t.Errorf("dry run: %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := sep(t, nil, "alerts", in); code != 1 || !strings.Contains(errOut, "no destination") {
+		t.Errorf("without a destination: %d %s", code, errOut)
+	}
+	if _, errOut, code := sep(t, nil, "alerts", "--dry-run"); code != 2 || !strings.Contains(errOut, "either --data") {
+		t.Errorf("without input: %d %s", code, errOut)
+	}
+}
+
+// sep score --segment-write-key pushes the export's traits to the tracking
+// API, and its report is the same bytes as without.
+func TestScorePushesTraits(t *testing.T) {
+	var mu sync.Mutex
+	var auth []string
+	var calls []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct {
+			Batch []map[string]any `json:"batch"`
+		}
+		json.NewDecoder(r.Body).Decode(&b)
+		mu.Lock()
+		auth, calls = append(auth, r.Header.Get("Authorization")+" "+r.URL.Path), append(calls, b.Batch...)
+		mu.Unlock()
+		w.Write([]byte(`{"success":true}`))
+	}))
+	defer srv.Close()
+	in := filepath.Join("testdata", "golden", "basic.in.jsonl")
+	plain, _, code := sep(t, nil, "score", "--json", in)
+	if code != 0 {
+		t.Fatal("sep score failed")
+	}
+	out, errOut, code := sep(t, nil, "score", "--json", "--segment-write-key", "wk", "--segment-host", srv.URL, in)
+	if code != 0 || out != plain {
+		t.Fatalf("with the push: %d, same report: %v\n%s", code, out == plain, errOut)
+	}
+	if len(auth) != 1 || auth[0] != "Basic d2s6 /v1/batch" || !strings.Contains(errOut, "pushed ") || strings.Contains(errOut, "wk") {
+		t.Errorf("auth %v, log %q", auth, errOut)
+	}
+	var rep core.Report
+	json.Unmarshal([]byte(plain), &rep)
+	groups := 0
+	for _, c := range calls {
+		if c["type"] == "group" {
+			groups++
+			if c["groupId"] == "acme" && c["traits"].(map[string]any)["sep_seat_usage"] != 20.0 {
+				t.Errorf("acme's traits: %v", c["traits"])
+			}
+		}
+	}
+	if groups != len(rep.Accounts) || len(calls) <= groups {
+		t.Errorf("%d calls, %d groups for %d accounts", len(calls), groups, len(rep.Accounts))
+	}
+	if _, errOut, code := sep(t, nil, "score", "--segment-host", "http://example.com", in); code != 2 || !strings.Contains(errOut, "needs --segment-write-key") {
+		t.Errorf("host without key: %d %s", code, errOut)
+	}
+	if _, errOut, code := sep(t, nil, "score", "--segment-write-key", "k", "--segment-host", "http://example.com", in); code != 2 || !strings.Contains(errOut, "https") {
+		t.Errorf("plain http to a remote host: %d %s", code, errOut)
+	}
 }

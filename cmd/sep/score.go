@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ import (
 // defaultMemoryLimit is the soft limit of the Go heap while scoring.
 const defaultMemoryLimit = 640 << 20
 
-func runScore(args []string, stdout, stderr io.Writer) error {
+func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "auto", "input format: auto, segment, mixpanel, amplitude, posthog or csv")
@@ -42,6 +43,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	strict := fs.Bool("strict", false, "fail on the first bad record instead of counting it")
 	inputTZ := fs.String("input-tz", "", "IANA time zone of wall-clock input times (legacy Mixpanel projects' time, CSV times without an offset)")
 	csvColumns := fs.String("csv-columns", "", `CSV columns, e.g. "event=name,timestamp=time,user=distinct_id,account=org_id"`)
+	segKey, segHost := fs.String("segment-write-key", "", "push account and user traits to this Segment/RudderStack source (its write key)"), fs.String("segment-host", "", "tracking API of --segment-write-key (default https://api.segment.io)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -134,6 +136,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer func() { err = errors.Join(err, pushTraits(ctx, *segKey, *segHost, rep, stderr)) }()
 	if *accountsCSV != "" {
 		if err := writeFile(*accountsCSV, func(w io.Writer) error { return core.WriteAccountsCSV(w, rep) }); err != nil {
 			return err
