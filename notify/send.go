@@ -34,8 +34,10 @@ const (
 // default, or the answer's Retry-After up to MaxBackoff); other answers are
 // final. The zero Sender uses the defaults.
 type Sender struct {
-	// Client does the POSTs (default: an http.Client with DefaultTimeout).
-	Client *http.Client
+	// Client does the POSTs (default: an http.Client with DefaultTimeout;
+	// on js/wasm, where net/http's client would add 1 MB to the Worker, the
+	// host sets one: the Worker's uses the Fetch API).
+	Client Doer
 	// Attempts is the most POSTs of one delivery (default DefaultAttempts).
 	Attempts int
 	// Backoff is the wait before the first retry, doubled after each.
@@ -43,6 +45,11 @@ type Sender struct {
 	// Sleep waits between attempts (tests replace it); it returns early with
 	// the context's error.
 	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Doer does one HTTP request: *http.Client is one.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
 }
 
 // DeliveryError is a delivery that failed after its attempts. Its text names
@@ -64,7 +71,7 @@ func (e *DeliveryError) Error() string {
 func (s *Sender) Post(ctx context.Context, label, target string, body []byte, header http.Header) error {
 	client := s.Client
 	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
+		client = defaultClient()
 	}
 	attempts := s.Attempts
 	if attempts <= 0 {
@@ -102,8 +109,10 @@ func (s *Sender) Post(ctx context.Context, label, target string, body []byte, he
 
 // once does one POST; it records a failure in last (Reason "" on success) and
 // says whether to retry and after how long the server asked.
-func (s *Sender) once(ctx context.Context, client *http.Client, target string, body []byte, header http.Header, last *DeliveryError) (retry bool, wait time.Duration) {
+func (s *Sender) once(ctx context.Context, client Doer, target string, body []byte, header http.Header, last *DeliveryError) (retry bool, wait time.Duration) {
 	last.Reason, last.Status = "", 0
+	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		last.Reason = "bad URL"
@@ -119,7 +128,7 @@ func (s *Sender) once(ctx context.Context, client *http.Client, target string, b
 	resp, err := client.Do(req)
 	if err != nil {
 		last.Reason = withoutURL(err)
-		return ctx.Err() == nil, 0
+		return true, 0
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

@@ -17,6 +17,7 @@ import (
 	"github.com/sep-project/sep/d1"
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
+	"github.com/syumai/workers/cloudflare/cron"
 	cfd1 "github.com/syumai/workers/cloudflare/d1"
 )
 
@@ -31,6 +32,7 @@ func main() {
 			fmt.Fprintf(w, `{"error":%q}`, "sep worker is not configured: "+msg)
 		})
 	}
+	cron.ScheduleTaskNonBlock(scheduled)
 	workers.Serve(h)
 }
 

@@ -1,0 +1,7 @@
+//go:build !(js && wasm)
+
+package notify
+
+import "net/http"
+
+func defaultClient() Doer { return &http.Client{Timeout: DefaultTimeout} }
