@@ -116,4 +116,3 @@ ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value`, put))
 	}
 	return nil
 }
-
