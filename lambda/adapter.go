@@ -74,6 +74,9 @@ func present(v json.RawMessage) bool {
 // the caller sees a failure and retries.
 func adapt(h http.Handler) func(context.Context, json.RawMessage) (any, error) {
 	return func(ctx context.Context, payload json.RawMessage) (any, error) {
+		if isScheduledEvent(payload) {
+			return runScheduled(ctx)
+		}
 		switch shapeOf(payload) {
 		case shapeHTTP2:
 			var ev events.APIGatewayV2HTTPRequest

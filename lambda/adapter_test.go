@@ -132,7 +132,7 @@ func TestAdapterPayload1(t *testing.T) {
 func TestAdapterUnknownInvokeIsAnError(t *testing.T) {
 	rc := &recorder{}
 	h := adapt(rc)
-	for _, payload := range []string{``, `null`, `42`, `"track"`, `{}`, `{"detail-type":"Scheduled Event","source":"aws.events"}`,
+	for _, payload := range []string{``, `null`, `42`, `"track"`, `{}`, `{"detail-type":"Object Created","source":"aws.s3"}`,
 		`{"rawPath":"/healthz"}`, `{"type":null,"messageId":""}`} {
 		out, err := h(context.Background(), json.RawMessage(payload))
 		if err == nil || !strings.Contains(err.Error(), "unrecognised invoke") {
@@ -143,7 +143,7 @@ func TestAdapterUnknownInvokeIsAnError(t *testing.T) {
 		t.Errorf("the handler was called for %s", rc.got.URL)
 	}
 	// The error names what came, so that the caller's logs say it.
-	_, err := h(context.Background(), json.RawMessage(`{"source":"aws.events","detail-type":"Scheduled Event"}`))
+	_, err := h(context.Background(), json.RawMessage(`{"source":"aws.s3","detail-type":"Object Created"}`))
 	if err == nil || !strings.Contains(err.Error(), "an object with fields detail-type, source") {
 		t.Errorf("error %v does not name the fields received", err)
 	}

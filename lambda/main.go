@@ -49,5 +49,8 @@ func setup(ctx context.Context, getenv func(string) string) (http.Handler, error
 		return nil, err
 	}
 	opt.Store = store
+	if err := setupSchedule(store, opt.Config, getenv); err != nil {
+		return nil, err
+	}
 	return api.New(opt)
 }
