@@ -80,6 +80,11 @@ test('scoring an uploaded export shows exactly the CLI report, with no request d
   await csv.saveAs(join(tmp, 'accounts.csv'));
   const csvLines = readFileSync(join(tmp, 'accounts.csv'), 'utf8').trim().split('\n');
   assert.equal(csvLines.length, expected.accounts.length + 1);
+  const [traits] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-traits').click()]);
+  await traits.saveAs(join(tmp, 'traits.csv'));
+  const traitLines = readFileSync(join(tmp, 'traits.csv'), 'utf8').trim().split('\n');
+  assert.match(traitLines[0], /^account_id,name,sep_pes,sep_band,sep_adoption,sep_stickiness,sep_growth,sep_weighted_score,sep_seat_usage,sep_at_risk,sep_single_champion,sep_scored_at$/);
+  assert.equal(traitLines.length, expected.accounts.length + 1, 'one traits row per account');
 
   await page.screenshot({ path: join(artifacts, 'result.png'), fullPage: true });
   assert.deepEqual(errors, []);

@@ -22,6 +22,7 @@
   let report = null; // the parsed report
   let reportText = ''; // the exact JSON the core wrote
   let csvText = '';
+  let traitsText = '';
   let monthly = [];
   let files = [];
   let readTZ = null; // the time zone the files were read in
@@ -118,6 +119,7 @@
     report = JSON.parse(m.report);
     monthly = []; // until the worker's 'monthly' message
     csvText = m.csv;
+    traitsText = m.traits;
     if (m.stats) {
       const secs = (performance.now() - started) / 1000;
       $('progress-text').textContent = `${t('done')} ${(m.stats.bytes / 1e6).toFixed(1)} MB ${t('inSec')} ${secs.toFixed(2)} ${t('seconds')}`;
@@ -370,6 +372,7 @@
     });
     $('download-json').onclick = () => download('sep-report.json', 'application/json', reportText);
     $('download-csv').onclick = () => download('sep-accounts.csv', 'text/csv', csvText);
+    $('download-traits').onclick = () => download('sep-traits.csv', 'text/csv', traitsText);
     for (const id of manualIds) $(`m-${id}`).oninput = calcNow;
     $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; params.set('lang', lang); writeURL(); applyLang(); };
     const tabs = [['tab-file', 'panel-file'], ['tab-manual', 'panel-manual']];

@@ -91,8 +91,9 @@ function result(settings, stats) {
   const report = self.sepScore(session, s);
   parseOrThrow(report);
   const csv = self.sepAccountsCSV(session, s);
+  const traits = self.sepTraitsCSV(session, s);
   if (stats) stats.scoring = (performance.now() - t0) / 1000;
-  post({ type: 'result', report, csv, stats });
+  post({ type: 'result', report, csv, traits, stats });
   post({ type: 'monthly', monthly: parseOrThrow(self.sepMonthly(session, s)) });
 }
 

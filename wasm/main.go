@@ -12,6 +12,7 @@
 //	sepScore(id, settingsJSON) -> report JSON   exactly `sep score --json`
 //	sepMonthly(id, settingsJSON) -> JSON        the score month by month
 //	sepAccountsCSV(id, settingsJSON) -> CSV     the per-account table
+//	sepTraitsCSV(id, settingsJSON) -> CSV       the account traits for a CRM import
 //	sepCalc(inputJSON) -> JSON                  the manual calculator
 //	sepCount(id) -> events read so far         for the progress bar
 //	sepClose(id)                                frees the session
@@ -262,7 +263,7 @@ func closeSession(_ js.Value, args []js.Value) any {
 func main() {
 	for name, f := range map[string]func(js.Value, []js.Value) any{
 		"sepOpen": open, "sepBegin": begin, "sepPush": push, "sepFinish": finish, "sepZip": zip,
-		"sepScore": score, "sepMonthly": monthly, "sepAccountsCSV": accountsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
+		"sepScore": score, "sepMonthly": monthly, "sepAccountsCSV": accountsCSV, "sepTraitsCSV": traitsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
 	} {
 		js.Global().Set(name, js.FuncOf(f))
 	}
