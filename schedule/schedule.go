@@ -145,13 +145,15 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	}
 	rep := p.Report
 	res.Day = rep.Settings.AsOf
-	rows := core.HistoryRows(rep, now)
-	if err := j.History.PutHistory(ctx, rows); err != nil {
-		err = fmt.Errorf("schedule: history: %w", err)
-		j.status(ctx, now, res, err)
-		return res, err
+	if res.Day != "" { // else nothing is stored yet: no day to keep
+		rows := core.HistoryRows(rep, now)
+		if err := j.History.PutHistory(ctx, rows); err != nil {
+			err = fmt.Errorf("schedule: history: %w", err)
+			j.status(ctx, now, res, err)
+			return res, err
+		}
+		res.Rows = len(rows)
 	}
-	res.Rows = len(rows)
 	res.AlertsStarted, res.AlertsOpen, res.AlertsCleared = len(p.Plan.Start), p.Plan.Open, len(p.Plan.Cleared)
 
 	sender := j.Sender
@@ -187,8 +189,12 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	j.status(ctx, now, res, nil)
+	day := res.Day
+	if day == "" {
+		day = "(no activity stored yet)"
+	}
 	j.logf("sep schedule: day %s: %d history rows; alerts %d started, %d sent, %d still open, %d cleared; traits %d changed, %d sent; %d error(s)",
-		res.Day, res.Rows, res.AlertsStarted, res.AlertsSent, res.AlertsOpen, res.AlertsCleared, res.TraitsChanged, res.TraitsSent, len(res.Errors))
+		day, res.Rows, res.AlertsStarted, res.AlertsSent, res.AlertsOpen, res.AlertsCleared, res.TraitsChanged, res.TraitsSent, len(res.Errors))
 	for _, e := range res.Errors {
 		j.logf("sep schedule: delivery failed: %s", e)
 	}

@@ -276,3 +276,25 @@ func TestTraitsPushOnlyWhatChanged(t *testing.T) {
 		t.Errorf("push after one event: %+v", res)
 	}
 }
+
+// A store with no activity yet: the run keeps no history row and sends
+// nothing, and says so.
+func TestRunOnAnEmptyStore(t *testing.T) {
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "sep.db"), "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var log []string
+	j := &schedule.Job{Store: store, History: store, Logf: func(f string, a ...any) { log = append(log, f) }}
+	res, err := j.Run(context.Background())
+	if err != nil || res.Rows != 0 || res.Day != "" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	if rows, _ := store.History(context.Background(), "0000-01-01", "9999-12-31"); len(rows) != 0 {
+		t.Errorf("history rows: %+v", rows)
+	}
+	if len(log) != 1 {
+		t.Errorf("log: %v", log)
+	}
+}
