@@ -21,7 +21,7 @@ func historyServer(t *testing.T) (http.Handler, *bolt.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h, err := api.New(api.Options{Store: store, IngestToken: "in", ReadToken: "rd"})
+	h, err := api.New(api.Options{Store: store, IngestToken: "ingest-token-history", ReadToken: "read-token-history-0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestHistoryEndpoint(t *testing.T) {
 	if w := get(h, "/v1/history?from=2026-09-07&to=2026-09-08", ""); w.Code != 401 {
 		t.Errorf("without the read token: %d", w.Code)
 	}
-	w := get(h, "/v1/history?from=2026-09-07&to=2026-09-08", "rd")
+	w := get(h, "/v1/history?from=2026-09-07&to=2026-09-08", "read-token-history-0")
 	var out struct {
 		From, To string
 		Days     []api.HistoryDay
@@ -71,7 +71,7 @@ func TestHistoryEndpoint(t *testing.T) {
 		t.Errorf("a null score must be null, not missing: %s", w.Body)
 	}
 	for _, q := range []string{"from=2026-09-09&to=2026-09-08", "from=09/01/2026&to=2026-09-08", "from=2020-01-01&to=2026-09-08"} {
-		if w := get(h, "/v1/history?"+q, "rd"); w.Code != 400 || !strings.Contains(w.Body.String(), "error") {
+		if w := get(h, "/v1/history?"+q, "read-token-history-0"); w.Code != 400 || !strings.Contains(w.Body.String(), "error") {
 			t.Errorf("%s: %d %s", q, w.Code, w.Body)
 		}
 	}

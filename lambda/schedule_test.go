@@ -38,7 +38,7 @@ func TestScheduledEventThroughTheAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	rcv := scheduletest.Start(t)
-	env := map[string]string{"SEP_DYNAMODB_TABLE": "sep-scheduled", "SEP_DYNAMODB_ENDPOINT": endpoint, "SEP_INGEST_TOKEN": "tok", "SEP_READ_TOKEN": "read"}
+	env := map[string]string{"SEP_DYNAMODB_TABLE": "sep-scheduled", "SEP_DYNAMODB_ENDPOINT": endpoint, "SEP_INGEST_TOKEN": "ingest-token-lambda-sched", "SEP_READ_TOKEN": "read-token-lambda-sched"}
 	for _, kv := range rcv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
@@ -68,7 +68,7 @@ func TestScheduledEventThroughTheAdapter(t *testing.T) {
 	rcv.CheckFirstRun(t)
 
 	get := func(fn func(context.Context, json.RawMessage) (any, error), path, query string) string {
-		ev := `{"version":"2.0","rawPath":"` + path + `","rawQueryString":"` + query + `","headers":{"authorization":"Bearer read"},` +
+		ev := `{"version":"2.0","rawPath":"` + path + `","rawQueryString":"` + query + `","headers":{"authorization":"Bearer read-token-lambda-sched"},` +
 			`"requestContext":{"http":{"method":"GET","path":"` + path + `"}},"isBase64Encoded":false}`
 		out, err := fn(ctx, json.RawMessage(ev))
 		if err != nil {

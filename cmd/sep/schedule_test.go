@@ -130,17 +130,17 @@ func TestServeEvery(t *testing.T) {
 		}
 	}
 	crmData := t.TempDir()
-	crm := startServe(t, crmData, []string{"SEP_INGEST_TOKEN=write-key-1"})
+	crm := startServe(t, crmData, []string{"SEP_INGEST_TOKEN=write-key-crm-000001"})
 
 	data := t.TempDir()
-	env := []string{"SEP_INGEST_TOKEN=tok",
+	env := []string{"SEP_INGEST_TOKEN=ingest-token-serve-every",
 		notify.EnvSlackURL + "=" + os.Getenv("TEST_SLACK") + "/services/T00/B00/SLACKSECRET",
 		notify.EnvWebhookURL + "=" + os.Getenv("TEST_HOOK") + "/sep-alerts", notify.EnvWebhookSecret + "=hooksecret",
-		"SEP_SEGMENT_WRITE_KEY=write-key-1", "SEP_SEGMENT_HOST=" + crm.base}
+		"SEP_SEGMENT_WRITE_KEY=write-key-crm-000001", "SEP_SEGMENT_HOST=" + crm.base}
 	// The product's events go in first, through the webhook endpoint.
 	p := startServe(t, data, env)
 	req, _ := http.NewRequest("POST", p.base+"/v1/events", bytes.NewReader(storetest.SegmentBatch(storetest.Product())))
-	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Authorization", "Bearer ingest-token-serve-every")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestServeEvery(t *testing.T) {
 
 	p = startServe(t, data, env, "--every", "24h")
 	log := p.waitRuns(t, 1)
-	if strings.Contains(log, "SLACKSECRET") || strings.Contains(log, "hooksecret") || strings.Contains(log, "write-key-1") {
+	if strings.Contains(log, "SLACKSECRET") || strings.Contains(log, "hooksecret") || strings.Contains(log, "write-key-crm-000001") {
 		t.Errorf("a secret is in the log:\n%s", log)
 	}
 	if !strings.Contains(log, "alerts 2 started, 2 sent") || !strings.Contains(log, "traits 16 changed, 16 sent; 0 error(s)") {
