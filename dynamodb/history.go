@@ -20,7 +20,8 @@ import (
 //
 //   - "h": a history row, key "h|day|len(account)|account", attributes d (the
 //     day), v (the row as JSON); no TTL: history outlives the rollups.
-//   - "st": a state entry, key "st|len(ns)|ns|key", attributes ns, k, v; a
+//   - "st1": the "status" namespace, one item read by GetItem (smallNS).
+//   - "st": an entry of another state namespace, key "st|len(ns)|ns|key", attributes ns, k, v; a
 //     deleted entry keeps an empty v (UpdateItem only, the one write this
 //     store's API has), which State skips.
 //
@@ -136,8 +137,74 @@ func (s *Store) History(ctx context.Context, from, to string) ([]core.HistoryRow
 	return rows, nil
 }
 
+// smallNS is the namespace kept in one item (a map attribute "m") and read
+// with GetItem: the run's status, which /healthz reads on every call, must
+// not cost a Scan of the table. The others may hold an entry per account or
+// user, more than an item's 400 KB.
+const smallNS = "status"
+
+const attrMap = "m"
+
+// itemGetter is the GetItem of *ddb.Client (the store's API interface lacks
+// it; a client without it reads the status by Scan).
+type itemGetter interface {
+	GetItem(context.Context, *ddb.GetItemInput, ...func(*ddb.Options)) (*ddb.GetItemOutput, error)
+}
+
+func (s *Store) smallState(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	var item map[string]types.AttributeValue
+	if g, ok := s.api.(itemGetter); ok {
+		res, err := g.GetItem(ctx, &ddb.GetItemInput{TableName: &s.table, Key: key("st1|" + smallNS), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return nil, err
+		}
+		item = res.Item
+	} else {
+		items, err := s.scan(ctx, "#k = :k", map[string]string{"#k": attrKey}, map[string]types.AttributeValue{":k": str("st1|" + smallNS)})
+		if err != nil || len(items) == 0 {
+			return out, err
+		}
+		item = items[0]
+	}
+	if m, ok := item[attrMap].(*types.AttributeValueMemberM); ok {
+		for k, v := range m.Value {
+			if sv, ok := v.(*types.AttributeValueMemberS); ok && sv.Value != "" {
+				out[k] = sv.Value
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) setSmallState(ctx context.Context, changes map[string]string) error {
+	cur, err := s.smallState(ctx)
+	if err != nil {
+		return err
+	}
+	m := map[string]types.AttributeValue{}
+	for k, v := range cur {
+		m[k] = str(v)
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = str(v)
+		}
+	}
+	return s.set(ctx, "st1|"+smallNS, map[string]types.AttributeValue{attrType: str("st1"), attrMap: &types.AttributeValueMemberM{Value: m}})
+}
+
 // State returns a namespace's keys and values.
 func (s *Store) State(ctx context.Context, ns string) (map[string]string, error) {
+	if ns == smallNS {
+		st, err := s.smallState(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb state %s: %w", ns, err)
+		}
+		return st, nil
+	}
 	items, err := s.scan(ctx, "#t = :st AND #ns = :ns", map[string]string{"#t": attrType, "#ns": attrNS},
 		map[string]types.AttributeValue{":st": str("st"), ":ns": str(ns)})
 	if err != nil {
@@ -154,6 +221,12 @@ func (s *Store) State(ctx context.Context, ns string) (map[string]string, error)
 
 // SetState writes each changed key ("" marks it deleted).
 func (s *Store) SetState(ctx context.Context, ns string, changes map[string]string) error {
+	if ns == smallNS {
+		if err := s.setSmallState(ctx, changes); err != nil {
+			return fmt.Errorf("dynamodb state %s: %w", ns, err)
+		}
+		return nil
+	}
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)

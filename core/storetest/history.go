@@ -71,6 +71,16 @@ func RunHistory(t *testing.T, open OpenHistory) {
 	if st, _ := h.State(ctx, "traits"); !reflect.DeepEqual(st, map[string]string{"a|acme": "h1"}) {
 		t.Errorf("State(traits) = %v", st)
 	}
+	// The run's status (a store may keep it apart: /healthz reads it).
+	if err := h.SetState(ctx, "status", map[string]string{"last_run": "2026-07-03T06:00:00Z", "slack": "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.SetState(ctx, "status", map[string]string{"slack": "", "segment": "failed"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := h.State(ctx, "status"); !reflect.DeepEqual(st, map[string]string{"last_run": "2026-07-03T06:00:00Z", "segment": "failed"}) {
+		t.Errorf("State(status) = %v", st)
+	}
 }
 
 func sameRows(a, b []core.HistoryRow) bool { return rowsJSON(a) == rowsJSON(b) }
