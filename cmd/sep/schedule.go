@@ -15,12 +15,13 @@ import (
 // minEvery is the shortest --every: a run scores everything stored.
 const minEvery = time.Minute
 
-// startSchedule starts `sep serve --every`: the scheduled run now, then every
-// d (0: never), with the destinations of the environment. The returned func
-// waits for a run in progress to end once ctx is done.
-func startSchedule(ctx context.Context, d time.Duration, store core.Store, cfg core.Config, logw io.Writer) (wait func(), err error) {
+// prepareSchedule checks `sep serve --every` and its destinations (from the
+// environment) before the server listens; the returned start runs the
+// scheduled run now, then every d (0: never), until ctx ends, and returns a
+// func that waits for a run in progress to end.
+func prepareSchedule(d time.Duration, store core.Store, cfg core.Config, logw io.Writer) (start func(ctx context.Context) (wait func()), err error) {
 	if d == 0 {
-		return func() {}, nil
+		return func(context.Context) func() { return func() {} }, nil
 	}
 	if d < minEvery {
 		return nil, usagef("--every %s: at least %s", d, minEvery)
@@ -35,10 +36,12 @@ func startSchedule(ctx context.Context, d time.Duration, store core.Store, cfg c
 		defer mu.Unlock()
 		fmt.Fprintf(logw, time.Now().UTC().Format(time.RFC3339)+" "+format+"\n", args...)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		schedule.Every(ctx, d, job)
-	}()
-	return func() { <-done }, nil
+	return func(ctx context.Context) func() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			schedule.Every(ctx, d, job)
+		}()
+		return func() { <-done }
+	}, nil
 }

@@ -311,3 +311,16 @@ func TestScorePushesTraits(t *testing.T) {
 		t.Errorf("plain http to a remote host: %d %s", code, errOut)
 	}
 }
+
+// sep serve --every checks its interval and destinations before it listens.
+func TestServeEveryRefusesBadSettings(t *testing.T) {
+	data := t.TempDir()
+	if out, errOut, code := sep(t, nil, "serve", "--addr", "127.0.0.1:0", "--data", data, "--every", "10s"); code != 2 || strings.Contains(out, "listening") || !strings.Contains(errOut, "--every 10s: at least 1m0s") {
+		t.Errorf("--every 10s: %d %s %s", code, out, errOut)
+	}
+	t.Setenv(notify.EnvSlackURL, "http://hooks.slack.example/services/T/B/SECRETPART")
+	if out, errOut, code := sep(t, nil, "serve", "--addr", "127.0.0.1:0", "--data", data, "--every", "24h"); code != 1 || strings.Contains(out, "listening") ||
+		!strings.Contains(errOut, "SEP_SLACK_WEBHOOK_URL must be https") || strings.Contains(errOut, "SECRETPART") {
+		t.Errorf("plain http Slack URL: %d %s %s", code, out, errOut)
+	}
+}

@@ -71,6 +71,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := checkExposure(opt, *addr, *allowOpen, stderr); err != nil {
 		return err
 	}
+	startSchedule, err := prepareSchedule(*every, store, opt.Config, stderr)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -87,11 +91,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	waitSchedule, err := startSchedule(ctx, *every, store, opt.Config, stderr)
-	if err != nil {
-		return err
-	}
-	defer waitSchedule()
+	defer startSchedule(ctx)()
 	select {
 	case err := <-errc:
 		return err
