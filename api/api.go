@@ -8,6 +8,7 @@
 //	POST /v1/score          stateless scoring of an export in the body
 //	GET  /v1/score          the report from the stored rollups
 //	GET  /v1/accounts/{id}  one account's row of that report
+//	GET  /v1/history        each day's scores kept by the scheduled run (history.go)
 //	GET  /healthz           liveness
 //
 // Settings come from the query string with the CLI's flag names (core_events,
