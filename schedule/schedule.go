@@ -12,7 +12,6 @@ package schedule
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -245,13 +244,8 @@ func Healthy(st map[string]string) bool {
 	if st["error"] != "" {
 		return false
 	}
-	keys := make([]string, 0, len(st))
-	for k := range st {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if strings.HasPrefix(st[k], "failed") {
+	for _, v := range st {
+		if strings.HasPrefix(v, "failed") {
 			return false
 		}
 	}
