@@ -34,9 +34,15 @@ const SignatureHeader = "X-Sep-Signature"
 // a receiver can drop a repeat.
 const DeliveryHeader = "X-Sep-Delivery"
 
-// MaxPerMessage is how many alerts one Slack message or webhook POST carries
-// (Slack allows 50 blocks a message; an alert takes 3).
-const MaxPerMessage = 15
+// Alerts a message carries: MaxPerMessage in a Slack message (Slack allows
+// 50 blocks; an alert takes up to 4), MaxSlackAlerts detailed in Slack per
+// run (the rest are counted in the last message), MaxPerWebhook in one POST
+// of the generic webhook.
+const (
+	MaxPerMessage  = 12
+	MaxSlackAlerts = 36
+	MaxPerWebhook  = 100
+)
 
 // Config names the alert destinations; either may be empty.
 type Config struct {
@@ -150,33 +156,51 @@ type Message struct {
 }
 
 // Messages returns the POSTs that send the plan's started alerts to the
-// configured destinations, at most MaxPerMessage alerts each; sentAt dates
+// configured destinations: to Slack, the first MaxSlackAlerts in detail,
+// MaxPerMessage a message, the last message counting the others (which it
+// delivers as a count: a first run on a large product must not flood a
+// channel); to the webhook, all of them, MaxPerWebhook a POST. sentAt dates
 // the webhook's body.
 func (c Config) Messages(p Plan, sentAt time.Time) ([]Message, error) {
 	var out []Message
-	for i := 0; i < len(p.Start); i += MaxPerMessage {
-		part := p.Start[i:min(i+MaxPerMessage, len(p.Start))]
-		keys := make([]string, len(part))
-		for j, n := range part {
-			keys[j] = n.Key
+	if c.SlackURL != "" {
+		detailed, more := p.Start, 0
+		if len(detailed) > MaxSlackAlerts {
+			detailed, more = detailed[:MaxSlackAlerts], len(detailed)-MaxSlackAlerts
 		}
-		id := deliveryID(keys, part[0].Day)
-		if c.SlackURL != "" {
-			b, err := json.Marshal(SlackMessage(part))
+		for i := 0; i < len(detailed); i += MaxPerMessage {
+			part := detailed[i:min(i+MaxPerMessage, len(detailed))]
+			keys, counted := keysOf(part), 0
+			if i+MaxPerMessage >= len(detailed) {
+				keys, counted = append(keys, keysOf(p.Start[len(detailed):])...), more
+			}
+			b, err := json.Marshal(slackMessage(part, i, len(p.Start), counted))
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, Message{Label: "slack", ID: id, Keys: keys, Body: b})
+			out = append(out, Message{Label: "slack", ID: deliveryID(keys, part[0].Day), Keys: keys, Body: b})
 		}
-		if c.WebhookURL != "" {
+	}
+	if c.WebhookURL != "" {
+		for i := 0; i < len(p.Start); i += MaxPerWebhook {
+			part := p.Start[i:min(i+MaxPerWebhook, len(p.Start))]
+			keys := keysOf(part)
 			b, err := json.Marshal(webhookBody{Type: "sep.alerts.started", SentAt: sentAt.UTC().Format(time.RFC3339), Alerts: part})
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, Message{Label: "webhook", ID: id, Keys: keys, Body: b})
+			out = append(out, Message{Label: "webhook", ID: deliveryID(keys, part[0].Day), Keys: keys, Body: b})
 		}
 	}
 	return out, nil
+}
+
+func keysOf(ns []Notice) []string {
+	keys := make([]string, len(ns))
+	for i, n := range ns {
+		keys[i] = n.Key
+	}
+	return keys
 }
 
 // webhookBody is the generic webhook's JSON.

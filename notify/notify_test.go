@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -106,19 +107,57 @@ func TestSlackMessage(t *testing.T) {
 }
 
 func TestMessagesSplitAndSign(t *testing.T) {
-	var p notify.Plan
-	for i := 0; i < notify.MaxPerMessage+1; i++ {
-		p.Start = append(p.Start, notify.Notice{Key: string(rune('a'+i)) + "|usage_drop", Account: string(rune('a' + i)), Rule: "usage_drop", Day: "2026-09-08"})
+	plan := func(n int) notify.Plan {
+		var p notify.Plan
+		for i := 0; i < n; i++ {
+			a := fmt.Sprintf("acct-%03d", i)
+			p.Start = append(p.Start, notify.Notice{Key: a + "|usage_drop", Account: a, Rule: "usage_drop", Day: "2026-09-08"})
+		}
+		return p
 	}
 	c := notify.Config{SlackURL: "https://x", WebhookURL: "https://y", WebhookSecret: "k"}
-	msgs, err := c.Messages(p, time.Date(2026, 9, 9, 0, 0, 0, 0, time.UTC))
-	if err != nil || len(msgs) != 4 || len(msgs[0].Keys) != notify.MaxPerMessage || len(msgs[2].Keys) != 1 {
-		t.Fatalf("%d messages, %v", len(msgs), err)
+	at := time.Date(2026, 9, 9, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		alerts     int
+		slackKeys  []int // alerts each Slack message delivers
+		hookKeys   []int
+		countedOut int // alerts only counted in Slack's last message
+	}{
+		{1, []int{1}, []int{1}, 0},
+		{notify.MaxPerMessage + 1, []int{notify.MaxPerMessage, 1}, []int{notify.MaxPerMessage + 1}, 0},
+		{notify.MaxSlackAlerts, []int{12, 12, 12}, []int{36}, 0},
+		{250, []int{12, 12, 12 + 214}, []int{100, 100, 50}, 214},
+	} {
+		msgs, err := c.Messages(plan(tc.alerts), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var slack, hook []int
+		for _, m := range msgs {
+			if m.Label == "slack" {
+				slack = append(slack, len(m.Keys))
+			} else {
+				hook = append(hook, len(m.Keys))
+				if sig := notify.Sign("k", m.Body); !strings.HasPrefix(sig, "sha256=") || len(sig) != 71 || !notify.Verify("k", m.Body, sig) {
+					t.Errorf("signature %q", sig)
+				}
+			}
+		}
+		if fmt.Sprint(slack) != fmt.Sprint(tc.slackKeys) || fmt.Sprint(hook) != fmt.Sprint(tc.hookKeys) {
+			t.Errorf("%d alerts: slack %v, webhook %v; want %v, %v", tc.alerts, slack, hook, tc.slackKeys, tc.hookKeys)
+		}
+		last := msgs[len(tc.slackKeys)-1].Body
+		if more := fmt.Sprintf("and %d more alerts started", tc.countedOut); strings.Contains(string(last), more) != (tc.countedOut > 0) {
+			t.Errorf("%d alerts: the last Slack message and %q: %s", tc.alerts, more, last)
+		}
+		if tc.countedOut > 0 && !strings.Contains(string(msgs[1].Body), fmt.Sprintf(`"sep: %d alerts started (2026-09-08), 13 to 24"`, tc.alerts)) {
+			t.Errorf("the header must count every alert: %s", msgs[0].Body)
+		}
 	}
-	if msgs[0].ID != msgs[1].ID || msgs[0].ID == msgs[2].ID {
-		t.Errorf("ids %s %s %s", msgs[0].ID, msgs[1].ID, msgs[2].ID)
-	}
-	if sig := notify.Sign("k", msgs[1].Body); !strings.HasPrefix(sig, "sha256=") || len(sig) != 71 || !notify.Verify("k", msgs[1].Body, sig) {
-		t.Errorf("signature %q", sig)
+	// The same alerts on the same day: the same delivery id.
+	a, _ := c.Messages(plan(3), at)
+	b, _ := c.Messages(plan(3), at.Add(time.Hour))
+	if a[0].ID != b[0].ID || a[0].ID == "" {
+		t.Errorf("ids %s %s", a[0].ID, b[0].ID)
 	}
 }

@@ -32,10 +32,17 @@ func RuleTitle(rule string) string {
 // header, then for each alert a section naming the account and the rule with
 // the sentence, the value and threshold as fields, and the explanation of the
 // fall as context; "text" is the notification's fallback.
-func SlackMessage(alerts []Notice) map[string]any {
-	head := fmt.Sprintf("sep: %d alert%s started", len(alerts), plural(len(alerts)))
+func SlackMessage(alerts []Notice) map[string]any { return slackMessage(alerts, 0, len(alerts), 0) }
+
+// slackMessage is SlackMessage for alerts from+1.. of a run's total; more
+// alerts that started and are not detailed are counted at its end.
+func slackMessage(alerts []Notice, from, total, more int) map[string]any {
+	head := fmt.Sprintf("sep: %d alert%s started", total, plural(total))
 	if len(alerts) > 0 {
 		head += " (" + alerts[0].Day + ")"
+	}
+	if len(alerts) < total {
+		head += fmt.Sprintf(", %d to %d", from+1, from+len(alerts))
 	}
 	blocks := []any{
 		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": clip(head, slackHeaderMax)}},
@@ -65,6 +72,10 @@ func SlackMessage(alerts []Notice) map[string]any {
 			}})
 		}
 		blocks = append(blocks, map[string]any{"type": "divider"})
+	}
+	if more > 0 {
+		blocks = append(blocks, map[string]any{"type": "context", "elements": []any{mrkdwn(fmt.Sprintf(
+			"…and %d more alert%s started: `sep alerts --dry-run`, the report's insights.alerts or the generic webhook list them all.", more, plural(more)))}})
 	}
 	return map[string]any{
 		"text":   clip(head+": "+strings.Join(names, ", "), slackSectionMax),
