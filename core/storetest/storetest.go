@@ -293,14 +293,77 @@ func Run(t *testing.T, raw Open) {
 	})
 
 	t.Run("TimeZone", func(t *testing.T) {
-		st := open(t, "Asia/Kolkata")
-		evs := Product()
-		if _, err := st.Ingest(ctx, evs); err != nil {
-			t.Fatal(err)
-		}
-		s := core.Settings{Window: 14, TZ: "Asia/Kolkata"}
-		if got, want := Got(t, st, s), Want(t, "Asia/Kolkata", evs, s); got != want {
-			t.Fatalf("Asia/Kolkata:\n%s\nwant:\n%s", got, want)
+		for _, tz := range []string{"Asia/Kolkata", "America/Los_Angeles"} {
+			st := open(t, tz)
+			evs := NearMidnight(tz)
+			if _, err := st.Ingest(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+			s := core.Settings{Window: 14, TZ: tz}
+			if cellsIn(t, tz, evs) == cellsIn(t, "UTC", evs) {
+				t.Fatalf("%s: the events fall on the same days in UTC: they cannot tell a store that ignores the zone", tz)
+			}
+			if got, want := Got(t, st, s), Want(t, tz, evs, s); got != want {
+				t.Fatalf("%s:\n%s\nwant:\n%s", tz, got, want)
+			}
 		}
 	})
+
+	// A delivery that failed midway (its first events stored, the rest not)
+	// and is retried whole stores the rest, and each event counts once.
+	t.Run("PartialDeliveryRetriedWhole", func(t *testing.T) {
+		st := open(t, "UTC")
+		evs := Product()
+		half := len(evs) / 2
+		if _, err := st.Ingest(ctx, evs[:half]); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs)-half {
+			t.Fatalf("retried delivery stored %d, %v; want %d", n, err, len(evs)-half)
+		}
+		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+			t.Fatalf("after a partial delivery and its retry:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
+// NearMidnight returns Product with every other event moved next to midnight
+// in tz, on the side where its local day is not its UTC day (00:20 local east
+// of UTC, 23:40 west of it): a store that counted days in the wrong zone would
+// score it differently.
+func NearMidnight(tz string) []core.Event {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		panic(err)
+	}
+	evs := Product()
+	for i := range evs {
+		if i%2 == 0 {
+			continue
+		}
+		local := time.UnixMilli(evs[i].TimeMs).In(loc)
+		y, m, d := local.Date()
+		moved := time.Date(y, m, d+1, 0, 20, 0, 0, loc)
+		if _, offset := local.Zone(); offset < 0 {
+			moved = time.Date(y, m, d, 23, 40, 0, 0, loc)
+		}
+		// Seconds apart, to keep the events' order.
+		evs[i].TimeMs = moved.UnixMilli() + int64(i%600)*1000
+	}
+	return evs
+}
+
+// cellsIn lists the counts the events roll up to, days counted in tz.
+func cellsIn(t *testing.T, tz string, events []core.Event) string {
+	t.Helper()
+	r, err := core.NewRollup(tz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range events {
+		r.Add(&events[i])
+	}
+	var b strings.Builder
+	r.Counts(func(c core.Count) { fmt.Fprintln(&b, c) })
+	return b.String()
 }
