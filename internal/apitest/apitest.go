@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sep-project/sep/api"
 	"github.com/sep-project/sep/core"
@@ -31,6 +32,11 @@ const (
 // Env is the environment that configures a host for the suite.
 func Env() []string {
 	return []string{"SEP_WEBHOOK_SECRET=" + WebhookSecret, "SEP_INGEST_TOKEN=" + IngestToken, "SEP_READ_TOKEN=" + ReadToken}
+}
+
+// EnvIn is Env with a SEP_CONFIG whose days are counted in tz, for RunIn.
+func EnvIn(tz string) []string {
+	return append(Env(), fmt.Sprintf(`SEP_CONFIG={"tz":%q}`, tz))
 }
 
 // Response is what a host answered.
@@ -52,8 +58,14 @@ const Delivery = `{"batch":[
  {"type":"track","messageId":"apitest-5","userId":"u2","event":"Report Created","context":{"groupId":"acme"},"timestamp":"2026-09-02T10:00:00.000Z"}
 ]}`
 
-// Run runs the suite against an empty store behind do.
-func Run(t *testing.T, do Do) {
+// Run runs the suite against an empty store behind do, configured in UTC.
+func Run(t *testing.T, do Do) { RunIn(t, do, "UTC") }
+
+// RunIn runs the suite against an empty store behind do whose SEP_CONFIG
+// counts days in tz (EnvIn): the product's events fall next to midnight both
+// in UTC and in the zone, so a host that bucketed in the wrong zone would give
+// other numbers than core (the suite checks that they do differ).
+func RunIn(t *testing.T, do Do, tz string) {
 	read := map[string]string{"Authorization": "Bearer " + ReadToken}
 	ingest := map[string]string{"Authorization": "Bearer " + IngestToken}
 	storedEvents := func(t *testing.T) int64 {
@@ -130,12 +142,15 @@ func Run(t *testing.T, do Do) {
 
 	t.Run("SameReportAsCore", func(t *testing.T) {
 		var export bytes.Buffer
-		if _, err := synth.Write(&export, synth.Options{Users: 40, Days: 50, Seed: 11, Format: core.FormatSegment}); err != nil {
+		if _, err := export.Write(Export()); err != nil {
 			t.Fatal(err)
 		}
 		evs, bad, err := core.DecodeEvents(context.Background(), export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
 		if err != nil || bad.Total > 0 {
 			t.Fatal(err, bad)
+		}
+		if tz != "UTC" && daysIn(t, tz, evs) == daysIn(t, "UTC", evs) {
+			t.Fatalf("the product's events fall on the same days in %s as in UTC: the suite cannot tell the zones apart", tz)
 		}
 		// The events of the earlier subtests are in the store too.
 		prior, _, err := core.DecodeEvents(context.Background(), []byte(Delivery), core.ReadOptions{Format: core.FormatSegment})
@@ -149,9 +164,9 @@ func Run(t *testing.T, do Do) {
 				t.Fatalf("delivery at line %d: %d %s", i, r.Status, r.Body)
 			}
 		}
-		s := core.Settings{Window: 14, Ratio: "wau/mau"}
+		s := core.Settings{Window: 14, Ratio: "wau/mau", TZ: tz}
 		// The replayed delivery's events are input.duplicates, as in core.
-		want := storetest.Want(t, "UTC", append(append(prior, prior...), evs...), s)
+		want := storetest.Want(t, tz, append(append(prior, prior...), evs...), s)
 		r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read)
 		if r.Status != 200 || string(r.Body) != want {
 			t.Fatalf("GET /v1/score differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
@@ -183,7 +198,7 @@ func Run(t *testing.T, do Do) {
 		zw := gzip.NewWriter(&gz)
 		zw.Write(export.Bytes())
 		zw.Close()
-		want = storetest.Want(t, "UTC", evs, s)
+		want = storetest.Want(t, tz, evs, s)
 		r = do(t, "POST", "/v1/score?window=14&ratio=wau/mau&format=segment", gz.Bytes(), read)
 		if r.Status != 200 || DropFiles(string(r.Body)) != want || !strings.Contains(string(r.Body), `"name": "body"`) {
 			t.Fatalf("POST /v1/score differs (%d):\n%s", r.Status, r.Body)
@@ -204,7 +219,7 @@ func Run(t *testing.T, do Do) {
 		if err != nil || len(again) != 3 {
 			t.Fatalf("decoding the retries: %d events, %v", len(again), err)
 		}
-		want = storetest.Want(t, "UTC", append(append(append(prior, prior...), evs...), again...), s)
+		want = storetest.Want(t, tz, append(append(append(prior, prior...), evs...), again...), s)
 		if r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read); r.Status != 200 || string(r.Body) != want {
 			t.Fatalf("GET /v1/score after retries differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
 		}
@@ -212,6 +227,13 @@ func Run(t *testing.T, do Do) {
 		var one core.Report
 		if r.Status != 200 || json.Unmarshal(r.Body, &one) != nil || one.Input.Events != 3 || one.Input.Duplicates != 2 || one.Input.ActivityEvents != 1 {
 			t.Fatalf("POST /v1/score of the retries: %d %s; want 3 records, 2 duplicates, 1 activity event", r.Status, r.Body)
+		}
+		other := "Europe/Paris"
+		if tz != "UTC" {
+			other = "UTC"
+		}
+		if r := do(t, "GET", "/v1/score?tz="+other, nil, read); r.Status != 400 || !strings.Contains(errorOf(r), tz) {
+			t.Errorf("stored rollups in %s read with tz=%s: %d %s; want 400 naming %s", tz, other, r.Status, r.Body, tz)
 		}
 	})
 }
@@ -307,6 +329,33 @@ const SDKRetries = `{"type":"track","messageId":"apitest-retry-1","userId":"u1",
 {"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:30:31.000Z","receivedAt":"2026-09-03T04:30:31.150Z"}
 {"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:31:31.000Z","receivedAt":"2026-09-03T04:31:31.300Z"}
 `
+
+// Export is the product the suite delivers, as Segment JSON lines: 40 users
+// over 50 days whose activity runs from 22:00 to about 10:00 UTC, across
+// midnight in UTC, in Europe/Paris and in America/Los_Angeles.
+func Export() []byte {
+	var b bytes.Buffer
+	end := time.Date(2026, 9, 30, 15, 0, 0, 0, time.UTC)
+	if _, err := synth.Write(&b, synth.Options{Users: 40, Days: 50, Seed: 11, Format: core.FormatSegment, End: end}); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// daysIn lists the (user, event, day) counts of the events with days in tz.
+func daysIn(t *testing.T, tz string, events []core.Event) string {
+	t.Helper()
+	r, err := core.NewRollup(tz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range events {
+		r.Add(&events[i])
+	}
+	var b strings.Builder
+	r.Counts(func(c core.Count) { fmt.Fprintln(&b, c) })
+	return b.String()
+}
 
 // Check fails the test with the host's answer when it is not the expected status.
 func Check(t *testing.T, what string, r Response, status int) {
