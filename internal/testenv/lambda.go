@@ -1,0 +1,207 @@
+package testenv
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// MaxInvokePayload is Lambda's limit on a synchronous invocation's request
+// (6 MB); a Function URL answers 413 above it, and so does FunctionURL.
+const MaxInvokePayload = 6 << 20
+
+// RIE builds AWS's Runtime Interface Emulator from the pinned tools/ module
+// (Go's build cache makes it quick after the first time) and returns the
+// binary's path; it fails the test when the module cannot be fetched or built.
+func RIE(t testing.TB) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "aws-lambda-rie")
+	cmd := exec.Command("go", "build", "-C", filepath.Join(Root(t), "tools"), "-o", out,
+		"github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("testenv: build the Runtime Interface Emulator from tools/ (run `make deps`): %v\n%s", err, b)
+	}
+	return out
+}
+
+// LambdaUnderRIE starts bootstrap (a provided.al2023 function) under the
+// Runtime Interface Emulator with env, both on free loopback ports, and puts
+// FunctionURL in front of it: it returns the base URL of an HTTP server that
+// answers like the function's Function URL.
+func LambdaUnderRIE(t testing.TB, rie, bootstrap string, env []string) string {
+	t.Helper()
+	port, apiPort := FreePort(t), FreePort(t)
+	// RIE hands its own environment to the function, and sets
+	// AWS_LAMBDA_RUNTIME_API to its Runtime API's address itself.
+	p := Start(t, filepath.Dir(bootstrap), env, rie,
+		"--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(port),
+		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort),
+		"--log-level", "warn", bootstrap)
+	WaitPort(t, port, 20*time.Second, p)
+	srv := httptest.NewServer(&FunctionURL{Invoke: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)})
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// FunctionURL is a Lambda Function URL (BUFFERED mode) in front of RIE's
+// invocation endpoint: each HTTP request becomes a payload 2.0 event (headers
+// lower-cased, repeated values joined by commas, the body base64-encoded unless
+// it is text), and the function's payload 2.0 response becomes the HTTP
+// answer. A function error is a 502, as Function URLs answer.
+//
+// RIE runs one invocation at a time (a second concurrent one gets a 400), so
+// requests wait for each other here: a concurrent client sees one warm
+// instance that queues, where AWS would start more instances.
+type FunctionURL struct {
+	Invoke string
+	mu     sync.Mutex
+	seq    atomic.Int64
+}
+
+func (f *FunctionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxInvokePayload+1))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > MaxInvokePayload {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		fmt.Fprintf(w, `{"Message":"Request must be smaller than %d bytes for the InvokeFunction operation"}`, MaxInvokePayload)
+		return
+	}
+	payload, err := json.Marshal(f.event(r, body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	f.mu.Lock()
+	res, err := http.Post(f.Invoke, "application/json", bytes.NewReader(payload))
+	var out []byte
+	if err == nil {
+		out, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	f.mu.Unlock()
+	if err != nil {
+		http.Error(w, "invoke: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	if res.StatusCode != http.StatusOK {
+		http.Error(w, fmt.Sprintf("RIE answered %d: %s", res.StatusCode, out), http.StatusBadGateway)
+		return
+	}
+	writeFunctionResponse(w, out)
+}
+
+// event is the payload 2.0 event a Function URL sends for r.
+func (f *FunctionURL) event(r *http.Request, body []byte) events.LambdaFunctionURLRequest {
+	now := time.Now().UTC()
+	ev := events.LambdaFunctionURLRequest{
+		Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery, Headers: map[string]string{},
+		RequestContext: events.LambdaFunctionURLRequestContext{
+			AccountID: "123456789012", RequestID: fmt.Sprintf("req-%d", f.seq.Add(1)), APIID: "sepurl",
+			DomainName: "sepurl.lambda-url.us-east-1.on.aws", DomainPrefix: "sepurl",
+			Time: now.Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
+			HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path,
+				Protocol: "HTTP/1.1", SourceIP: "198.51.100.7", UserAgent: r.UserAgent()},
+		},
+	}
+	for k, vs := range r.Header {
+		if k == "Cookie" {
+			ev.Cookies = strings.Split(strings.Join(vs, "; "), "; ")
+			continue
+		}
+		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	ev.Headers["host"] = ev.RequestContext.DomainName
+	if q := r.URL.Query(); len(q) > 0 {
+		ev.QueryStringParameters = map[string]string{}
+		for k, vs := range q {
+			ev.QueryStringParameters[k] = strings.Join(vs, ",")
+		}
+	}
+	if len(body) > 0 {
+		if isText(r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding")) && utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return ev
+}
+
+// isText tells the bodies a Function URL passes as text: text/* and the
+// JSON, XML and form types, not content-encoded; anything else (or no
+// Content-Type) goes base64-encoded.
+func isText(contentType, encoding string) bool {
+	if encoding != "" && encoding != "identity" {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case strings.HasPrefix(mt, "text/"), mt == "application/x-www-form-urlencoded",
+		strings.HasSuffix(mt, "json"), strings.HasSuffix(mt, "xml"), mt == "application/javascript":
+		return true
+	}
+	return false
+}
+
+// writeFunctionResponse writes what the function returned: a payload 2.0
+// response, or (as Function URLs do) any other JSON as a 200 application/json
+// body; an error object from the runtime is a 502.
+func writeFunctionResponse(w http.ResponseWriter, out []byte) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(out, &probe); err == nil {
+		if _, ok := probe["statusCode"]; ok {
+			var res events.LambdaFunctionURLResponse
+			if err := json.Unmarshal(out, &res); err != nil {
+				http.Error(w, "function response: "+err.Error(), http.StatusBadGateway)
+				return
+			}
+			body := []byte(res.Body)
+			if res.IsBase64Encoded {
+				if body, err = base64.StdEncoding.DecodeString(res.Body); err != nil {
+					http.Error(w, "function response body: "+err.Error(), http.StatusBadGateway)
+					return
+				}
+			}
+			for k, v := range res.Headers {
+				w.Header().Set(k, v)
+			}
+			for _, c := range res.Cookies {
+				w.Header().Add("Set-Cookie", c)
+			}
+			w.WriteHeader(res.StatusCode)
+			w.Write(body)
+			return
+		}
+		if _, ok := probe["errorType"]; ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Amzn-ErrorType", "FunctionError")
+			w.WriteHeader(http.StatusBadGateway)
+			w.Write([]byte(`{"Message":"Internal Server Error"}`))
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(out)
+}

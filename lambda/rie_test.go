@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/sep-project/sep/dynamodb"
+	"github.com/sep-project/sep/internal/apitest"
+	"github.com/sep-project/sep/internal/testenv"
+)
+
+// TestBootstrapUnderRIE runs the real bootstrap (built as `make lambda` does)
+// under AWS's Runtime Interface Emulator, with dynalite as DynamoDB, behind a
+// Function URL front (testenv.FunctionURL), through the host suite: once in
+// UTC and once with SEP_CONFIG in Europe/Paris, each on its own table.
+func TestBootstrapUnderRIE(t *testing.T) {
+	rie := testenv.RIE(t)
+	bin := buildBootstrap(t)
+	endpoint := testenv.Dynalite(t)
+	client := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	for _, tz := range []string{"UTC", "Europe/Paris"} {
+		t.Run(strings.ReplaceAll(tz, "/", "-"), func(t *testing.T) {
+			table := "sep-" + strings.ReplaceAll(tz, "/", "-")
+			if err := dynamodb.CreateTable(context.Background(), client, table); err != nil {
+				t.Fatal(err)
+			}
+			env := append(apitest.EnvIn(tz),
+				"AWS_LAMBDA_FUNCTION_NAME=sep", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "AWS_LAMBDA_FUNCTION_TIMEOUT=30",
+				"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+				"AWS_EC2_METADATA_DISABLED=true",
+				"SEP_DYNAMODB_TABLE="+table, "SEP_DYNAMODB_ENDPOINT="+endpoint)
+			start := time.Now()
+			base := testenv.LambdaUnderRIE(t, rie, bin, env)
+			first := apitest.HTTP(base)(t, "GET", "/healthz", nil, nil)
+			if first.Status != 200 {
+				t.Fatalf("first invocation: %s", first)
+			}
+			t.Logf("RIE start to first response (init included): %v", time.Since(start).Round(time.Millisecond))
+			apitest.RunIn(t, apitest.HTTP(base), tz)
+		})
+	}
+}
+
+// The Function URL front answers 413 above Lambda's 6 MB invocation limit
+// without invoking the function, and the function's answers pass through.
+func TestFunctionURLLimitUnderRIE(t *testing.T) {
+	rie := testenv.RIE(t)
+	bin := buildBootstrap(t)
+	env := append(apitest.Env(), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_EC2_METADATA_DISABLED=true", "SEP_DYNAMODB_TABLE=unused", "SEP_DYNAMODB_ENDPOINT=http://127.0.0.1:9")
+	base := testenv.LambdaUnderRIE(t, rie, bin, env)
+	big := make([]byte, testenv.MaxInvokePayload+1)
+	r := apitest.HTTP(base)(t, "POST", "/v1/score", big, map[string]string{"Authorization": "Bearer " + apitest.ReadToken})
+	if r.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("7 MB body: %s; want 413", r)
+	}
+}
