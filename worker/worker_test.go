@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,12 +62,13 @@ func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); 
 
 // TestWorkerUnderWranglerDev runs the real Worker (Go compiled to WebAssembly,
 // syumai/workers' shim) in wrangler dev's workerd with a local D1 database,
-// through the host-agnostic API suite and the tracking API's case.
+// through the host-agnostic API suite and the tracking API's case: once with
+// the project's wrangler.toml (SEP_CONFIG in UTC) and once with its SEP_CONFIG
+// counting days in Europe/Paris, each on a D1 database of its own.
 func TestWorkerUnderWranglerDev(t *testing.T) {
 	root := testenv.Root(t)
 	wrangler := filepath.Join(testenv.NodeModule(t, "wrangler"), "bin", "wrangler.js")
-	dir := t.TempDir()
-	build := filepath.Join(dir, "build")
+	build := filepath.Join(t.TempDir(), "build")
 	buildWorker(t, root, build)
 
 	size := gzipSize(t, filepath.Join(build, "app.wasm"))
@@ -74,8 +76,23 @@ func TestWorkerUnderWranglerDev(t *testing.T) {
 	if size > freeLimit {
 		t.Errorf("the Worker is %d bytes gzipped, over the free plan's %d", size, freeLimit)
 	}
+	for _, tz := range []string{"UTC", "Europe/Paris"} {
+		t.Run(strings.ReplaceAll(tz, "/", "-"), func(t *testing.T) {
+			base := startWorker(t, root, wrangler, build, tz)
+			apitest.RunIn(t, apitest.HTTP(base), tz)
+			// The tracking API through workerd: Basic write key, a gzip body
+			// labelled form-encoded (RudderStack's Node SDK), a retried batch.
+			t.Run("TrackingAPI", func(t *testing.T) { apitest.RunTracking(t, apitest.HTTP(base)) })
+		})
+	}
+}
 
-	// The project's wrangler.toml, pointed at this build and migrations.
+// startWorker starts wrangler dev on the build with the project's
+// wrangler.toml, its SEP_CONFIG's tz set to tz, and a fresh local D1 with the
+// migrations applied; it returns the Worker's base URL.
+func startWorker(t *testing.T, root, wrangler, build, tz string) string {
+	t.Helper()
+	dir := t.TempDir()
 	conf, err := os.ReadFile(filepath.Join(root, "worker", "wrangler.toml"))
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +102,11 @@ func TestWorkerUnderWranglerDev(t *testing.T) {
 	if text == string(conf) {
 		t.Fatal("worker/wrangler.toml no longer has the main and migrations_dir this test rewrites")
 	}
+	config := regexp.MustCompile(`(?m)^SEP_CONFIG = '\{"tz":"[^"]*"`)
+	if !config.MatchString(text) {
+		t.Fatal(`worker/wrangler.toml no longer has the SEP_CONFIG = '{"tz":...' line this test rewrites`)
+	}
+	text = config.ReplaceAllLiteralString(text, `SEP_CONFIG = '{"tz":`+strconv.Quote(tz))
 	toml := filepath.Join(dir, "wrangler.toml")
 	if err := os.WriteFile(toml, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -113,8 +135,5 @@ func TestWorkerUnderWranglerDev(t *testing.T) {
 		t.Fatalf("first request: %s\n%s", first, p.Output())
 	}
 	t.Logf("wrangler dev start to first response: %v", time.Since(start).Round(time.Millisecond))
-	apitest.Run(t, apitest.HTTP(base))
-	// The tracking API through workerd: Basic write key, a gzip body
-	// labelled form-encoded (RudderStack's Node SDK), a retried batch.
-	t.Run("TrackingAPI", func(t *testing.T) { apitest.RunTracking(t, apitest.HTTP(base)) })
+	return base
 }

@@ -368,6 +368,13 @@ func Check(t *testing.T, what string, r Response, status int) {
 // String describes a response for failure messages.
 func (r Response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
+// client gives up on a request after RequestTimeout, so that a host that
+// never answers fails the test, naming the request, instead of hanging it.
+var client = &http.Client{Timeout: RequestTimeout}
+
+// RequestTimeout is how long HTTP waits for one answer of the host.
+const RequestTimeout = 90 * time.Second
+
 // HTTP sends the suite's requests to a base URL.
 func HTTP(base string) Do {
 	return func(t *testing.T, method, path string, body []byte, header map[string]string) Response {
@@ -378,9 +385,9 @@ func HTTP(base string) Do {
 		for k, v := range header {
 			req.Header.Set(k, v)
 		}
-		res, err := http.DefaultClient.Do(req)
+		res, err := client.Do(req)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s %s: %v", method, path, err)
 		}
 		defer res.Body.Close()
 		b, err := io.ReadAll(res.Body)
