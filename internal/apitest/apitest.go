@@ -20,6 +20,7 @@ import (
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/storetest"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/internal/testenv"
 )
 
 // The credentials the host under test must be configured with.
@@ -236,6 +237,22 @@ func RunIn(t *testing.T, do Do, tz string) {
 			t.Errorf("stored rollups in %s read with tz=%s: %d %s; want 400 naming %s", tz, other, r.Status, r.Body, tz)
 		}
 	})
+
+	// A .zip export (Amplitude's hourly gzipped JSON lines) in the body of the
+	// stateless endpoint scores like its records posted as plain lines.
+	t.Run("ZipExport", func(t *testing.T) {
+		archive, lines := ZipExport(t)
+		const query = "/v1/score?window=14&ratio=dau/wau"
+		want := do(t, "POST", query, lines, map[string]string{"Authorization": "Bearer " + ReadToken, "Content-Type": "application/x-ndjson"})
+		if want.Status != 200 || !bytes.Contains(want.Body, []byte(`"pes"`)) {
+			t.Fatalf("the plain lines: %s", want)
+		}
+		got := do(t, "POST", query, archive, map[string]string{"Authorization": "Bearer " + ReadToken, "Content-Type": "application/zip"})
+		// The same report but for input.files, which names the archive's members.
+		if got.Status != 200 || DropFiles(string(got.Body)) != DropFiles(string(want.Body)) {
+			t.Fatalf("the zip differs from its lines (%d):\n%s\nwant:\n%s", got.Status, got.Body, want.Body)
+		}
+	})
 }
 
 // hostile sends what issue #11 lists and a host can receive: a gzip bomb, a
@@ -329,6 +346,10 @@ const SDKRetries = `{"type":"track","messageId":"apitest-retry-1","userId":"u1",
 {"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:30:31.000Z","receivedAt":"2026-09-03T04:30:31.150Z"}
 {"type":"track","messageId":"apitest-retry-1","userId":"u1","event":"Report Created","properties":{"rows":"12"},"timestamp":"2026-09-03T10:00:00.000+05:30","sentAt":"2026-09-03T04:31:31.000Z","receivedAt":"2026-09-03T04:31:31.300Z"}
 `
+
+// ZipExport is the Amplitude Export API archive the suite posts to
+// POST /v1/score, with the same records as plain JSON lines.
+func ZipExport(t *testing.T) (archive, lines []byte) { return testenv.AmplitudeExport(t, 20, 40) }
 
 // Export is the product the suite delivers, as Segment JSON lines: 40 users
 // over 50 days whose activity runs from 22:00 to about 10:00 UTC, across
