@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,7 +47,53 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			}
 			t.Logf("RIE start to first response (init included): %v", time.Since(start).Round(time.Millisecond))
 			apitest.RunIn(t, apitest.HTTP(base), tz)
+			concurrentDeliveries(t, base)
 		})
+	}
+}
+
+// concurrentDeliveries posts 8 deliveries at once through the Function URL
+// front, which queues them for RIE's one invocation at a time: every one is
+// answered 200 and stored whole.
+func concurrentDeliveries(t *testing.T, base string) {
+	t.Helper()
+	events := func() int64 {
+		var rep struct{ Input struct{ Events int64 } }
+		r := apitest.HTTP(base)(t, "GET", "/v1/score", nil, map[string]string{"Authorization": "Bearer " + apitest.ReadToken})
+		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+			t.Fatalf("GET /v1/score: %s", r)
+		}
+		return rep.Input.Events
+	}
+	before := events()
+	const clients = 8
+	status := make(chan string, clients)
+	for c := 0; c < clients; c++ {
+		go func(c int) {
+			var evs []string
+			for i := 0; i < 5; i++ {
+				evs = append(evs, fmt.Sprintf(`{"type":"track","messageId":"conc-%d-%d","userId":"cu-%d","event":"Query Run","timestamp":"2026-09-30T21:5%d:00+02:00"}`, c, i, c, i))
+			}
+			req, _ := http.NewRequest("POST", base+"/v1/events", strings.NewReader("["+strings.Join(evs, ",")+"]"))
+			req.Header.Set("Authorization", "Bearer "+apitest.IngestToken)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				status <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			status <- fmt.Sprintf("%d %s", res.StatusCode, b)
+		}(c)
+	}
+	for c := 0; c < clients; c++ {
+		if s := <-status; !strings.HasPrefix(s, "200 ") || !strings.Contains(s, `"stored":5`) {
+			t.Errorf("concurrent delivery: %s", s)
+		}
+	}
+	if after := events(); after-before != clients*5 {
+		t.Fatalf("%d concurrent deliveries stored %d events, want %d", clients, after-before, clients*5)
 	}
 }
 

@@ -67,8 +67,9 @@ func LambdaUnderRIE(t testing.TB, rie, bootstrap string, env []string) string {
 // it is text), and the function's payload 2.0 response becomes the HTTP
 // answer. A function error is a 502, as Function URLs answer.
 //
-// RIE runs one invocation at a time (a second concurrent one gets a 400), so
-// requests wait for each other here: a concurrent client sees one warm
+// RIE runs one invocation at a time (concurrent ones are dropped: the
+// connection is reset or closed without an answer), so requests wait for each
+// other here: a concurrent client sees one warm
 // instance that queues, where AWS would start more instances.
 type FunctionURL struct {
 	Invoke string
