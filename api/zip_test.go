@@ -36,7 +36,7 @@ func TestPostScoreZip(t *testing.T) {
 		return res.StatusCode, string(b)
 	}
 
-	archive, lines := testenv.AmplitudeExport(t, 30, 45)
+	archive, lines := testenv.AmplitudeExport(t, 20, 40)
 	for _, query := range []string{"window=14", "window=14&tz=Europe/Paris&unit=account"} {
 		code, want := post(query, lines)
 		if code != 200 || !strings.Contains(want, `"pes"`) {

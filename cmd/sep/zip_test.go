@@ -14,7 +14,7 @@ import (
 // where the records near midnight move to another day; from a file and on
 // stdin.
 func TestAmplitudeZipScoresLikeItsLines(t *testing.T) {
-	archive, lines := testenv.AmplitudeExport(t, 30, 45)
+	archive, lines := testenv.AmplitudeExport(t, 20, 40)
 	dir := t.TempDir()
 	zipFile, linesFile := filepath.Join(dir, "export.zip"), filepath.Join(dir, "export.jsonl")
 	if err := os.WriteFile(zipFile, archive, 0o644); err != nil {
