@@ -215,11 +215,20 @@ func (ce *chunkEvents) addChecked(part *Rollup) {
 func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOptions, workers int, into *Rollup, notes *fileNotes) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Blocks are taken from blockPool when first filled, and go back to it
+	// at the end: a zip of many small members (Amplitude's hourly files)
+	// allocated and cleared every block for each member otherwise.
 	free := make(chan *[]byte, workers*3+1) // two blocks per decoder, one queued, one filling
 	for i := 0; i < cap(free); i++ {
-		b := make([]byte, chunkSize)
-		free <- &b
+		free <- new([]byte)
 	}
+	defer func() {
+		for len(free) > 0 {
+			if b := <-free; cap(*b) == chunkSize {
+				blockPool.Put(b)
+			}
+		}
+	}()
 	work := make(chan chunk, workers)
 	order := &dedupOrder{into: into, pending: map[int]*chunkEvents{}}
 	parts := make([]*Rollup, workers)
@@ -287,6 +296,17 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 	return into.Merge(parts[0])
 }
 
+// blockPool keeps the parallel reader's blocks between inputs.
+var blockPool sync.Pool
+
+// takeBlock returns an empty block of chunkSize bytes, reused when one is free.
+func takeBlock() []byte {
+	if b, ok := blockPool.Get().(*[]byte); ok && cap(*b) == chunkSize {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, chunkSize)
+}
+
 // splitLines cuts the input into blocks that end at a line end and sends them,
 // counting lines as it goes. A line that does not fit in a block (MaxLineBytes)
 // is sent as a chunk marked tooLong, and the rest of it is passed over.
@@ -305,6 +325,9 @@ func splitLines(ctx context.Context, br *bufio.Reader, free chan *[]byte, work c
 		case buf = <-free:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		if cap(*buf) == 0 {
+			*buf = takeBlock()
 		}
 		b := append((*buf)[:0], carry...)
 		carry = carry[:0]
