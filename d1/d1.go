@@ -94,8 +94,11 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		e := &events[i]
 		reject := clock.Reject(e)
 		id := e.MessageID
-		if reject != "" && reject != core.ReasonNoUser {
-			id = "" // an implausible or overlong event is counted, its id not remembered
+		if reject != "" {
+			// A skipped event (no user, implausible, overlong) is counted as
+			// skipped each time it comes, its id not remembered, as core and
+			// bolt do.
+			id = ""
 		}
 		if id == "" {
 			noID++
