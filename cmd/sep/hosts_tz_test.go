@@ -45,18 +45,22 @@ func TestServeInParisMatchesScoreTZ(t *testing.T) {
 	}
 
 	// Byte for byte but for input.files (the CLI names the file it read): the
-	// same events as one export: the suite's delivery (unwrapped from its
-	// batch) and its product. Replays and rejected requests stored nothing.
+	// same records as one at-least-once export: the suite's delivery
+	// (unwrapped from its batch) and its replay, the product, and the SDK's
+	// three tries of one call. Rejected requests stored nothing.
 	var delivery struct{ Batch []json.RawMessage }
 	if err := json.Unmarshal([]byte(apitest.Delivery), &delivery); err != nil {
 		t.Fatal(err)
 	}
 	var export strings.Builder
-	for _, e := range delivery.Batch {
-		export.Write(e)
-		export.WriteByte('\n')
+	for range 2 {
+		for _, e := range delivery.Batch {
+			export.Write(e)
+			export.WriteByte('\n')
+		}
 	}
 	export.Write(apitest.Export())
+	export.WriteString(apitest.SDKRetries)
 	file := filepath.Join(t.TempDir(), "events.jsonl")
 	if err := os.WriteFile(file, []byte(export.String()), 0o644); err != nil {
 		t.Fatal(err)
