@@ -179,3 +179,9 @@ func TestConcurrentRetries(t *testing.T) {
 		t.Fatalf("input counter says %d events received, want %d", received, 2*len(evs))
 	}
 }
+
+// The history conformance suite (the scheduled run's daily rows and state) on
+// D1's SQL, migration 0002 applied by SQLite.
+func TestHistoryConformance(t *testing.T) {
+	storetest.RunHistory(t, func(t *testing.T) core.HistoryStore { return open(t, newDB(t), "UTC") })
+}
