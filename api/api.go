@@ -17,6 +17,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/subtle"
@@ -266,12 +267,12 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	stored, err := s.opt.Store.Ingest(r.Context(), events)
+	answer, err := s.ingestDelivery(r.Context(), events)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "storing the events failed; retry the delivery", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"received": len(events), "stored": stored, "duplicates": len(events) - stored})
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // settingsFrom returns the config's settings overridden by the query string.
@@ -437,4 +438,44 @@ func (s *server) ingestBody(w http.ResponseWriter, r *http.Request, opt core.Rea
 		writeError(w, http.StatusBadRequest, "reading the export: "+err.Error(), nil)
 	}
 	return false
+}
+
+// deliveryAnswer is what a delivery's 200 says: received events; stored, the
+// ones used; duplicates, repeats of a messageId stored before or earlier in
+// the delivery; skipped, the ones the plausibility and length rules refused
+// (core.Rollup.Reject), by reason, which the store counts in input.skipped.
+type deliveryAnswer struct {
+	Received        int            `json:"received"`
+	Stored          int            `json:"stored"`
+	Duplicates      int            `json:"duplicates"`
+	Skipped         int            `json:"skipped"`
+	SkippedByReason map[string]int `json:"skipped_by_reason,omitempty"`
+}
+
+// ingestDelivery stores events and returns the delivery's answer. The store
+// counts each event once (newly counted: used or skipped); the skipped ones
+// are told apart here by the same rule on the server's clock, so an event
+// within milliseconds of the one-day-ahead bound may be told apart
+// differently from the store's count.
+func (s *server) ingestDelivery(ctx context.Context, events []core.Event) (deliveryAnswer, error) {
+	counted, err := s.opt.Store.Ingest(ctx, events)
+	if err != nil {
+		return deliveryAnswer{}, err
+	}
+	a := deliveryAnswer{Received: len(events), Duplicates: len(events) - counted}
+	if r, err := core.NewRollup("UTC"); err == nil {
+		r.SetTimeRange(core.TimeRange{Now: time.Now()})
+		for i := range events {
+			if reason := r.Reject(&events[i]); reason != "" {
+				if a.SkippedByReason == nil {
+					a.SkippedByReason = map[string]int{}
+				}
+				a.SkippedByReason[reason]++
+				a.Skipped++
+			}
+		}
+	}
+	a.Skipped = min(a.Skipped, counted)
+	a.Stored = counted - a.Skipped
+	return a, nil
 }

@@ -161,12 +161,15 @@ func (s *server) postTracking(typ string) http.HandlerFunc {
 		if !withinDeliveryCap(w, len(events)) {
 			return
 		}
-		stored, err := s.opt.Store.Ingest(r.Context(), events)
+		answer, err := s.ingestDelivery(r.Context(), events)
 		if err != nil {
 			writeError(w, http.StatusServiceUnavailable, "storing the events failed; retry the call", err.Error())
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"success": true, "received": len(events), "stored": stored, "duplicates": len(events) - stored})
+		writeJSON(w, http.StatusOK, struct {
+			Success bool `json:"success"`
+			deliveryAnswer
+		}{true, answer})
 	}
 }
 

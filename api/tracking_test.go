@@ -305,3 +305,32 @@ func FuzzTrackingBody(f *testing.F) {
 		}
 	})
 }
+
+// The tracking answer tells skipped events apart from stored ones, by
+// reason: analytics-node's batch with one event dated year 1 and one in year
+// 9999 (a device clock gone wrong) stores the two others; a retry of the
+// same batch finds those two duplicates and skips the dated ones again.
+func TestTrackingAnswerCountsSkippedByReason(t *testing.T) {
+	h, st := newServer(t, hosted())
+	batch := `{"batch":[` +
+		`{"type":"track","userId":"u1","event":"Report Created","messageId":"k1","timestamp":"2026-09-01T10:00:00+05:30"},` +
+		`{"type":"track","userId":"u1","event":"Report Created","messageId":"k2","timestamp":"0001-01-01T00:00:00Z"},` +
+		`{"type":"page","userId":"u2","name":"Home","messageId":"k3","timestamp":"9999-12-31T23:59:59Z"},` +
+		`{"type":"identify","userId":"u2","traits":{"plan":null},"messageId":"k4","timestamp":"2026-09-01T10:00:00Z"}]}`
+	for i, want := range []string{
+		`{"success":true,"received":4,"stored":2,"duplicates":0,"skipped":2,"skipped_by_reason":{"timestamp_out_of_range":2}}`,
+		`{"success":true,"received":4,"stored":0,"duplicates":2,"skipped":2,"skipped_by_reason":{"timestamp_out_of_range":2}}`,
+	} {
+		rec := do(h, "POST", "/v1/batch", []byte(batch), "Authorization", api.BasicAuth(ingestTok))
+		if got := strings.TrimSpace(rec.Body.String()); rec.Code != 200 || got != want {
+			t.Fatalf("call %d: %d %s, want 200 %s", i+1, rec.Code, got, want)
+		}
+	}
+	r, err := st.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := r.Input; in.Events != 8 || in.Duplicates != 2 || in.SkippedByReason[core.ReasonTimeOutOfRange] != 4 {
+		t.Fatalf("stored input %+v; want 8 events, 2 duplicates, 4 timestamp_out_of_range", in)
+	}
+}
