@@ -335,3 +335,52 @@ func TestServeTwoOnOneDataFolder(t *testing.T) {
 		t.Fatalf("first server after the second's refusal: %d", code)
 	}
 }
+
+// TestServeTrendOverCenturies (issue #11, item 6): 8 KB of events dated year 1
+// and year 9999 (one with a +05:30 offset) posted to POST /v1/score?trend=true
+// are all skipped as implausible, not scored month by month over 10,000 years
+// (the binary before the plausible-time check answered 200 with a 14.5 MB
+// report: a trend of 119,988 months, 62 MB peak memory); with two recent
+// events beside them the trend holds at most MaxTrendMonths months. Each
+// answer is 200 and small (1.3 and 3 KB now), the server's memory too.
+func TestServeTrendOverCenturies(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	var centuries bytes.Buffer
+	n := 0
+	for ; centuries.Len() < 8<<10; n++ {
+		ts := [...]string{"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+05:30"}[n%3]
+		fmt.Fprintf(&centuries, `{"type":"track","messageId":"c-%d","userId":"u%d","event":"Report Created","timestamp":%q}`+"\n", n, n%5, ts)
+	}
+	recent := time.Now().UTC().Add(-48 * time.Hour).Format(time.RFC3339)
+	withRecent := append(bytes.Clone(centuries.Bytes()), fmt.Sprintf(
+		`{"type":"track","messageId":"r-1","userId":"u1","event":"Report Created","timestamp":%q}`+"\n"+
+			`{"type":"page","messageId":"r-2","userId":"u2","name":"Home","timestamp":%q}`+"\n", recent, recent)...)
+	for _, c := range []struct {
+		name     string
+		body     []byte
+		activity int64
+	}{{"only year 1 and 9999", centuries.Bytes(), 0}, {"and two recent events", withRecent, 2}} {
+		code, ans := send(t, "POST", srv.base+"/v1/score?trend=true", c.body, "Content-Type", "application/x-ndjson")
+		if code != 200 || len(ans) > 64<<10 {
+			t.Fatalf("%s: %d, %d bytes: %.300s", c.name, code, len(ans), ans)
+		}
+		var rep struct {
+			Input struct {
+				ActivityEvents  int64            `json:"activity_events"`
+				SkippedByReason map[string]int64 `json:"skipped_by_reason"`
+			}
+			Insights struct{ Trend []json.RawMessage }
+		}
+		if err := json.Unmarshal([]byte(ans), &rep); err != nil {
+			t.Fatalf("%s: %v in %.300s", c.name, err, ans)
+		}
+		if rep.Input.ActivityEvents != c.activity || rep.Input.SkippedByReason["timestamp_out_of_range"] != int64(n) || len(rep.Insights.Trend) > 120 {
+			t.Fatalf("%s: activity %d, skipped %v, %d trend months; want %d, timestamp_out_of_range %d, at most 120",
+				c.name, rep.Input.ActivityEvents, rep.Input.SkippedByReason, len(rep.Insights.Trend), c.activity, n)
+		}
+		t.Logf("%s: 200, %d bytes, %d trend months", c.name, len(ans), len(rep.Insights.Trend))
+	}
+	if rss := peakRSS(t, srv.cmd.Process.Pid); rss > 100<<20 {
+		t.Fatalf("peak memory %d MB on 8 KB of events", rss>>20)
+	}
+}
