@@ -225,6 +225,13 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	return stored, nil
 }
 
+// DedupPerItem reports that the store drops a repeated messageId only within
+// the item its first copy was counted in (the same user, account and day, or
+// skip reason and day): each item keeps the hashes of the ids it counted and
+// refuses them in the same conditional write. A copy that differs in user,
+// account or day is counted again (storetest.PerItemDedup; README).
+func (s *Store) DedupPerItem() bool { return true }
+
 // countDuplicates adds n to the day's counter of repeated messageIds (an
 // unconditional ADD: a delivery retried after it ran counts its repeats again,
 // as records received).

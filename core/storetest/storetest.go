@@ -20,6 +20,13 @@ import (
 // on a fixed clock (Clock), never the real one.
 type Open func(t *testing.T, tz string) core.Store
 
+// PerItemDedup is implemented by a store that drops a repeated messageId
+// only where its first copy was counted (the same user, account and day),
+// not across the whole store; DedupPerItem reports whether it does.
+type PerItemDedup interface {
+	DedupPerItem() bool
+}
+
 // Clock is the suite's "now", after every event of Product and of synth's
 // default exports (which end on 2026-09-30).
 var Clock = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
@@ -157,6 +164,33 @@ func Run(t *testing.T, raw Open) {
 		}
 		if r, _ := st.Load(ctx); r.Input.Duplicates != 60 || r.Input.Events != 120 {
 			t.Fatalf("duplicates %d of %d records, want 60 of 120", r.Input.Duplicates, r.Input.Events)
+		}
+	})
+
+	// A messageId repeated on another user and day (a copy that differs):
+	// bolt and D1 keep one set of ids and count the first copy only; a store
+	// whose ids live with the counts they guard (DynamoDB) counts both, the
+	// known difference README names.
+	t.Run("RepeatedMessageIDElsewhere", func(t *testing.T) {
+		st := open(t, "UTC")
+		first := core.Event{MessageID: "same", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(1, 0)}
+		other := core.Event{MessageID: "same", UserID: "u2", AccountID: "acct-9", Name: "B", Kind: core.KindTrack, TimeMs: ms(2, 0)}
+		if n, err := st.Ingest(ctx, []core.Event{first}); err != nil || n != 1 {
+			t.Fatalf("first copy stored %d, %v", n, err)
+		}
+		want := 0
+		if p, ok := st.(PerItemDedup); ok && p.DedupPerItem() {
+			want = 1
+		}
+		if n, err := st.Ingest(ctx, []core.Event{other}); err != nil || n != want {
+			t.Fatalf("the copy on another user and day stored %d, %v; want %d", n, err, want)
+		}
+		r, err := st.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Input.ActivityEvents != int64(1+want) || r.Input.Duplicates != int64(1-want) {
+			t.Fatalf("activity %d, duplicates %d; want %d, %d", r.Input.ActivityEvents, r.Input.Duplicates, 1+want, 1-want)
 		}
 	})
 
