@@ -475,7 +475,11 @@ func (s *server) ingestDelivery(ctx context.Context, events []core.Event) (deliv
 			}
 		}
 	}
-	a.Skipped = min(a.Skipped, counted)
+	if a.Skipped > counted {
+		// The store found some skipped events repeated (DynamoDB drops a
+		// repeat in its skip item too): which ones it cannot say.
+		a.Skipped, a.SkippedByReason = counted, nil
+	}
 	a.Stored = counted - a.Skipped
 	return a, nil
 }
