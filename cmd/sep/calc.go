@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/sep-project/sep/core"
 )
@@ -30,6 +31,9 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
+	if missing := missingCalcFlags(fs, in.Ratio); len(missing) > 0 {
+		return usagef("missing %s: the calculator scores the numbers given and guesses none (give 0 when a count is 0)\nRun 'sep calc --help' for the flags.", strings.Join(missing, ", "))
+	}
 	res, err := core.Calc(in)
 	if err != nil {
 		return usagef("%v", err)
@@ -46,4 +50,26 @@ func runCalc(args []string, stdout, stderr io.Writer) error {
 		show(res.Growth), showQR(res.QuickRatio), in.New, in.Recovered, in.Dropped)
 	fmt.Fprintln(stdout, "\nEach component is shown rounded to one decimal; the SEP is the mean of the unrounded ones.")
 	return nil
+}
+
+// missingCalcFlags lists the flags the three components need that were not
+// given: --events and --adopted, the ratio's two counts, and --new,
+// --recovered and --dropped. A zero the user did not type is not a number.
+func missingCalcFlags(fs *flag.FlagSet, ratio string) []string {
+	need := []string{"events", "adopted", "dau", "mau", "new", "recovered", "dropped"}
+	switch strings.ToLower(ratio) {
+	case core.RatioWAUMAU:
+		need[2] = "wau"
+	case core.RatioDAUWAU:
+		need[3] = "wau"
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var missing []string
+	for _, n := range need {
+		if !given[n] {
+			missing = append(missing, "--"+n)
+		}
+	}
+	return missing
 }

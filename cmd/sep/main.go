@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -95,15 +96,22 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
 // parseInterleaved parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
+// positional arguments, and returns the positional ones. A mistake gets one
+// line (with the nearest flag for a mistyped one) and a pointer to --help,
+// not the whole usage; -h prints the usage on the flag set's output.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				fs.Usage()
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, flagError(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -115,4 +123,68 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			return append(pos, args[1:]...), nil
 		}
 	}
+}
+
+// undefinedFlag is the start of the flag package's error for an unknown flag.
+const undefinedFlag = "flag provided but not defined: -"
+
+// flagError turns a flag parsing error into a usage error of one line, with a
+// "did you mean" for a mistyped flag, and a second line pointing to --help.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, undefinedFlag); ok {
+		if near := nearestFlag(fs, name); near != "" {
+			msg += "; did you mean --" + near + "?"
+		}
+	}
+	return usagef("%s\nRun 'sep %s --help' for the flags.", msg, fs.Name())
+}
+
+// maxFlagDistance is the largest edit distance at which a flag is suggested.
+const maxFlagDistance = 2
+
+// nearestFlag returns the defined flag closest to name: the only one name is a
+// prefix of, else the nearest within maxFlagDistance edits (at most a third of
+// the name's length, and never all of it), or "" when none is close.
+func nearestFlag(fs *flag.FlagSet, name string) string {
+	var prefixed []string
+	best, bestD := "", maxFlagDistance+1
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, name) {
+			prefixed = append(prefixed, f.Name)
+		}
+		if d := editDistance(name, f.Name); d < bestD && d <= max(1, len(name)/3) && d < len(name) {
+			best, bestD = f.Name, d
+		}
+	})
+	if best == "" && len(prefixed) == 1 && len(name) >= 2 {
+		return prefixed[0]
+	}
+	return best
+}
+
+// editDistance is the number of single-byte insertions, deletions,
+// substitutions and swaps of neighbours that turn a into b (optimal string
+// alignment distance): "dua" is one swap from "dau".
+func editDistance(a, b string) int {
+	rows := [3][]int{make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)}
+	for j := range rows[1] {
+		rows[1][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		pp, prev, cur := rows[0], rows[1], rows[2]
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
+		}
+		rows[0], rows[1], rows[2] = prev, cur, pp
+	}
+	return rows[1][len(b)]
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +66,15 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	fs.Visit(func(f *flag.Flag) {
 		name := strings.ReplaceAll(f.Name, "-", "_")
 		switch name {
-		case "core_events", "window", "as_of", "tz", "ratio", "unit", "weights", "activation_events", "by", "trend":
+		case "window":
+			// The config's window 0 means "the default"; a flag given as 0
+			// (or less) is a mistake, not a request for 30 days.
+			if n, _ := strconv.Atoi(f.Value.String()); n < 1 && setErr == nil {
+				setErr = fmt.Errorf("--window: %s is out of range 1..3660 days", f.Value.String())
+			} else if err := cfg.Settings.Set(name, f.Value.String()); err != nil && setErr == nil {
+				setErr = err
+			}
+		case "core_events", "as_of", "tz", "ratio", "unit", "weights", "activation_events", "by", "trend":
 			if err := cfg.Settings.Set(name, f.Value.String()); err != nil && setErr == nil {
 				setErr = err
 			}

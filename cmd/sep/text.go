@@ -53,11 +53,7 @@ func writeTextReport(w io.Writer, rep *core.Report) {
 	if rep.Period.Start != "" {
 		fmt.Fprintf(w, "Period %s .. %s (%d days, %s), %d active %s\n", rep.Period.Start, rep.Period.End, s.Window, s.TZ, c.Active, unit)
 	}
-	how := "given"
-	if s.CoreEventsSuggested {
-		how = "suggested from the data"
-	}
-	fmt.Fprintf(w, "Core events (%d, %s): %s\n", len(s.CoreEvents), how, strings.Join(s.CoreEvents, ", "))
+	fmt.Fprintln(w, coreEventsLine(s))
 
 	var risk []core.AccountScore
 	for _, a := range rep.Accounts {
@@ -115,6 +111,20 @@ func writeFiles(w io.Writer, files []core.FileSummary) {
 		}
 		fmt.Fprintf(w, "  %s: %s, %d records, %d activity events, %d skipped\n", f.Name, f.FormatName(), f.Events, f.ActivityEvents, f.Skipped)
 	}
+}
+
+// coreEventsLine says which core events were scored and where they came from;
+// with none, it says so rather than "0, given".
+func coreEventsLine(s core.ReportSettings) string {
+	switch {
+	case len(s.CoreEvents) > 0 && s.CoreEventsSuggested:
+		return fmt.Sprintf("Core events (%d, suggested from the data): %s", len(s.CoreEvents), strings.Join(s.CoreEvents, ", "))
+	case len(s.CoreEvents) > 0:
+		return fmt.Sprintf("Core events (%d, given): %s", len(s.CoreEvents), strings.Join(s.CoreEvents, ", "))
+	case s.CoreEventsSuggested:
+		return "Core events: none (none given, and no unflagged event in the period to suggest)"
+	}
+	return "Core events: none (none given, and the data has no activity event to suggest one from)"
 }
 
 // lessPES orders scores ascending, nulls last.
