@@ -11,9 +11,16 @@
 
   // ---- settings, from and to the URL query (the API's names) ----
   const browserTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  // parseWindow keeps what was typed when it is not a whole number, so that
+  // the core's check names it (a silent fallback to 30 days would lie).
+  const parseWindow = (v) => {
+    const text = String(v ?? '').trim();
+    const n = Number(text);
+    return text !== '' && Number.isInteger(n) ? n : text;
+  };
   const state = {
     coreEvents: (params.get('core_events') || '').split(',').map((s) => s.trim()).filter(Boolean),
-    window: parseInt(params.get('window') || '30', 10) || 30,
+    window: params.has('window') ? parseWindow(params.get('window')) : 30,
     asOf: params.get('as_of') || '',
     tz: params.get('tz') || browserTZ,
     ratio: params.get('ratio') || 'dau/mau',
@@ -70,14 +77,32 @@
     if (m.type === 'result') return onResult(m);
     if (m.type === 'monthly') { monthly = m.monthly; return renderChart(); }
     if (m.type === 'calc') return showCalc(m.result);
-    if (m.type === 'cancelled') { busy(false); $('progress').hidden = true; return showError(t('cancelled')); }
+    if (m.type === 'checked') { $('error').hidden = true; return undefined; }
+    if (m.type === 'cancelled') { fail(); files = []; return showError(t('cancelled')); }
     if (m.type === 'error') {
       if (m.during === 'calc') return showCalcError(m.message);
-      busy(false);
-      $('progress').hidden = true;
-      return showError(t('errorPrefix') + m.message);
+      fail();
+      return showError((m.kind === 'settings' ? t('settingsErrorPrefix') : t('errorPrefix')) + m.message);
     }
+    return undefined;
   };
+
+  // fail leaves the page usable after any error: controls enabled, no
+  // progress, and no result on screen that could pass for this input's.
+  function fail() {
+    busy(false);
+    $('progress').hidden = true;
+    readTZ = null; // the next rescore reads the files again
+    clearResult();
+  }
+  function clearResult() {
+    report = null;
+    reportText = '';
+    csvText = '';
+    monthly = [];
+    $('result').hidden = true;
+    delete document.body.dataset.lastRead;
+  }
 
   let started = 0;
   function busy(on) {
@@ -102,14 +127,17 @@
     files = Array.from(list);
     if (!files.length) return;
     $('error').hidden = true;
+    clearResult(); // the previous file's result is not this one's
     busy(true);
     readTZ = state.tz;
     worker.postMessage({ type: 'files', files, config: config(), settings: settings() });
   }
+  // rescore sends changed settings to the worker, which checks them (and says
+  // at once when one is wrong, files or not) and scores the files again.
   function rescore() {
     writeURL();
-    if (!files.length) return;
-    if (state.tz !== readTZ) { busy(true); readTZ = state.tz; }
+    $('error').hidden = true;
+    if (files.length && state.tz !== readTZ) { busy(true); readTZ = state.tz; }
     worker.postMessage({ type: 'rescore', config: config(), settings: settings() });
   }
 
@@ -158,7 +186,9 @@
     const ul = $('warnings');
     ul.replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
     renderInsights();
+    renderInputFiles();
     renderTable();
+    $('result-for').textContent = `${t('resultFor')} ${files.map((f) => f.name).join(', ')} · ${t('tz')} ${r.settings.tz}`;
     if (!state.asOf) $('as-of').placeholder = r.settings.as_of;
   }
 
@@ -251,6 +281,22 @@
     $('explanations').replaceChildren(...why.map((x) => li(`${x.id}: ${x.explanation.text.join(' ')}`)));
   }
 
+  // How each file was read (report.input.files, when the core reports it):
+  // the format it was read as, its records, activity events and skipped ones.
+  function renderInputFiles() {
+    const list = Array.isArray(report.input && report.input.files) ? report.input.files : [];
+    $('input-files').hidden = !list.length;
+    $('input-files').querySelector('tbody').replaceChildren(...list.map((f) => {
+      const tr = document.createElement('tr');
+      for (const v of [f.name, f.format, f.events, f.activity_events, f.skipped]) {
+        const td = document.createElement('td');
+        td.textContent = typeof v === 'number' ? new Intl.NumberFormat(lang).format(v) : String(v ?? '–');
+        tr.append(td);
+      }
+      return tr;
+    }));
+  }
+
   function renderTable() {
     const q = $('filter').value.trim().toLowerCase();
     const more = new Map((report.insights ? report.insights.accounts : []).map((x) => [x.id, x]));
@@ -327,10 +373,10 @@
     else { win.value = 'custom'; days.hidden = false; days.value = state.window; }
     win.onchange = () => {
       days.hidden = win.value !== 'custom';
-      state.window = win.value === 'custom' ? parseInt(days.value, 10) || 30 : parseInt(win.value, 10);
+      state.window = win.value === 'custom' ? parseWindow(days.value) : parseInt(win.value, 10);
       rescore();
     };
-    days.onchange = () => { state.window = Math.min(3660, Math.max(1, parseInt(days.value, 10) || 30)); rescore(); };
+    days.onchange = () => { state.window = parseWindow(days.value); rescore(); };
     $('as-of').value = state.asOf;
     $('as-of').onchange = () => { state.asOf = $('as-of').value; rescore(); };
     $('ratio').value = state.ratio;
@@ -341,7 +387,7 @@
     $('tz').value = state.tz;
     const zones = (Intl.supportedValuesOf && Intl.supportedValuesOf('timeZone')) || [];
     $('tz-list').replaceChildren(...['UTC', ...zones].map((z) => Object.assign(document.createElement('option'), { value: z })));
-    $('tz').onchange = () => { state.tz = $('tz').value.trim() || 'UTC'; rescore(); };
+    $('tz').onchange = () => { state.tz = $('tz').value.trim() || browserTZ; $('tz').value = state.tz; rescore(); };
     const add = () => {
       const v = $('add-event').value.trim();
       const cur = report ? report.settings.core_events : state.coreEvents;
@@ -359,9 +405,14 @@
     drop.ondragleave = () => drop.classList.remove('over');
     drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove('over'); scoreFiles(e.dataTransfer.files); };
     $('demo').onclick = async () => {
-      const resp = await fetch('demo/demo.jsonl.gz');
-      const blob = await resp.blob();
-      scoreFiles([new File([blob], 'demo.jsonl.gz')]);
+      try {
+        const resp = await fetch('demo/demo.jsonl.gz');
+        if (!resp.ok) throw new Error(`demo/demo.jsonl.gz: HTTP ${resp.status}`);
+        scoreFiles([new File([await resp.blob()], 'demo.jsonl.gz')]);
+      } catch (err) {
+        fail();
+        showError(t('errorPrefix') + err.message);
+      }
     };
     $('cancel').onclick = () => worker.postMessage({ type: 'cancel' });
     $('filter').oninput = renderTable;
@@ -388,4 +439,7 @@
 
   initControls();
   applyLang();
+  // Settings from a link are checked at once: a bad zone or day is said now,
+  // not after a file has been read.
+  worker.postMessage({ type: 'rescore', config: config(), settings: settings() });
 })();

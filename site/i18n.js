@@ -31,6 +31,8 @@ window.SEP_I18N = {
     reading: 'Reading', of: 'of', eventsPerSec: 'events/s', period: 'period', noAccounts: 'No account in the data.',
     cancelled: 'Reading cancelled.', errorPrefix: 'Could not score this file: ', remove: 'Remove', lang: 'FR', langLabel: 'Français',
     done: 'Scored', inSec: 'in', seconds: 's',
+    settingsErrorPrefix: 'This setting cannot be used (the files are kept; change it to score them): ', resultFor: 'Result for',
+    filesRead: 'How each file was read', file: 'File', records: 'Records', activityEvents: 'Activity events', skipped: 'Skipped',
   },
   fr: {
     title: "Calculateur du Score d'Engagement Produit",
@@ -62,5 +64,7 @@ window.SEP_I18N = {
     reading: 'Lecture', of: 'sur', eventsPerSec: 'événements/s', period: 'période', noAccounts: 'Aucun compte dans les données.',
     cancelled: 'Lecture annulée.', errorPrefix: 'Impossible de noter ce fichier : ', remove: 'Retirer', lang: 'EN', langLabel: 'English',
     done: 'Noté', inSec: 'en', seconds: 's',
+    settingsErrorPrefix: 'Ce réglage ne peut pas être utilisé (les fichiers sont gardés ; changez-le pour les noter) : ', resultFor: 'Résultat pour',
+    filesRead: 'Comment chaque fichier a été lu', file: 'Fichier', records: 'Enregistrements', activityEvents: 'Événements d’activité', skipped: 'Ignorés',
   },
 };

@@ -29,11 +29,47 @@ function parseOrThrow(text) {
   return v;
 }
 
-// readAll reads every file into a new session in the config's time zone.
-async function readAll() {
+// SettingsError is a bad zone, day or other setting (the page says so and
+// keeps the files); any other error is the file's.
+class SettingsError extends Error {}
+
+// checkSettings throws a SettingsError when the core rejects the settings.
+// The window is checked here first: in the shared JSON shape 0 means "the
+// default", so a 0 typed on the page would otherwise score 30 days.
+function checkSettings(settings) {
+  const w = settings && settings.window;
+  if (w !== undefined) {
+    if (typeof w !== 'number' || !Number.isInteger(w)) throw new SettingsError(`setting window: ${JSON.stringify(w)} is not a whole number of days`);
+    if (w < 1 || w > 3660) throw new SettingsError(`setting window: ${w} is out of range 1..3660 days`);
+  }
+  const err = self.sepCheck(JSON.stringify(config), JSON.stringify(settings || {}));
+  if (err) throw new SettingsError(err);
+}
+
+// drop forgets the session: a read that failed or was cancelled must not be
+// scored later as if it were the whole input.
+function drop() {
   if (session) self.sepClose(session);
+  session = 0;
+}
+
+// readAll reads every file into a new session in the config's time zone. On
+// any failure or cancel the session is dropped.
+async function readAll() {
+  drop();
+  try {
+    return await readInto();
+  } catch (err) {
+    drop();
+    throw err;
+  } finally {
+    if (cancelled) drop();
+  }
+}
+
+async function readInto() {
   const opened = self.sepOpen(JSON.stringify(config));
-  if (typeof opened !== 'number') throw new Error(JSON.parse(opened).error);
+  if (typeof opened !== 'number') throw new SettingsError(JSON.parse(opened).error);
   session = opened;
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
@@ -89,7 +125,8 @@ function result(settings, stats) {
   const s = JSON.stringify(settings || {});
   const t0 = performance.now();
   const report = self.sepScore(session, s);
-  parseOrThrow(report);
+  const parsed = JSON.parse(report);
+  if (parsed && parsed.error) throw new SettingsError(parsed.error);
   const csv = self.sepAccountsCSV(session, s);
   const traits = self.sepTraitsCSV(session, s);
   if (stats) stats.scoring = (performance.now() - t0) / 1000;
@@ -97,46 +134,70 @@ function result(settings, stats) {
   post({ type: 'monthly', monthly: parseOrThrow(self.sepMonthly(session, s)) });
 }
 
-self.onmessage = async (e) => {
-  const msg = e.data;
-  try {
-    await ready;
-    switch (msg.type) {
-      case 'ping':
-        post({ type: 'ready' });
+// handle answers one message; messages are handled one at a time, in order
+// (a read awaits its file's chunks, and a rescore must not run meanwhile).
+async function handle(msg) {
+  await ready;
+  switch (msg.type) {
+    case 'files': {
+      files = msg.files;
+      config = msg.config;
+      cancelled = false;
+      drop();
+      checkSettings(msg.settings);
+      const stats = await readAll();
+      if (cancelled) {
+        files = [];
+        post({ type: 'cancelled' });
         break;
-      case 'files': {
-        files = msg.files;
-        config = msg.config;
+      }
+      result(msg.settings, stats);
+      break;
+    }
+    case 'rescore': {
+      const tzMoved = msg.config && msg.config.tz !== config.tz;
+      if (msg.config) config = msg.config;
+      checkSettings(msg.settings);
+      if (!files.length) {
+        post({ type: 'checked' });
+        break;
+      }
+      if (!session || tzMoved) {
+        // The time zone moves day boundaries (and a failed read left no
+        // session): read the files again.
         cancelled = false;
         const stats = await readAll();
         if (cancelled) {
+          files = [];
           post({ type: 'cancelled' });
           break;
         }
         result(msg.settings, stats);
-        break;
+      } else {
+        result(msg.settings, null);
       }
-      case 'cancel':
-        cancelled = true;
-        break;
-      case 'rescore':
-        if (!session) break;
-        if (msg.config && msg.config.tz !== config.tz) {
-          // The time zone moves day boundaries: read the files again.
-          config = msg.config;
-          cancelled = false;
-          const stats = await readAll();
-          result(msg.settings, stats);
-        } else {
-          result(msg.settings, null);
-        }
-        break;
-      case 'calc':
-        post({ type: 'calc', result: parseOrThrow(self.sepCalc(JSON.stringify(msg.input))) });
-        break;
+      break;
     }
-  } catch (err) {
-    post({ type: 'error', message: String(err && err.message ? err.message : err), during: msg.type });
+    case 'calc':
+      post({ type: 'calc', result: parseOrThrow(self.sepCalc(JSON.stringify(msg.input))) });
+      break;
   }
+}
+
+let queue = Promise.resolve();
+
+self.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.type === 'cancel') {
+    cancelled = true;
+    return;
+  }
+  queue = queue.then(() => handle(msg)).catch((err) => {
+    post({
+      type: 'error',
+      kind: err instanceof SettingsError ? 'settings' : 'file',
+      message: String(err && err.message ? err.message : err),
+      during: msg.type,
+    });
+  });
 };

@@ -4,6 +4,7 @@
 // Web Worker loads it and calls the functions it sets on globalThis. The core
 // does all the work; nothing here computes a number.
 //
+//	sepCheck(configJSON, settingsJSON) -> ""   or the first bad setting's message
 //	sepOpen(configJSON) -> session id          a Rollup in the config's time zone
 //	sepBegin(id, fileName)                      starts reading one file (streamed)
 //	sepPush(id, Uint8Array)                     feeds the next chunk of that file
@@ -79,6 +80,29 @@ func errJSON(err error) string {
 }
 
 func get(id js.Value) *session { return sessions[id.Int()] }
+
+// check validates the config and the page's settings over it before any file
+// is read, so that a bad zone or day is reported at once and in the same
+// words as every other surface.
+func check(_ js.Value, args []js.Value) any {
+	var cfg core.Config
+	if err := json.Unmarshal([]byte(args[0].String()), &cfg); err != nil {
+		return "config: " + err.Error()
+	}
+	if _, err := cfg.ReadOptions(); err != nil {
+		return err.Error()
+	}
+	st := cfg.Settings
+	if raw := args[1].String(); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &st); err != nil {
+			return "settings: " + err.Error()
+		}
+	}
+	if _, err := st.Normalized(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
 
 func open(_ js.Value, args []js.Value) any {
 	cfg, err := core.ParseConfig("settings", []byte(args[0].String()))
@@ -262,7 +286,7 @@ func closeSession(_ js.Value, args []js.Value) any {
 
 func main() {
 	for name, f := range map[string]func(js.Value, []js.Value) any{
-		"sepOpen": open, "sepBegin": begin, "sepPush": push, "sepFinish": finish, "sepZip": zip,
+		"sepCheck": check, "sepOpen": open, "sepBegin": begin, "sepPush": push, "sepFinish": finish, "sepZip": zip,
 		"sepScore": score, "sepMonthly": monthly, "sepAccountsCSV": accountsCSV, "sepTraitsCSV": traitsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
 	} {
 		js.Global().Set(name, js.FuncOf(f))
