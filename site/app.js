@@ -82,6 +82,7 @@
     if (m.type === 'error') {
       if (m.during === 'calc') return showCalcError(m.message);
       fail();
+      if (m.kind === 'settings') markInvalid(m.message);
       return showError((m.kind === 'settings' ? t('settingsErrorPrefix') : t('errorPrefix')) + m.message);
     }
     return undefined;
@@ -102,7 +103,17 @@
     monthly = [];
     $('result').hidden = true;
     delete document.body.dataset.lastRead;
+    renderChips(); // the chosen core events, not the last file's suggestions
   }
+
+  // markInvalid outlines the field a settings error names ("setting tz: ...").
+  const fieldOf = { tz: 'tz', as_of: 'as-of', ratio: 'ratio', unit: 'unit', core_events: 'add-event' };
+  function markInvalid(message) {
+    const name = (/^setting (\w+)/.exec(message) || [])[1];
+    const id = name === 'window' ? ($('window').value === 'custom' ? 'window-days' : 'window') : fieldOf[name];
+    if (id) $(id).setAttribute('aria-invalid', 'true');
+  }
+  const clearInvalid = () => document.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
 
   let started = 0;
   function busy(on) {
@@ -127,6 +138,7 @@
     files = Array.from(list);
     if (!files.length) return;
     $('error').hidden = true;
+    clearInvalid();
     clearResult(); // the previous file's result is not this one's
     busy(true);
     readTZ = state.tz;
@@ -137,6 +149,7 @@
   function rescore() {
     writeURL();
     $('error').hidden = true;
+    clearInvalid();
     if (files.length && state.tz !== readTZ) { busy(true); readTZ = state.tz; }
     worker.postMessage({ type: 'rescore', config: config(), settings: settings() });
   }
@@ -194,8 +207,8 @@
 
   function renderChips() {
     const flags = {};
-    for (const s of report.suggestions) flags[s.event] = s.flags;
-    const list = report.settings.core_events;
+    for (const s of report ? report.suggestions : []) flags[s.event] = s.flags;
+    const list = report ? report.settings.core_events : state.coreEvents;
     const chips = list.map((name) => {
       const chip = document.createElement('span');
       chip.className = 'chip';
@@ -221,6 +234,7 @@
       return chip;
     });
     $('chips').replaceChildren(...chips);
+    if (!report) return;
     $('event-names').replaceChildren(...report.suggestions.map((s) => {
       const o = document.createElement('option');
       o.value = s.event;

@@ -32,6 +32,7 @@ window.SEP_I18N = {
     cancelled: 'Reading cancelled.', errorPrefix: 'Could not score this file: ', remove: 'Remove', lang: 'FR', langLabel: 'Français',
     done: 'Scored', inSec: 'in', seconds: 's',
     settingsErrorPrefix: 'This setting cannot be used (the files are kept; change it to score them): ', resultFor: 'Result for',
+    days30: '30 days', days90: '90 days',
     filesRead: 'How each file was read', file: 'File', records: 'Records', activityEvents: 'Activity events', skipped: 'Skipped',
   },
   fr: {
@@ -65,6 +66,7 @@ window.SEP_I18N = {
     cancelled: 'Lecture annulée.', errorPrefix: 'Impossible de noter ce fichier : ', remove: 'Retirer', lang: 'EN', langLabel: 'English',
     done: 'Noté', inSec: 'en', seconds: 's',
     settingsErrorPrefix: 'Ce réglage ne peut pas être utilisé (les fichiers sont gardés ; changez-le pour les noter) : ', resultFor: 'Résultat pour',
+    days30: '30 jours', days90: '90 jours',
     filesRead: 'Comment chaque fichier a été lu', file: 'Fichier', records: 'Enregistrements', activityEvents: 'Événements d’activité', skipped: 'Ignorés',
   },
 };

@@ -42,10 +42,10 @@ export async function startServe(site = join(root, 'dist', 'site')) {
   return { base, stop: () => proc.kill() };
 }
 
-// run runs a command and returns its stdout.
-export function run(cmd, args) {
+// run runs a command (in opts.cwd when given) and returns its stdout.
+export function run(cmd, args, opts = {}) {
   return new Promise((ok, fail) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: opts.cwd });
     const chunks = [];
     p.stdout.on('data', (b) => chunks.push(b));
     p.on('exit', (code) => (code === 0 ? ok(Buffer.concat(chunks).toString()) : fail(new Error(`${cmd} ${args.join(' ')}: exit ${code}`))));
