@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,6 +35,49 @@ func TestEveryBuildEmbedsTheZoneDatabase(t *testing.T) {
 		}
 		if !strings.Contains("\n"+string(out), "\ntime/tzdata\n") {
 			t.Errorf("%s (%s/%s) does not embed time/tzdata", b.pkg, b.goos, b.goarch)
+		}
+	}
+}
+
+// Size limits of the two WebAssembly builds, zone database included, gzipped
+// at level 9 (Go's gzip, about 1% larger than the gzip -9 that `make site`
+// and `make worker` report: the test errs on the safe side).
+const (
+	maxPageWasmGzip   = 3_000_000 // the page's sep.wasm: 3 MB
+	maxWorkerWasmGzip = 3 << 20   // Cloudflare Workers free plan: 3 MiB
+)
+
+// TestWebAssemblyFitsItsLimit builds the page's and the Worker's WebAssembly
+// as the Makefile does and checks their gzipped sizes.
+func TestWebAssemblyFitsItsLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two WebAssembly binaries")
+	}
+	for _, b := range []struct {
+		pkg, tags string
+		limit     int
+	}{
+		{"./wasm", "", maxPageWasmGzip},
+		{"./worker", "sep_stdjson", maxWorkerWasmGzip},
+	} {
+		out := filepath.Join(t.TempDir(), "app.wasm")
+		cmd := exec.Command("go", "build", "-tags", b.tags, "-trimpath", "-ldflags", "-s -w", "-o", out, b.pkg)
+		cmd.Dir = "../.."
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", b.pkg, err, msg)
+		}
+		raw, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gz bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		w.Write(raw)
+		w.Close()
+		t.Logf("%s: %d bytes, %d gzipped (limit %d)", b.pkg, len(raw), gz.Len(), b.limit)
+		if gz.Len() > b.limit {
+			t.Errorf("%s is %d bytes gzipped, over its %d limit", b.pkg, gz.Len(), b.limit)
 		}
 	}
 }
