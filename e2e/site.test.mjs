@@ -125,6 +125,9 @@ for (const place of [PARIS, LA, UTC]) {
     assert.deepEqual(requests.slice(loaded), [], 'requests made while scoring');
 
     await assertScores(page, expected, place.lang);
+    for (const [k, low] of [['adoption', 60], ['stickiness', 20], ['growth', 40]]) {
+      assert.equal(await page.getByTestId(`hint-${k}`).isVisible(), expected[k] !== null && expected[k] < low, `"low ${k}" shown only under ${low}`);
+    }
     assert.match(await page.getByTestId('result-for').textContent(), new RegExp(`${exportName} · .* ${place.tz}$`));
     const rows = page.getByTestId('accounts-table').locator('tbody tr');
     assert.equal(await rows.count(), expected.accounts.length);

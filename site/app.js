@@ -186,6 +186,8 @@
     for (const k of ['adoption', 'stickiness', 'growth']) {
       setNum(k, r[k]);
       $(`m-${k}`).value = r[k] ?? 0;
+      // "Low ..." only under the gauge's low mark (60, 20 and 40).
+      $(`hint-${k}`).hidden = r[k] === null || r[k] >= Number($(`m-${k}`).getAttribute('low'));
     }
     $('quick-ratio').textContent = qr(r.quick_ratio);
     $('quick-ratio').dataset.value = r.quick_ratio === null ? '' : String(r.quick_ratio);
