@@ -63,6 +63,17 @@ func TestTextReportSaysWhenThereAreNoCoreEvents(t *testing.T) {
 	}
 }
 
+func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
+	_, errs, code := sep(t, nil, "scroe", "x.jsonl")
+	if code != 2 || !strings.Contains(errs, `sep: unknown command "scroe"; did you mean score?`) {
+		t.Errorf("exit %d:\n%s", code, errs)
+	}
+	_, errs, _ = sep(t, nil, "frobnicate")
+	if strings.Contains(errs, "did you mean") {
+		t.Errorf("suggested a command for a word far from all:\n%s", errs)
+	}
+}
+
 func TestNearestFlag(t *testing.T) {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	for _, n := range []string{"window", "tz", "dau", "as-of", "accounts", "accounts-csv", "core-events", "o"} {

@@ -83,9 +83,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "sep: unknown command %q\n\n", args[0])
+	fmt.Fprintf(stderr, "sep: unknown command %q", args[0])
+	if near := nearestCommand(args[0]); near != "" {
+		fmt.Fprintf(stderr, "; did you mean %s?", near)
+	}
+	fmt.Fprintf(stderr, "\n\n")
 	usage(stderr)
 	return 2
+}
+
+// nearestCommand returns the command within maxFlagDistance edits of name, or "".
+func nearestCommand(name string) string {
+	best, bestD := "", maxFlagDistance+1
+	for _, c := range commands {
+		if d := editDistance(name, c.name); d < bestD && d < len(name) {
+			best, bestD = c.name, d
+		}
+	}
+	return best
 }
 
 // usageError is a command-line mistake (exit code 2).
