@@ -238,9 +238,10 @@ test('Los Angeles: a bad time zone typed in the field is an error, and a good on
   await page.setViewportSize(DESKTOP);
 
   const { json: paris } = await cli(exportName, ['--tz', 'Europe/Paris']);
-  await page.locator('#tz').fill('Europe/Paris');
+  await page.locator('#tz').fill('europe/paris'); // spelled as the zone database does by the page
   await page.locator('#tz').press('Enter');
   await waitForResult(page);
+  assert.equal(await page.locator('#tz').inputValue(), 'Europe/Paris');
   await assertScores(page, paris, 'en');
   assert.equal(await page.getByTestId('error').isHidden(), true);
   assert.match(page.url(), /tz=Europe%2FParis/);

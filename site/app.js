@@ -18,6 +18,16 @@
     const n = Number(text);
     return text !== '' && Number.isInteger(n) ? n : text;
   };
+  // canonicalZone spells a zone as the zone database does ("europe/paris" ->
+  // "Europe/Paris") when the browser knows it; otherwise it is kept as typed
+  // and the core says what is wrong with it.
+  const canonicalZone = (z) => {
+    try {
+      return z ? new Intl.DateTimeFormat('en', { timeZone: z }).resolvedOptions().timeZone : z;
+    } catch {
+      return z;
+    }
+  };
   const state = {
     coreEvents: (params.get('core_events') || '').split(',').map((s) => s.trim()).filter(Boolean),
     window: params.has('window') ? parseWindow(params.get('window')) : 30,
@@ -403,7 +413,7 @@
     $('tz').value = state.tz;
     const zones = (Intl.supportedValuesOf && Intl.supportedValuesOf('timeZone')) || [];
     $('tz-list').replaceChildren(...['UTC', ...zones].map((z) => Object.assign(document.createElement('option'), { value: z })));
-    $('tz').onchange = () => { state.tz = $('tz').value.trim() || browserTZ; $('tz').value = state.tz; rescore(); };
+    $('tz').onchange = () => { state.tz = canonicalZone($('tz').value.trim()) || browserTZ; $('tz').value = state.tz; rescore(); };
     const add = () => {
       const v = $('add-event').value.trim();
       const cur = report ? report.settings.core_events : state.coreEvents;
