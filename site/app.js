@@ -308,13 +308,14 @@
   }
 
   // How each file was read (report.input.files, when the core reports it):
-  // the format it was read as, its records, activity events and skipped ones.
+  // the format it was read as (with a CSV's layout), its records, activity
+  // events and skipped ones.
   function renderInputFiles() {
     const list = Array.isArray(report.input && report.input.files) ? report.input.files : [];
     $('input-files').hidden = !list.length;
     $('input-files').querySelector('tbody').replaceChildren(...list.map((f) => {
       const tr = document.createElement('tr');
-      for (const v of [f.name, f.format, f.events, f.activity_events, f.skipped]) {
+      for (const v of [f.name, f.layout ? `${f.format} (${f.layout})` : f.format, f.events, f.activity_events, f.skipped]) {
         const td = document.createElement('td');
         td.textContent = typeof v === 'number' ? new Intl.NumberFormat(lang).format(v) : String(v ?? '–');
         tr.append(td);
