@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sep-project/sep/core"
 )
 
 // TestCLIMistakesGetOneClearLine runs the real binary on the command lines
@@ -45,21 +47,40 @@ func TestCLIMistakesGetOneClearLine(t *testing.T) {
 	}
 }
 
-// TestTextReportSaysWhenThereAreNoCoreEvents: an input with no activity has
-// no core event, and the report must not call that "0, given".
+// TestTextReportSaysWhenThereAreNoCoreEvents: an export of page views only
+// has activity but no event to suggest (navigation is flagged), and the
+// report must say so rather than "(0, suggested from the data)".
 func TestTextReportSaysWhenThereAreNoCoreEvents(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "identify.jsonl")
-	line := `{"type":"identify","userId":"u1","messageId":"m1","timestamp":"2026-03-01T23:30:00+05:30","traits":{"plan":null}}` + "\n"
-	if err := os.WriteFile(file, []byte(line), 0o644); err != nil {
+	file := filepath.Join(t.TempDir(), "pages.jsonl")
+	lines := `{"type":"page","userId":"u1","messageId":"m1","name":"Home","timestamp":"2026-03-01T23:30:00+05:30","properties":{"referrer":null}}
+{"type":"page","userId":"u2","messageId":"m2","name":"Pricing","timestamp":"2026-03-02T00:10:00Z"}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := mustSep(t, nil, "score", file)
-	if strings.Contains(out, "0, given") || !strings.Contains(out, "Core events: none (none given, and the data has no activity event to suggest one from)") {
+	if strings.Contains(out, "(0, ") || !strings.Contains(out, "Core events: none (none given, and no unflagged event in the period to suggest)\n") {
 		t.Errorf("report:\n%s", out)
 	}
 	given := mustSep(t, nil, "score", "--core-events", "Report Created,Login", generate(t, "segment", 20, 40))
 	if !strings.Contains(given, "Core events (2, given): Report Created, Login\n") {
 		t.Errorf("given core events:\n%s", given)
+	}
+}
+
+func TestCoreEventsLine(t *testing.T) {
+	for _, c := range []struct {
+		s    core.ReportSettings
+		want string
+	}{
+		{core.ReportSettings{CoreEvents: []string{"A", "B"}}, "Core events (2, given): A, B"},
+		{core.ReportSettings{CoreEvents: []string{"A"}, CoreEventsSuggested: true}, "Core events (1, suggested from the data): A"},
+		{core.ReportSettings{CoreEventsSuggested: true}, "Core events: none (none given, and no unflagged event in the period to suggest)"},
+		{core.ReportSettings{}, "Core events: none (none given, and the data has no activity event to suggest one from)"},
+	} {
+		if got := coreEventsLine(c.s); got != c.want {
+			t.Errorf("coreEventsLine(%+v) = %q, want %q", c.s, got, c.want)
+		}
 	}
 }
 
