@@ -430,7 +430,8 @@
     const drop = $('drop');
     drop.ondragover = (e) => { e.preventDefault(); drop.classList.add('over'); };
     drop.ondragleave = () => drop.classList.remove('over');
-    drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove('over'); scoreFiles(e.dataTransfer.files); };
+    // A drop while a read runs is ignored, as the disabled buttons are.
+    drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove('over'); if (!$('file').disabled) scoreFiles(e.dataTransfer.files); };
     $('demo').onclick = async () => {
       try {
         const resp = await fetch('demo/demo.jsonl.gz');
