@@ -221,6 +221,11 @@ test('Paris: a broken file after a result clears it, says which file, and the pa
   writeFileSync(broken, 'this is not an analytics export\n');
   await page.getByTestId('file-input').setInputFiles(broken);
   await assertUsable(page, /^Impossible de noter ce fichier : .*broken\.txt/);
+  // A readable file with no activity is an error too, as in `sep score` (exit 1).
+  const idOnly = join(tmp, 'identify-only.jsonl');
+  writeFileSync(idOnly, '{"type":"identify","userId":"u1","messageId":"i1","timestamp":"2026-09-01T23:30:00+05:30","traits":{"plan":null}}\n');
+  await page.getByTestId('file-input').setInputFiles(idOnly);
+  await assertUsable(page, /no activity event \(track, page or screen\) could be read from the input:\s+identify-only\.jsonl: read as segment, 1 records/);
   await page.getByTestId('file-input').setInputFiles(join(tmp, exportName));
   await waitForResult(page);
   await assertScores(page, expected, 'fr');

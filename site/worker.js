@@ -126,7 +126,7 @@ function result(settings, stats) {
   const t0 = performance.now();
   const report = self.sepScore(session, s);
   const parsed = JSON.parse(report);
-  if (parsed && parsed.error) throw new SettingsError(parsed.error);
+  if (parsed && parsed.error) throw parsed.kind === 'input' ? new Error(parsed.error) : new SettingsError(parsed.error);
   const csv = self.sepAccountsCSV(session, s);
   const traits = self.sepTraitsCSV(session, s);
   if (stats) stats.scoring = (performance.now() - t0) / 1000;

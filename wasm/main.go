@@ -18,7 +18,8 @@
 //	sepCount(id) -> events read so far         for the progress bar
 //	sepClose(id)                                frees the session
 //
-// Errors are returned as {"error": "..."} JSON (or a message string for
+// Errors are returned as {"error": "..."} JSON, with "kind": "input" when the
+// files rather than the settings are at fault (or a message string for
 // sepFinish and sepZip): the bridge never throws.
 package main
 
@@ -26,6 +27,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"syscall/js"
 	"time"
@@ -57,6 +59,10 @@ func (s *session) report(arg js.Value) (*core.Report, error) {
 	if s.last != nil && s.lastWith == key {
 		return s.last, nil
 	}
+	// Input with no activity is an error on every surface, not a report of "n/a".
+	if err := s.rollup.Input.NoActivityError(); err != nil {
+		return nil, inputError{err}
+	}
 	st, err := s.settings(arg)
 	if err != nil {
 		return nil, err
@@ -74,8 +80,17 @@ var (
 	nextID   = 1
 )
 
+// inputError is an error about the files read rather than the settings: the
+// page says "could not score this file" for it, and keeps the settings.
+type inputError struct{ error }
+
+// errJSON is {"error": message}, with "kind": "input" for an inputError.
 func errJSON(err error) string {
-	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	m := map[string]string{"error": err.Error()}
+	if errors.As(err, new(inputError)) {
+		m["kind"] = "input"
+	}
+	b, _ := json.Marshal(m)
 	return string(b)
 }
 
