@@ -1,3 +1,9 @@
+//go:build !sep_nopush
+
+// The push client is left out of builds tagged sep_nopush (the page's
+// WebAssembly, which only writes the CSV): it links net/http, about 0.5 MB
+// gzipped that would take the page over its 3 MB limit.
+
 package traits
 
 import (

@@ -20,7 +20,7 @@ func TestEveryBuildEmbedsTheZoneDatabase(t *testing.T) {
 	for _, b := range []struct{ pkg, goos, goarch, tags string }{
 		{"./cmd/sep", "", "", ""},
 		{"./lambda", "linux", "arm64", "lambda.norpc"},
-		{"./wasm", "js", "wasm", ""},
+		{"./wasm", "js", "wasm", "sep_nopush"},
 		{"./worker", "js", "wasm", "sep_stdjson"},
 	} {
 		cmd := exec.Command("go", "list", "-deps", "-tags", b.tags, b.pkg)
@@ -57,7 +57,7 @@ func TestWebAssemblyFitsItsLimit(t *testing.T) {
 		pkg, tags string
 		limit     int
 	}{
-		{"./wasm", "", maxPageWasmGzip},
+		{"./wasm", "sep_nopush", maxPageWasmGzip},
 		{"./worker", "sep_stdjson", maxWorkerWasmGzip},
 	} {
 		out := filepath.Join(t.TempDir(), "app.wasm")
@@ -78,6 +78,24 @@ func TestWebAssemblyFitsItsLimit(t *testing.T) {
 		t.Logf("%s: %d bytes, %d gzipped (limit %d)", b.pkg, len(raw), gz.Len(), b.limit)
 		if gz.Len() > b.limit {
 			t.Errorf("%s is %d bytes gzipped, over its %d limit", b.pkg, gz.Len(), b.limit)
+		}
+	}
+}
+
+// TestPageLinksNoHTTPClient: the page reads and scores files in the browser
+// and sends nothing, so its WebAssembly (built with sep_nopush, as make site
+// does) must not link net/http, which alone costs about 0.5 MB gzipped.
+func TestPageLinksNoHTTPClient(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", "sep_nopush", "./wasm")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list ./wasm: %v\n%s", err, out)
+	}
+	for _, pkg := range []string{"net/http", "crypto/tls"} {
+		if strings.Contains("\n"+string(out), "\n"+pkg+"\n") {
+			t.Errorf("the page's WebAssembly links %s", pkg)
 		}
 	}
 }
