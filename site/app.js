@@ -110,6 +110,7 @@
     report = null;
     reportText = '';
     csvText = '';
+    traitsText = '';
     monthly = [];
     $('result').hidden = true;
     delete document.body.dataset.lastRead;
