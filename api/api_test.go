@@ -232,6 +232,12 @@ func TestSameReportAsTheCLIPath(t *testing.T) {
 	if rec := do(h, "GET", "/v1/score?window=x", nil, "Authorization", "Bearer "+readTok); rec.Code != 400 {
 		t.Errorf("bad window: %d", rec.Code)
 	}
+	for _, w := range []string{"0", "-3"} {
+		rec := do(h, "GET", "/v1/score?window="+w, nil, "Authorization", "Bearer "+readTok)
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "out of range 1..3660") {
+			t.Errorf("window=%s: %d %s (want 400 naming the range, not 30 days in silence)", w, rec.Code, rec.Body)
+		}
+	}
 	if rec := do(h, "POST", "/v1/score", []byte("hello"), "Authorization", "Bearer "+readTok); rec.Code != 400 {
 		t.Errorf("unreadable export: %d %s", rec.Code, rec.Body)
 	}

@@ -199,6 +199,11 @@ func (s *Settings) Set(name, value string) error {
 		if err != nil {
 			return fmt.Errorf("setting window: %q is not a whole number of days", value)
 		}
+		if n < 1 {
+			// Zero means "the default" only when the setting is absent; a
+			// window given as 0 (or less) is a mistake, not 30 days.
+			return fmt.Errorf("setting window: %d is out of range 1..3660 days", n)
+		}
 		s.Window = n
 	case "as_of":
 		s.AsOf = strings.TrimSpace(value)
