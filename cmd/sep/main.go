@@ -5,6 +5,7 @@
 //	sep score [flags] FILE...   score exports (Segment, RudderStack, Mixpanel, Amplitude, PostHog, CSV)
 //	sep calc [flags]            the manual calculator, from numbers alone
 //	sep gen [flags]             write a synthetic export
+//	sep sql [flags]             the query that computes the score's cells in a warehouse
 //	sep serve [flags]           the local server: the API and the web page
 //	sep alerts [flags]          the alerts to send (--dry-run prints them)
 //
@@ -33,6 +34,7 @@ var commands = []command{
 	{"score", "score exports: sep score [flags] FILE... ('-' is stdin)", runScore},
 	{"calc", "the manual calculator: sep calc --events 12 --adopted 8 --dau 50 --mau 200 --new 40 --recovered 10 --dropped 25", runCalc},
 	{"gen", "write a synthetic export: sep gen --users N --days D --seed S --format FORMAT", runGen},
+	{"sql", "the warehouse query: sep sql --dialect duckdb|postgres|bigquery|snowflake --schema segment|rudderstack", runSQL},
 	{"serve", "serve the API and the web page: sep serve --addr 127.0.0.1:8080 --data DIR", runServe},
 	{"alerts", "the alerts to send: sep alerts --dry-run (--data DIR | FILE...)", runAlerts},
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/parquetrows"
 )
 
 // defaultMemoryLimit is the soft limit of the Go heap while scoring.
@@ -45,6 +46,7 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	inputTZ := fs.String("input-tz", "", "IANA time zone of wall-clock input times (legacy Mixpanel projects' time, CSV times without an offset)")
 	csvColumns := fs.String("csv-columns", "", `CSV columns, e.g. "event=name,timestamp=time,user=distinct_id,account=org_id"`)
 	segKey, segHost := fs.String("segment-write-key", "", "push account and user traits to this Segment/RudderStack source (its write key)"), fs.String("segment-host", "", "tracking API of --segment-write-key (default https://api.segment.io)")
+	fromCells := fs.Bool("cells", false, "the FILEs are the result of sep sql's query (CSV, JSON lines or Parquet), not exports")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -95,6 +97,7 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	if setErr != nil {
 		return usagef("%v", setErr)
 	}
+	given := cfg.Settings
 	settings, err := cfg.Settings.Normalized()
 	if err != nil {
 		return usagef("%v", err)
@@ -115,18 +118,13 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rollup, err := core.NewRollup(settings.TZ)
+	var rollup *core.Rollup
+	if *fromCells {
+		rollup, settings, err = readCells(files, given, settings)
+	} else {
+		rollup, err = readExports(ctx, files, opt, settings, stderr)
+	}
 	if err != nil {
-		return err
-	}
-	prog := newProgress(stderr)
-	for _, name := range files {
-		if err := ingestFile(ctx, name, opt, rollup, prog); err != nil {
-			return err
-		}
-	}
-	prog.done()
-	if err := rollup.Input.NoActivityError(); err != nil {
 		return err
 	}
 	if *accountsFile != "" {
@@ -168,6 +166,25 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	return nil
 }
 
+// readExports reads export files into a rollup.
+func readExports(ctx context.Context, files []string, opt core.ReadOptions, settings core.Settings, stderr io.Writer) (*core.Rollup, error) {
+	rollup, err := core.NewRollup(settings.TZ)
+	if err != nil {
+		return nil, err
+	}
+	prog := newProgress(stderr)
+	for _, name := range files {
+		if err := ingestFile(ctx, name, opt, rollup, prog); err != nil {
+			return nil, err
+		}
+	}
+	prog.done()
+	if err := rollup.Input.NoActivityError(); err != nil {
+		return nil, err
+	}
+	return rollup, nil
+}
+
 // ingestFile reads one input ("-" is stdin) into the rollup; .zip inputs (by
 // name or content) are read entry by entry.
 func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *core.Rollup, prog *progress) error {
@@ -204,6 +221,9 @@ func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *co
 		}
 		all := append(head, rest...)
 		return core.IngestZip(ctx, bytes.NewReader(all), int64(len(all)), opt, into)
+	}
+	if string(head) == parquetrows.Magic {
+		return ingestParquet(ctx, f, size, opt, into)
 	}
 	return core.Ingest(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
 }

@@ -1,0 +1,395 @@
+// Package cells reads the result of sep's warehouse query (package warehouse)
+// back into a core.Rollup: CSV with a header, JSON lines or Parquet, as
+// warehouses unload it, gzip or not, in one file or in shards.
+package cells
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/parquetrows"
+	"github.com/sep-project/sep/warehouse"
+)
+
+// Meta is what the query's meta rows say about the result.
+type Meta struct {
+	Format, Schema, TZ string
+	Window             int
+	AsOf               core.Day
+	// DetailFrom is the first day whose cells are all present; HasDetail is
+	// false when every day's cells are (sep sql --all-days).
+	DetailFrom core.Day
+	HasDetail  bool
+	seen       map[string]bool
+}
+
+// Set holds the rows read from one or more result files.
+type Set struct {
+	Meta     Meta
+	counts   []core.Count
+	members  []core.Membership
+	traits   []core.Trait
+	counters map[string]int64
+	files    []core.FileSummary
+	rows     int64
+}
+
+// columns of the result, lower-cased (Snowflake unloads them upper-cased).
+var columns = []string{"kind", "user_id", "account_id", "event", "nav", "day", "n", "time_ms", "name", "value"}
+
+// row is one result row by column name; a missing or empty value is "".
+type row map[string]string
+
+// ReadFile reads one result file into the set.
+func (s *Set) ReadFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return s.Read(f, st.Size(), name)
+}
+
+// Read reads one result (CSV with a header, JSON lines or Parquet, gzip or
+// not) into the set; name is used in errors.
+func (s *Set) Read(ra io.ReaderAt, size int64, name string) error {
+	head := make([]byte, 4)
+	n, _ := ra.ReadAt(head, 0)
+	head = head[:n]
+	before := s.rows
+	var err error
+	switch {
+	case bytes.Equal(head, []byte("PAR1")):
+		err = readParquet(ra, size, func(r row, line int) error { return s.add(r, name, line) })
+	default:
+		var rd io.Reader = io.NewSectionReader(ra, 0, size)
+		if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+			zr, zerr := gzip.NewReader(rd)
+			if zerr != nil {
+				return fmt.Errorf("%s: %w", name, zerr)
+			}
+			defer zr.Close()
+			rd = zr
+		}
+		err = readText(bufio.NewReaderSize(rd, 1<<20), func(r row, line int) error { return s.add(r, name, line) })
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	s.files = append(s.files, core.FileSummary{Name: displayName(name), Format: "cells", Events: s.rows - before})
+	return nil
+}
+
+func displayName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// readText reads JSON lines (first byte '{') or CSV with a header.
+func readText(br *bufio.Reader, emit func(row, int) error) error {
+	first, err := br.Peek(1)
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if first[0] == '{' {
+		line := 0
+		for {
+			b, err := br.ReadBytes('\n')
+			if len(bytes.TrimSpace(b)) > 0 {
+				line++
+				var m map[string]any
+				if jerr := json.Unmarshal(b, &m); jerr != nil {
+					return fmt.Errorf("line %d: invalid JSON: %v", line, jerr)
+				}
+				r := row{}
+				for k, v := range m {
+					r[strings.ToLower(k)] = scalar(v)
+				}
+				if err := emit(r, line); err != nil {
+					return err
+				}
+			}
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("line 1: CSV header: %w", err)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	if _, ok := idx["kind"]; !ok {
+		return fmt.Errorf("line 1: no kind column: the header must name the query's columns (%s)", strings.Join(columns, ", "))
+	}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r := row{}
+		for k, i := range idx {
+			if i < len(rec) {
+				r[k] = rec[i]
+			}
+		}
+		if err := emit(r, line); err != nil {
+			return err
+		}
+	}
+}
+
+// scalar writes a JSON value as the string a CSV unload would hold.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+// fieldError names the file, line and field of a bad value.
+func fieldError(file string, line int, field, msg string) error {
+	return &core.ParseError{File: file, Line: line, Field: field, Reason: core.ReasonBadField, Err: errors.New(msg)}
+}
+
+// add adds one result row.
+func (s *Set) add(r row, file string, line int) error {
+	s.rows++
+	num := func(field string) (int64, error) {
+		v := r[field]
+		n, err := strconv.ParseInt(strings.TrimSuffix(v, ".0"), 10, 64)
+		if err != nil {
+			return 0, fieldError(file, line, field, fmt.Sprintf("%q is not an integer", v))
+		}
+		return n, nil
+	}
+	need := func(field string) (string, error) {
+		if r[field] == "" {
+			return "", fieldError(file, line, field, "missing")
+		}
+		return r[field], nil
+	}
+	switch kind := strings.ToLower(r["kind"]); kind {
+	case "cell":
+		user, err := need("user_id")
+		if err != nil {
+			return err
+		}
+		ev, err := need("event")
+		if err != nil {
+			return err
+		}
+		day, err := core.ParseDay(r["day"])
+		if err != nil {
+			return fieldError(file, line, "day", err.Error())
+		}
+		n, err := num("n")
+		if err != nil {
+			return err
+		}
+		if n < 1 || n > 1<<32-1 {
+			return fieldError(file, line, "n", fmt.Sprintf("%d is out of range (1 to 4294967295)", n))
+		}
+		nav := r["nav"] == "1" || strings.EqualFold(r["nav"], "true")
+		s.counts = append(s.counts, core.Count{User: user, Account: r["account_id"], Event: ev, Navigation: nav, Day: day, N: uint32(n)})
+	case "member":
+		user, err := need("user_id")
+		if err != nil {
+			return err
+		}
+		acc, err := need("account_id")
+		if err != nil {
+			return err
+		}
+		ms, err := num("time_ms")
+		if err != nil {
+			return err
+		}
+		s.members = append(s.members, core.Membership{User: user, Account: acc, TimeMs: ms})
+	case "user_trait", "account_trait":
+		idField := "user_id"
+		if kind == "account_trait" {
+			idField = "account_id"
+		}
+		id, err := need(idField)
+		if err != nil {
+			return err
+		}
+		key, err := need("name")
+		if err != nil {
+			return err
+		}
+		ms, err := num("time_ms")
+		if err != nil {
+			return err
+		}
+		s.traits = append(s.traits, core.Trait{Account: kind == "account_trait", ID: id, Key: key, Value: r["value"], TimeMs: ms})
+	case "counter":
+		key, err := need("name")
+		if err != nil {
+			return err
+		}
+		n, err := num("n")
+		if err != nil {
+			return err
+		}
+		if s.counters == nil {
+			s.counters = map[string]int64{}
+		}
+		s.counters[key] += n
+	case "meta":
+		return s.setMeta(r["name"], r["value"], file, line)
+	default:
+		return fieldError(file, line, "kind", fmt.Sprintf("%q is not a row kind of the query (cell, member, user_trait, account_trait, counter, meta)", r["kind"]))
+	}
+	return nil
+}
+
+func (s *Set) setMeta(key, value, file string, line int) error {
+	m := &s.Meta
+	if m.seen == nil {
+		m.seen = map[string]bool{}
+	}
+	m.seen[key] = true
+	var err error
+	switch key {
+	case "format":
+		m.Format = value
+		if value != warehouse.CellsFormat {
+			return fieldError(file, line, "value", fmt.Sprintf("format %q: this sep reads %s (run the query of this sep's sep sql)", value, warehouse.CellsFormat))
+		}
+	case "schema":
+		m.Schema = value
+	case "tz":
+		m.TZ = value
+	case "window":
+		m.Window, err = strconv.Atoi(value)
+	case "as_of":
+		m.AsOf, err = core.ParseDay(value)
+	case "detail_from":
+		if value != "" {
+			m.DetailFrom, err = core.ParseDay(value)
+			m.HasDetail = err == nil
+		}
+	}
+	if err != nil {
+		return fieldError(file, line, "value", fmt.Sprintf("meta %s: %v", key, err))
+	}
+	return nil
+}
+
+// ErrNoMeta is returned when the result has no meta rows (not the query's result).
+var ErrNoMeta = errors.New("no meta rows (format, tz, window, as_of): is this the result of sep sql's query, unloaded whole?")
+
+// Check verifies the meta rows and that scoring with s reads no day the
+// result summarised: the period, the previous periods the report reads and
+// their 30-day windows must fall within the detailed days, and --trend needs
+// every day (sep sql --all-days).
+func (st *Set) Check(s core.Settings) error {
+	m := st.Meta
+	for _, k := range []string{"format", "tz", "window", "as_of", "detail_from"} {
+		if !m.seen[k] {
+			return ErrNoMeta
+		}
+	}
+	if s.TZ != m.TZ {
+		return fmt.Errorf("the cells were computed in time zone %s, not %s: run sep sql --tz %s again", m.TZ, s.TZ, s.TZ)
+	}
+	if !m.HasDetail {
+		return nil
+	}
+	if s.Trend {
+		return fmt.Errorf("--trend scores every month: run sep sql --all-days for its cells")
+	}
+	d := m.AsOf
+	if s.AsOf != "" {
+		d, _ = core.ParseDay(s.AsOf)
+	}
+	from := d - core.Day(warehouse.DetailDays(s.Window))
+	if d > m.AsOf || from < m.DetailFrom {
+		return fmt.Errorf("window %d as of %s reads days from %s to %s, but the cells detail %s to %s only: run sep sql with --window %d --as-of %s",
+			s.Window, d, from, d, m.DetailFrom, m.AsOf, s.Window, d)
+	}
+	return nil
+}
+
+// Rollup builds the rollup of the rows read, in the result's time zone, with
+// the query's input counters.
+func (st *Set) Rollup() (*core.Rollup, error) {
+	r, err := core.NewRollup(st.Meta.TZ)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range st.counts {
+		r.AddCount(c)
+	}
+	for _, m := range st.members {
+		r.AddMembership(m)
+	}
+	for _, t := range st.traits {
+		r.AddTrait(t)
+	}
+	for k, n := range st.counters {
+		r.Input.AddCounter(k, n)
+	}
+	r.Input.Files = st.files
+	return r, nil
+}
+
+// readParquet reads a Parquet result: every column a scalar of the query's.
+func readParquet(ra io.ReaderAt, size int64, emit func(row, int) error) error {
+	f, err := parquetrows.Open(ra, size)
+	if err != nil {
+		return err
+	}
+	return parquetrows.Each(f, func(m map[string]any, n int) error {
+		r := row{}
+		for k, v := range m {
+			r[strings.ToLower(k)] = scalar(v)
+		}
+		return emit(r, n)
+	})
+}

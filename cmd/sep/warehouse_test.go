@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sep-project/sep/internal/apitest"
+	"github.com/sep-project/sep/internal/testenv"
+)
+
+// The warehouse tables of Segment's schema the test builds, with their
+// columns and SQL types (timestamps are instants: timestamptz).
+var warehouseTables = []struct {
+	name string
+	cols [][2]string
+}{
+	{"tracks", [][2]string{{"id", "VARCHAR"}, {"user_id", "VARCHAR"}, {"anonymous_id", "VARCHAR"}, {"context_group_id", "VARCHAR"},
+		{"event", "VARCHAR"}, {"event_text", "VARCHAR"}, {"timestamp", "TIMESTAMPTZ"}, {"received_at", "TIMESTAMPTZ"}}},
+	{"pages", [][2]string{{"id", "VARCHAR"}, {"user_id", "VARCHAR"}, {"anonymous_id", "VARCHAR"}, {"context_group_id", "VARCHAR"},
+		{"name", "VARCHAR"}, {"timestamp", "TIMESTAMPTZ"}, {"received_at", "TIMESTAMPTZ"}}},
+	{"screens", [][2]string{{"id", "VARCHAR"}, {"user_id", "VARCHAR"}, {"anonymous_id", "VARCHAR"}, {"context_group_id", "VARCHAR"},
+		{"name", "VARCHAR"}, {"timestamp", "TIMESTAMPTZ"}, {"received_at", "TIMESTAMPTZ"}}},
+	{"identifies", [][2]string{{"id", "VARCHAR"}, {"user_id", "VARCHAR"}, {"anonymous_id", "VARCHAR"}, {"role", "VARCHAR"},
+		{"timestamp", "TIMESTAMPTZ"}, {"received_at", "TIMESTAMPTZ"}}},
+	{"groups", [][2]string{{"id", "VARCHAR"}, {"user_id", "VARCHAR"}, {"anonymous_id", "VARCHAR"}, {"group_id", "VARCHAR"},
+		{"name", "VARCHAR"}, {"seats", "BIGINT"}, {"plan", "VARCHAR"}, {"timestamp", "TIMESTAMPTZ"}, {"received_at", "TIMESTAMPTZ"}}},
+}
+
+// oddEvents are the awkward records of real Segment data, added to the
+// generated product: an anonymous visitor, a +05:30 offset late in the
+// evening (the next day in UTC), unnamed pages and screens, a record with no
+// user, a user who changes account (their latest group call wins).
+const oddEvents = `{"messageId":"odd-1","type":"track","anonymousId":"anon-77","event":"Report Created","timestamp":"2026-09-29T10:00:00Z","receivedAt":"2026-09-29T10:00:01Z"}
+{"messageId":"odd-2","type":"track","userId":"user-3","event":"Query Run","timestamp":"2026-09-29T23:40:00+05:30","receivedAt":"2026-09-29T18:10:02Z"}
+{"messageId":"odd-3","type":"page","userId":"user-4","timestamp":"2026-09-28T09:00:00Z","receivedAt":"2026-09-28T09:00:01Z"}
+{"messageId":"odd-4","type":"screen","userId":"user-5","name":"Home","timestamp":"2026-09-28T09:00:00Z","receivedAt":"2026-09-28T09:00:01Z"}
+{"messageId":"odd-5","type":"screen","userId":"user-5","timestamp":"2026-09-28T09:05:00Z","receivedAt":"2026-09-28T09:05:01Z"}
+{"messageId":"odd-6","type":"track","event":"Query Run","timestamp":"2026-09-28T09:00:00Z","receivedAt":"2026-09-28T09:00:01Z"}
+{"messageId":"odd-7","type":"group","userId":"user-6","groupId":"acct-zz","traits":{"name":"Late Co","seats":4,"plan":"pro"},"timestamp":"2026-09-30T08:00:00Z","receivedAt":"2026-09-30T08:00:01Z"}
+{"messageId":"odd-8","type":"track","userId":"user-6","event":"Chart Edited","timestamp":"2026-09-30T08:10:00Z","receivedAt":"2026-09-30T08:10:01Z"}
+`
+
+// writeWarehouse writes the Segment JSON-lines export as the warehouse's
+// tables: schema.sql and one CSV per table.
+func writeWarehouse(t *testing.T, export, dir string) {
+	t.Helper()
+	f, err := os.Open(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	writers := map[string]*csv.Writer{}
+	var schema strings.Builder
+	for _, tb := range warehouseTables {
+		out, err := os.Create(filepath.Join(dir, tb.name+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Close()
+		w := csv.NewWriter(out)
+		var header, defs []string
+		for _, c := range tb.cols {
+			header = append(header, c[0])
+			defs = append(defs, fmt.Sprintf("%q %s", c[0], c[1]))
+		}
+		w.Write(header)
+		writers[tb.name] = w
+		fmt.Fprintf(&schema, "CREATE TABLE %s (%s);\n", tb.name, strings.Join(defs, ", "))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "schema.sql"), []byte(schema.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type event struct {
+		MessageID, Type, UserID, AnonymousID, Event, Name, GroupID, Timestamp, ReceivedAt string
+		Context                                                                           struct{ GroupID string }
+		Traits                                                                            map[string]any
+	}
+	table := map[string]string{"track": "tracks", "page": "pages", "screen": "screens", "identify": "identifies", "group": "groups"}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		trait := func(k string) string {
+			switch v := e.Traits[k].(type) {
+			case nil:
+				return ""
+			case float64:
+				return strconv.FormatFloat(v, 'f', -1, 64)
+			default:
+				return fmt.Sprint(v)
+			}
+		}
+		name := table[e.Type]
+		var rec []string
+		for _, c := range warehouseTables[indexOfTable(name)].cols {
+			v := ""
+			switch c[0] {
+			case "id":
+				v = e.MessageID
+			case "user_id":
+				v = e.UserID
+			case "anonymous_id":
+				v = e.AnonymousID
+			case "context_group_id":
+				v = e.Context.GroupID
+			case "event", "event_text":
+				v = e.Event
+			case "name":
+				if e.Type == "group" {
+					v = trait("name")
+				} else {
+					v = e.Name
+				}
+			case "group_id":
+				v = e.GroupID
+			case "timestamp":
+				v = e.Timestamp
+			case "received_at":
+				v = e.ReceivedAt
+			default:
+				v = trait(c[0])
+			}
+			rec = append(rec, v)
+		}
+		writers[name].Write(rec)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range writers {
+		w.Flush()
+		if err := w.Error(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func indexOfTable(name string) int {
+	for i, tb := range warehouseTables {
+		if tb.name == name {
+			return i
+		}
+	}
+	panic("no table " + name)
+}
+
+// warehouseProduct writes the generated product plus the odd events, and the
+// same events as warehouse tables in dir.
+func warehouseProduct(t *testing.T) (export, dir string) {
+	t.Helper()
+	export = generate(t, "segment", 160, 130)
+	f, err := os.OpenFile(export, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(oddEvents)
+	f.Close()
+	dir = t.TempDir()
+	writeWarehouse(t, export, dir)
+	return export, dir
+}
+
+var warehouseCases = []struct {
+	name string
+	args []string // of both sep sql and sep score
+}{
+	{"utc", nil},
+	{"paris-w14-asof", []string{"--tz", "Europe/Paris", "--window", "14", "--as-of", "2026-09-20"}},
+}
+
+const traitArgs = "--user-traits=role --account-traits=name,seats,plan"
+
+func TestWarehouseQueryInDuckDB(t *testing.T) {
+	testenv.NodeModule(t, "@duckdb/node-api")
+	export, dir := warehouseProduct(t)
+	script := filepath.Join(testenv.Root(t), "e2e", "warehouse", "duckdb.mjs")
+	formats := [][]string{{"parquet", "csv"}, {"json"}}
+	for i, c := range warehouseCases {
+		for _, fm := range formats[i] {
+			t.Run(c.name+"-"+fm, func(t *testing.T) {
+				query := filepath.Join(t.TempDir(), "q.sql")
+				q := mustSep(t, nil, append([]string{"sql", "--dialect", "duckdb", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...)...)
+				os.WriteFile(query, []byte(q), 0o644)
+				out := filepath.Join(t.TempDir(), "cells."+fm)
+				cmd := exec.Command("node", script, dir, query, out, fm)
+				cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+				if b, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("duckdb: %v\n%s", err, b)
+				}
+				compareCellsReport(t, export, out, c.args)
+			})
+		}
+	}
+}
+
+// compareCellsReport checks that scoring the cells gives the raw export's
+// report byte for byte, input.files aside.
+func compareCellsReport(t *testing.T, export, cells string, args []string) {
+	t.Helper()
+	want := apitest.DropFiles(mustSep(t, nil, append([]string{"score", "--json", export}, args...)...))
+	got := apitest.DropFiles(mustSep(t, nil, append([]string{"score", "--json", "--cells", cells}, args...)...))
+	if got != want {
+		os.WriteFile("/tmp/wh-want.json", []byte(want), 0o644)
+		os.WriteFile("/tmp/wh-got.json", []byte(got), 0o644)
+		t.Fatalf("the cells score differently from the raw events (want /tmp/wh-want.json, got /tmp/wh-got.json)")
+	}
+	var top struct{ PES *float64 }
+	if err := json.Unmarshal([]byte(want), &top); err != nil || top.PES == nil {
+		t.Fatalf("the raw report has no PES (%v):\n%s", err, want)
+	}
+}
+
+// postgres starts a PostgreSQL server in a temporary folder on a free
+// loopback port and returns a psql command builder; the server stops with
+// the test. Under root the server runs as the postgres user (initdb refuses root).
+func postgres(t *testing.T) func(args ...string) *exec.Cmd {
+	t.Helper()
+	bin := "/usr/lib/postgresql"
+	initdb, err := exec.LookPath("initdb")
+	if err != nil {
+		entries, _ := os.ReadDir(bin)
+		for _, e := range entries {
+			if p := filepath.Join(bin, e.Name(), "bin", "initdb"); fileExists(p) {
+				initdb = p
+			}
+		}
+	}
+	if initdb == "" {
+		t.Fatal("PostgreSQL is not installed: run `make deps` (scripts/install-test-deps.sh installs Debian's postgresql)")
+	}
+	binDir := filepath.Dir(initdb)
+	if real, err := filepath.EvalSymlinks(initdb); err == nil {
+		binDir = filepath.Dir(real)
+	}
+	dir, err := os.MkdirTemp("", "sep-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	var prefix []string
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Fatalf("running as root needs the postgres user (Debian's postgresql creates it): %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		prefix = []string{"runuser", "-u", "postgres", "--"}
+	}
+	run := func(name string, args ...string) {
+		t.Helper()
+		all := append(append(append([]string{}, prefix...), filepath.Join(binDir, name)), args...)
+		cmd := exec.Command(all[0], all[1:]...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, b)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	run("initdb", "-D", data, "-U", "sep", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+	port := testenv.FreePort(t)
+	run("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60",
+		"-o", fmt.Sprintf("-p %d -k %s -h 127.0.0.1 -c fsync=off -c TimeZone=UTC", port, dir), "start")
+	t.Cleanup(func() {
+		all := append(append(append([]string{}, prefix...), filepath.Join(binDir, "pg_ctl")), "-D", data, "-m", "immediate", "-w", "stop")
+		exec.Command(all[0], all[1:]...).Run()
+	})
+	return func(args ...string) *exec.Cmd {
+		base := []string{"-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "sep", "-d", "postgres"}
+		return exec.Command(filepath.Join(binDir, "psql"), append(base, args...)...)
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func TestWarehouseQueryInPostgres(t *testing.T) {
+	export, dir := warehouseProduct(t)
+	psql := postgres(t)
+	schema, _ := os.ReadFile(filepath.Join(dir, "schema.sql"))
+	var load strings.Builder
+	load.WriteString(strings.ReplaceAll(string(schema), "VARCHAR", "TEXT"))
+	for _, tb := range warehouseTables {
+		fmt.Fprintf(&load, "\\copy %s FROM '%s' WITH (FORMAT csv, HEADER true)\n", tb.name, filepath.Join(dir, tb.name+".csv"))
+	}
+	loadFile := filepath.Join(dir, "load.sql")
+	os.WriteFile(loadFile, []byte(load.String()), 0o644)
+	if b, err := psql("-f", loadFile).CombinedOutput(); err != nil {
+		t.Fatalf("load: %v\n%s", err, b)
+	}
+	for _, c := range warehouseCases {
+		t.Run(c.name, func(t *testing.T) {
+			q := mustSep(t, nil, append([]string{"sql", "--dialect", "postgres", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...)...)
+			body := strings.TrimSuffix(strings.TrimSpace(q), ";")
+			qf := filepath.Join(t.TempDir(), "q.sql")
+			os.WriteFile(qf, []byte("COPY ("+body+") TO STDOUT WITH (FORMAT csv, HEADER true);\n"), 0o644)
+			start := time.Now()
+			b, err := psql("-f", qf).Output()
+			if err != nil {
+				t.Fatalf("query: %v\n%s", err, b)
+			}
+			t.Logf("postgres ran the query in %v", time.Since(start).Round(time.Millisecond))
+			out := filepath.Join(t.TempDir(), "cells.csv")
+			os.WriteFile(out, b, 0o644)
+			compareCellsReport(t, export, out, c.args)
+		})
+	}
+}

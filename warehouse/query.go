@@ -1,0 +1,248 @@
+// Package warehouse writes the SQL query that computes, inside a data
+// warehouse, what the score needs and nothing more: the rollup cells (user,
+// account, local day, event, count) over the spans SPEC reads, the users'
+// latest group calls, the traits the report reads and the input counters. The
+// query's result, unloaded as CSV, JSON lines or Parquet, is read back by
+// package cells into a core.Rollup that scores exactly as the raw events do.
+package warehouse
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sep-project/sep/core"
+)
+
+// CellsFormat is the version of the result's layout, written in its meta rows.
+const CellsFormat = "sep-cells/1"
+
+// Options describe the query to write.
+type Options struct {
+	Dialect Dialect
+	Schema  Schema
+	// TZ is the IANA zone of local days (default UTC).
+	TZ string
+	// AsOf is the last day of the period, YYYY-MM-DD; "" lets the query take
+	// the last day with activity, as sep score does.
+	AsOf string
+	// Window is the period length W in days (default 30).
+	Window int
+	// Prefix qualifies every table ("analytics." reads analytics.tracks).
+	Prefix string
+	// AllDays keeps every day's cells instead of summarising the days before
+	// the spans scoring reads (--trend needs them all).
+	AllDays bool
+	// UserTraits and AccountTraits are the trait columns of the identifies
+	// and groups tables to carry (plan, seats, name, renewal_date, ...).
+	UserTraits, AccountTraits []string
+}
+
+// DetailDays is how many days before the as-of day D the query keeps every
+// cell (D itself excluded): the previous period's previous period (insights
+// score the previous period) or P's first MAU window, whichever starts first.
+func DetailDays(window int) int { return max(3*window-1, 2*window+28) }
+
+// normalize checks and completes the options.
+func (o *Options) normalize() error {
+	if o.Dialect == "" {
+		o.Dialect = DuckDB
+	}
+	if _, err := ParseDialect(string(o.Dialect)); err != nil {
+		return err
+	}
+	if o.Schema == "" {
+		o.Schema = Segment
+	}
+	if _, err := ParseSchema(string(o.Schema)); err != nil {
+		return err
+	}
+	if o.TZ == "" {
+		o.TZ = "UTC"
+	}
+	if _, err := time.LoadLocation(o.TZ); err != nil {
+		return fmt.Errorf("time zone %q: %w", o.TZ, err)
+	}
+	if o.Window == 0 {
+		o.Window = 30
+	}
+	if o.Window < 1 || o.Window > 3660 {
+		return fmt.Errorf("window %d: want 1 to 3660 days", o.Window)
+	}
+	if o.AsOf != "" {
+		if _, err := core.ParseDay(o.AsOf); err != nil {
+			return fmt.Errorf("as-of: %w", err)
+		}
+	}
+	if o.Prefix != "" && !identLike(strings.TrimSuffix(o.Prefix, ".")) {
+		return fmt.Errorf("prefix %q: want names of letters, digits, _ and $ separated by dots, ending with a dot (analytics.)", o.Prefix)
+	}
+	if o.Prefix != "" && !strings.HasSuffix(o.Prefix, ".") {
+		o.Prefix += "."
+	}
+	for _, list := range [][]string{o.UserTraits, o.AccountTraits} {
+		for _, t := range list {
+			if !identLike(t) || strings.Contains(t, ".") {
+				return fmt.Errorf("trait column %q: want a column name (letters, digits, _)", t)
+			}
+		}
+	}
+	return nil
+}
+
+// identLike reports whether s is dotted plain identifiers (no quoting needed).
+func identLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for i, c := range part {
+			ok := c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || (i > 0 && c >= '0' && c <= '9') || c == '-'
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Query returns the query for the options.
+func Query(o Options) (string, error) {
+	if err := o.normalize(); err != nil {
+		return "", err
+	}
+	d := o.Dialect
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	asOf := "the last day with activity"
+	if o.AsOf != "" {
+		asOf = o.AsOf
+	}
+	w("-- %s: the score's rollup cells, computed in the warehouse (sep sql).\n", CellsFormat)
+	w("-- schema %s, dialect %s, time zone %s, window %d, as of %s", o.Schema, d, o.TZ, o.Window, asOf)
+	if o.AllDays {
+		w(", every day kept")
+	}
+	w(".\n-- Tables: %s. Unload the result as CSV, JSON lines or Parquet and run:\n", strings.Join(Tables(o), ", "))
+	w("--   sep score --cells RESULT\n")
+
+	// Every record, then the user id rule, the plausible-time rule and one
+	// event once (SPEC "Inputs").
+	w("WITH raw AS (\n%s\n),\n", rawRows(&o))
+	traitCols := ""
+	for i := range o.UserTraits {
+		traitCols += fmt.Sprintf(", ut_%d", i)
+	}
+	for i := range o.AccountTraits {
+		traitCols += fmt.Sprintf(", at_%d", i)
+	}
+	unit := "COALESCE(NULLIF(uid, ''), NULLIF(anon, ''))"
+	w("ev AS (\n  SELECT NULLIF(mid, '') AS mid, %s AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv%s,\n", unit, traitCols)
+	w("    CASE\n      WHEN ts IS NULL THEN 'missing_field'\n      WHEN %s IS NULL THEN 'no_user'\n", unit)
+	w("      WHEN ts < %s OR ts > %s THEN 'timestamp_out_of_range'\n    END AS reject\n  FROM raw\n),\n",
+		d.instant("2000-01-01 00:00:00"), d.plus24h("LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)"))
+	w("ok AS (\n  SELECT ev.*, CASE WHEN reject IS NULL AND mid IS NOT NULL\n")
+	w("    THEN ROW_NUMBER() OVER (PARTITION BY reject, mid ORDER BY rcv, ts, kind, %s, %s, %s) ELSE 1 END AS copy\n  FROM ev\n),\n",
+		d.bytewise("unit"), d.bytewise("aid"), d.bytewise("name"))
+	w("used AS (SELECT * FROM ok WHERE reject IS NULL AND copy = 1),\n")
+
+	// Activity: track, page and screen calls, named as core names them.
+	w("act AS (\n  SELECT unit, COALESCE(aid, '') AS aid,\n")
+	w("    CASE kind WHEN 'track' THEN name\n")
+	w("      WHEN 'page' THEN CASE WHEN COALESCE(name, '') = '' THEN 'Page Viewed' ELSE 'Viewed ' || name || ' Page' END\n")
+	w("      ELSE CASE WHEN COALESCE(name, '') = '' THEN 'Screen Viewed' ELSE 'Viewed ' || name || ' Screen' END END AS event,\n")
+	w("    CASE WHEN kind = 'track' THEN 0 ELSE 1 END AS nav,\n    %s AS day\n", d.localDay("ts", o.TZ))
+	w("  FROM used\n  WHERE kind IN ('track', 'page', 'screen') AND NOT (kind = 'track' AND COALESCE(name, '') = '')\n),\n")
+	w("cells AS (\n  SELECT unit, aid, event, day, MAX(nav) AS nav, COUNT(*) AS n FROM act GROUP BY unit, aid, event, day\n),\n")
+
+	// The spans: every cell from DetailDays before the as-of day to it; before
+	// that, each (user, account, event)'s first and last cells; after it, its
+	// last cell (enough for first activity days, the input's last day, users,
+	// accounts and event names, which scoring reads beyond the spans).
+	if o.AsOf != "" {
+		w("as_of_day AS (SELECT DATE '%s' AS d),\n", o.AsOf)
+	} else {
+		w("as_of_day AS (SELECT MAX(day) AS d FROM cells),\n")
+	}
+	w("bounds AS (SELECT d, %s AS lo FROM as_of_day),\n", d.addDays("d", -DetailDays(o.Window)))
+	w("marked AS (\n  SELECT c.unit, c.aid, c.event, c.day, c.n, b.d, b.lo,\n")
+	w("    MAX(c.nav) OVER (PARTITION BY c.event) AS nav,\n")
+	w("    MIN(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS first_before,\n")
+	w("    MAX(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_before,\n")
+	w("    MAX(CASE WHEN c.day > b.d THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_after\n")
+	w("  FROM cells c CROSS JOIN bounds b\n),\n")
+	if o.AllDays {
+		w("kept AS (SELECT unit, aid, event, day, nav, n FROM marked),\n")
+	} else {
+		w("kept AS (\n  SELECT unit, aid, event, day, nav, n FROM marked\n")
+		w("  WHERE (day >= lo AND day <= d) OR day = first_before OR day = last_before OR day = last_after\n),\n")
+	}
+
+	// Memberships: each user's latest group call (ties: the larger account id).
+	w("members AS (\n  SELECT unit, aid, ts, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY ts DESC, %s DESC) AS rn\n", d.bytewise("aid"))
+	w("  FROM used WHERE kind = 'group' AND aid IS NOT NULL\n),\n")
+	// Traits: the latest value of each (ties: the larger value).
+	traits := func(cte, kind, idCol, prefix string, names []string) {
+		w("%s AS (\n  SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, %s DESC) AS rn FROM (\n", cte, d.bytewise("v"))
+		if len(names) == 0 {
+			w("    SELECT %s AS id, %s AS k, %s AS v, ts FROM used WHERE 1 = 0\n", d.nullText(), d.nullText(), d.nullText())
+		}
+		for i, n := range names {
+			if i > 0 {
+				w("    UNION ALL\n")
+			}
+			w("    SELECT %s AS id, %s AS k, %s_%d AS v, ts FROM used WHERE kind = '%s' AND %s IS NOT NULL AND %s_%d IS NOT NULL\n",
+				idCol, quote(n), prefix, i, kind, idCol, prefix, i)
+		}
+		w("  ) t\n),\n")
+	}
+	traits("user_traits", "identify", "unit", "ut", o.UserTraits)
+	traits("account_traits", "group", "aid", "at", o.AccountTraits)
+
+	// Input counters, under the names stores keep them (core.InputStats.AddCounter).
+	w("counters AS (\n")
+	w("  SELECT 'events' AS k, COUNT(*) AS n FROM ok\n")
+	w("  UNION ALL SELECT 'activity_events', COUNT(*) FROM act\n")
+	w("  UNION ALL SELECT 'duplicates', COUNT(*) FROM ok WHERE reject IS NULL AND copy > 1\n")
+	w("  UNION ALL SELECT 'skip:' || reject, COUNT(*) FROM ok WHERE reject IS NOT NULL GROUP BY reject\n")
+	w("  UNION ALL SELECT 'skip:no_event_name', COUNT(*) FROM used WHERE kind = 'track' AND COALESCE(name, '') = '' HAVING COUNT(*) > 0\n")
+	w("  UNION ALL SELECT 'skipped', COUNT(*) FROM ok WHERE reject IS NOT NULL OR (copy = 1 AND kind = 'track' AND COALESCE(name, '') = '')\n")
+	w("),\n")
+	detail := d.dayText("lo")
+	if o.AllDays {
+		detail = d.nullText()
+	}
+	w("meta AS (\n")
+	w("  SELECT 'format' AS k, %s AS v\n", quote(CellsFormat))
+	w("  UNION ALL SELECT 'schema', %s\n", quote(string(o.Schema)))
+	w("  UNION ALL SELECT 'tz', %s\n", quote(o.TZ))
+	w("  UNION ALL SELECT 'window', '%d'\n", o.Window)
+	w("  UNION ALL SELECT 'as_of', %s FROM bounds\n", d.dayText("d"))
+	w("  UNION ALL SELECT 'detail_from', %s FROM bounds\n", detail)
+	w(")\n")
+
+	// One result, every row the same columns.
+	T, I := d.text(), d.integer()
+	nt, ni := d.nullText(), d.nullInt()
+	row := func(kind, user, account, event, nav, day, n, timeMs, name, value, from string) {
+		w("SELECT '%s' AS kind, %s AS user_id, %s AS account_id, %s AS event, %s AS nav, %s AS day, %s AS n, %s AS time_ms, %s AS name, %s AS value FROM %s",
+			kind, user, account, event, nav, day, n, timeMs, name, value, from)
+	}
+	cast := func(e, t string) string { return "CAST(" + e + " AS " + t + ")" }
+	row("cell", "unit", "aid", "event", cast("nav", I), d.dayText("day"), cast("n", I), ni, nt, nt, "kept")
+	w("\nUNION ALL\n")
+	row("member", "unit", "aid", nt, ni, nt, ni, cast(d.epochMs("ts"), I), nt, nt, "members WHERE rn = 1")
+	w("\nUNION ALL\n")
+	row("user_trait", "id", nt, nt, ni, nt, ni, cast(d.epochMs("ts"), I), "k", "v", "user_traits WHERE rn = 1")
+	w("\nUNION ALL\n")
+	row("account_trait", nt, "id", nt, ni, nt, ni, cast(d.epochMs("ts"), I), "k", "v", "account_traits WHERE rn = 1")
+	w("\nUNION ALL\n")
+	row("counter", nt, nt, nt, ni, nt, cast("n", I), ni, cast("k", T), nt, "counters")
+	w("\nUNION ALL\n")
+	row("meta", nt, nt, nt, ni, nt, ni, ni, cast("k", T), cast("v", T), "meta")
+	w(";\n")
+	return b.String(), nil
+}
