@@ -87,8 +87,12 @@ func (s *Set) Read(ra io.ReaderAt, size int64, name string) error {
 		}
 		err = readText(bufio.NewReaderSize(rd, 1<<20), func(r row, line int) error { return s.add(r, name, line) })
 	}
-	if err != nil {
+	var pe *core.ParseError
+	if err != nil && !errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err != nil {
+		return err
 	}
 	s.files = append(s.files, core.FileSummary{Name: displayName(name), Format: "cells", Events: s.rows - before})
 	return nil

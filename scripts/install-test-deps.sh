@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what sep's tests need on a fresh machine, and nothing that is already
 # there: Debian's chromium (the browser tests drive it through playwright-core;
-# no browser is downloaded), and the pinned npm packages of e2e/ (playwright-core,
+# no browser is downloaded), Debian's postgresql (sep sql's tests), and the pinned npm packages of e2e/ (playwright-core,
 # wrangler with its workerd, dynalite, and @duckdb/node-api for make bench).
 # AWS's Runtime Interface Emulator (the Lambda tests run the bootstrap under it)
 # is built from tools/ (its own Go module, pinned) into Go's build cache here, so
@@ -29,6 +29,24 @@ if [ ! -x /usr/bin/chromium ]; then
     || die "apt-get install chromium failed"
 fi
 /usr/bin/chromium --version >/dev/null 2>&1 || die "/usr/bin/chromium does not run"
+
+# PostgreSQL runs sep sql's postgres query (cmd/sep's warehouse test starts a
+# server of its own in a temporary folder; the package's cluster is not used).
+pg_initdb() { ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1; }
+if [ -z "$(pg_initdb)" ]; then
+  say "installing Debian's postgresql (apt-get)"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "postgresql is missing and this is not root: run 'apt-get install postgresql' as root"
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null \
+    || die "apt-get install postgresql failed"
+fi
+[ -n "$(pg_initdb)" ] || die "postgresql's initdb is missing after apt-get install"
+"$(pg_initdb)" --version >/dev/null || die "$(pg_initdb) does not run"
+say "postgresql: $("$(pg_initdb)" --version)"
 say "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
 
 # npm install when a package of the lock file is missing or at another version

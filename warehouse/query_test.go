@@ -1,0 +1,77 @@
+package warehouse
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden queries")
+
+// The BigQuery and Snowflake queries cannot run here: their text is kept as
+// golden files (DuckDB's and PostgreSQL's run in cmd/sep's tests).
+func TestGoldenQueries(t *testing.T) {
+	for _, d := range Dialects {
+		for _, c := range []struct {
+			name string
+			o    Options
+		}{
+			{"default", Options{}},
+			{"paris", Options{TZ: "Europe/Paris", Window: 14, AsOf: "2026-09-20", Prefix: "analytics",
+				UserTraits: []string{"plan"}, AccountTraits: []string{"name", "seats", "plan"}}},
+		} {
+			c.o.Dialect = d
+			q, err := Query(c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join("testdata", string(d)+"-"+c.name+".sql")
+			if *update {
+				os.WriteFile(file, []byte(q), 0o644)
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test ./warehouse -update)", err)
+			}
+			if q != string(want) {
+				t.Errorf("%s: the query differs from %s (go test ./warehouse -update rewrites it)", c.name, file)
+			}
+			if c.name == "paris" && !strings.Contains(q, "FROM analytics.tracks") {
+				t.Errorf("%s: --prefix analytics did not qualify the tables", file)
+			}
+		}
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Dialect: "mysql"}, `unknown dialect "mysql"`},
+		{Options{Schema: "heap"}, `unknown schema "heap"`},
+		{Options{Schema: "posthog"}, `schema "posthog": not written yet`},
+		{Options{TZ: "Mars/Olympus"}, `time zone "Mars/Olympus"`},
+		{Options{Window: -3}, "window -3"},
+		{Options{AsOf: "30/09/2026"}, "as-of"},
+		{Options{Prefix: "a; DROP TABLE x"}, "prefix"},
+		{Options{AccountTraits: []string{"seats) --"}}, "trait column"},
+	} {
+		_, err := Query(c.o)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want it to say %q", c.o, err, c.want)
+		}
+	}
+}
+
+func TestDetailDays(t *testing.T) {
+	// W=30: the previous period's previous period starts 89 days back; W=7:
+	// P's first 30-day MAU window and Q's reach 41 days back.
+	for w, want := range map[int]int{30: 89, 7: 42, 1: 30, 28: 84} {
+		if got := DetailDays(w); got != want {
+			t.Errorf("DetailDays(%d) = %d, want %d", w, got, want)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+-- sep-cells/1: the score's rollup cells, computed in the warehouse (sep sql).
+-- schema segment, dialect snowflake, time zone UTC, window 30, as of the last day with activity.
+-- Tables: tracks, pages, screens, identifies, groups. Unload the result as CSV, JSON lines or Parquet and run:
+--   sep score --cells RESULT
+WITH raw AS (
+  SELECT CAST(id AS VARCHAR) AS mid, CAST(user_id AS VARCHAR) AS uid, CAST(anonymous_id AS VARCHAR) AS anon, CAST(context_group_id AS VARCHAR) AS aid, CAST(event_text AS VARCHAR) AS name, 'track' AS kind,
+    COALESCE("TIMESTAMP", received_at) AS ts, received_at AS rcv
+  FROM tracks
+  UNION ALL
+  SELECT CAST(id AS VARCHAR) AS mid, CAST(user_id AS VARCHAR) AS uid, CAST(anonymous_id AS VARCHAR) AS anon, CAST(context_group_id AS VARCHAR) AS aid, CAST(name AS VARCHAR) AS name, 'page' AS kind,
+    COALESCE("TIMESTAMP", received_at) AS ts, received_at AS rcv
+  FROM pages
+  UNION ALL
+  SELECT CAST(id AS VARCHAR) AS mid, CAST(user_id AS VARCHAR) AS uid, CAST(anonymous_id AS VARCHAR) AS anon, CAST(context_group_id AS VARCHAR) AS aid, CAST(name AS VARCHAR) AS name, 'screen' AS kind,
+    COALESCE("TIMESTAMP", received_at) AS ts, received_at AS rcv
+  FROM screens
+  UNION ALL
+  SELECT CAST(id AS VARCHAR) AS mid, CAST(user_id AS VARCHAR) AS uid, CAST(anonymous_id AS VARCHAR) AS anon, CAST(NULL AS VARCHAR) AS aid, CAST(NULL AS VARCHAR) AS name, 'identify' AS kind,
+    COALESCE("TIMESTAMP", received_at) AS ts, received_at AS rcv
+  FROM identifies
+  UNION ALL
+  SELECT CAST(id AS VARCHAR) AS mid, CAST(user_id AS VARCHAR) AS uid, CAST(anonymous_id AS VARCHAR) AS anon, CAST(group_id AS VARCHAR) AS aid, CAST(NULL AS VARCHAR) AS name, 'group' AS kind,
+    COALESCE("TIMESTAMP", received_at) AS ts, received_at AS rcv
+  FROM groups
+),
+ev AS (
+  SELECT NULLIF(mid, '') AS mid, COALESCE(NULLIF(uid, ''), NULLIF(anon, '')) AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv,
+    CASE
+      WHEN ts IS NULL THEN 'missing_field'
+      WHEN COALESCE(NULLIF(uid, ''), NULLIF(anon, '')) IS NULL THEN 'no_user'
+      WHEN ts < CAST('2000-01-01 00:00:00 +00:00' AS TIMESTAMP_TZ) OR ts > DATEADD(hour, 24, LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)) THEN 'timestamp_out_of_range'
+    END AS reject
+  FROM raw
+),
+ok AS (
+  SELECT ev.*, CASE WHEN reject IS NULL AND mid IS NOT NULL
+    THEN ROW_NUMBER() OVER (PARTITION BY reject, mid ORDER BY rcv, ts, kind, unit, aid, name) ELSE 1 END AS copy
+  FROM ev
+),
+used AS (SELECT * FROM ok WHERE reject IS NULL AND copy = 1),
+act AS (
+  SELECT unit, COALESCE(aid, '') AS aid,
+    CASE kind WHEN 'track' THEN name
+      WHEN 'page' THEN CASE WHEN COALESCE(name, '') = '' THEN 'Page Viewed' ELSE 'Viewed ' || name || ' Page' END
+      ELSE CASE WHEN COALESCE(name, '') = '' THEN 'Screen Viewed' ELSE 'Viewed ' || name || ' Screen' END END AS event,
+    CASE WHEN kind = 'track' THEN 0 ELSE 1 END AS nav,
+    CAST(CONVERT_TIMEZONE('UTC', ts) AS DATE) AS day
+  FROM used
+  WHERE kind IN ('track', 'page', 'screen') AND NOT (kind = 'track' AND COALESCE(name, '') = '')
+),
+cells AS (
+  SELECT unit, aid, event, day, MAX(nav) AS nav, COUNT(*) AS n FROM act GROUP BY unit, aid, event, day
+),
+as_of_day AS (SELECT MAX(day) AS d FROM cells),
+bounds AS (SELECT d, DATEADD(day, -89, d) AS lo FROM as_of_day),
+marked AS (
+  SELECT c.unit, c.aid, c.event, c.day, c.n, b.d, b.lo,
+    MAX(c.nav) OVER (PARTITION BY c.event) AS nav,
+    MIN(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS first_before,
+    MAX(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_before,
+    MAX(CASE WHEN c.day > b.d THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_after
+  FROM cells c CROSS JOIN bounds b
+),
+kept AS (
+  SELECT unit, aid, event, day, nav, n FROM marked
+  WHERE (day >= lo AND day <= d) OR day = first_before OR day = last_before OR day = last_after
+),
+members AS (
+  SELECT unit, aid, ts, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY ts DESC, aid DESC) AS rn
+  FROM used WHERE kind = 'group' AND aid IS NOT NULL
+),
+user_traits AS (
+  SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, v DESC) AS rn FROM (
+    SELECT CAST(NULL AS VARCHAR) AS id, CAST(NULL AS VARCHAR) AS k, CAST(NULL AS VARCHAR) AS v, ts FROM used WHERE 1 = 0
+  ) t
+),
+account_traits AS (
+  SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, v DESC) AS rn FROM (
+    SELECT CAST(NULL AS VARCHAR) AS id, CAST(NULL AS VARCHAR) AS k, CAST(NULL AS VARCHAR) AS v, ts FROM used WHERE 1 = 0
+  ) t
+),
+counters AS (
+  SELECT 'events' AS k, COUNT(*) AS n FROM ok
+  UNION ALL SELECT 'activity_events', COUNT(*) FROM act
+  UNION ALL SELECT 'duplicates', COUNT(*) FROM ok WHERE reject IS NULL AND copy > 1
+  UNION ALL SELECT 'skip:' || reject, COUNT(*) FROM ok WHERE reject IS NOT NULL GROUP BY reject
+  UNION ALL SELECT 'skip:no_event_name', COUNT(*) FROM used WHERE kind = 'track' AND COALESCE(name, '') = '' HAVING COUNT(*) > 0
+  UNION ALL SELECT 'skipped', COUNT(*) FROM ok WHERE reject IS NOT NULL OR (copy = 1 AND kind = 'track' AND COALESCE(name, '') = '')
+),
+meta AS (
+  SELECT 'format' AS k, 'sep-cells/1' AS v
+  UNION ALL SELECT 'schema', 'segment'
+  UNION ALL SELECT 'tz', 'UTC'
+  UNION ALL SELECT 'window', '30'
+  UNION ALL SELECT 'as_of', TO_CHAR(d, 'YYYY-MM-DD') FROM bounds
+  UNION ALL SELECT 'detail_from', TO_CHAR(lo, 'YYYY-MM-DD') FROM bounds
+)
+SELECT 'cell' AS kind, unit AS user_id, aid AS account_id, event AS event, CAST(nav AS BIGINT) AS nav, TO_CHAR(day, 'YYYY-MM-DD') AS day, CAST(n AS BIGINT) AS n, CAST(NULL AS BIGINT) AS time_ms, CAST(NULL AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS value FROM kept
+UNION ALL
+SELECT 'member' AS kind, unit AS user_id, aid AS account_id, CAST(NULL AS VARCHAR) AS event, CAST(NULL AS BIGINT) AS nav, CAST(NULL AS VARCHAR) AS day, CAST(NULL AS BIGINT) AS n, CAST(DATE_PART(epoch_millisecond, ts) AS BIGINT) AS time_ms, CAST(NULL AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS value FROM members WHERE rn = 1
+UNION ALL
+SELECT 'user_trait' AS kind, id AS user_id, CAST(NULL AS VARCHAR) AS account_id, CAST(NULL AS VARCHAR) AS event, CAST(NULL AS BIGINT) AS nav, CAST(NULL AS VARCHAR) AS day, CAST(NULL AS BIGINT) AS n, CAST(DATE_PART(epoch_millisecond, ts) AS BIGINT) AS time_ms, k AS name, v AS value FROM user_traits WHERE rn = 1
+UNION ALL
+SELECT 'account_trait' AS kind, CAST(NULL AS VARCHAR) AS user_id, id AS account_id, CAST(NULL AS VARCHAR) AS event, CAST(NULL AS BIGINT) AS nav, CAST(NULL AS VARCHAR) AS day, CAST(NULL AS BIGINT) AS n, CAST(DATE_PART(epoch_millisecond, ts) AS BIGINT) AS time_ms, k AS name, v AS value FROM account_traits WHERE rn = 1
+UNION ALL
+SELECT 'counter' AS kind, CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS VARCHAR) AS account_id, CAST(NULL AS VARCHAR) AS event, CAST(NULL AS BIGINT) AS nav, CAST(NULL AS VARCHAR) AS day, CAST(n AS BIGINT) AS n, CAST(NULL AS BIGINT) AS time_ms, CAST(k AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS value FROM counters
+UNION ALL
+SELECT 'meta' AS kind, CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS VARCHAR) AS account_id, CAST(NULL AS VARCHAR) AS event, CAST(NULL AS BIGINT) AS nav, CAST(NULL AS VARCHAR) AS day, CAST(NULL AS BIGINT) AS n, CAST(NULL AS BIGINT) AS time_ms, CAST(k AS VARCHAR) AS name, CAST(v AS VARCHAR) AS value FROM meta;
