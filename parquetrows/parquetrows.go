@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // Magic is the first four bytes of a Parquet file.
@@ -43,6 +44,7 @@ func Open(ra io.ReaderAt, size int64) (*parquet.File, error) {
 func Each(f *parquet.File, fn func(row map[string]any, n int) error) error {
 	r := parquet.NewReader(f)
 	defer r.Close()
+	fields := f.Schema().Fields()
 	for n := 1; ; n++ {
 		m := map[string]any{}
 		if err := r.Read(&m); err != nil {
@@ -51,8 +53,10 @@ func Each(f *parquet.File, fn func(row map[string]any, n int) error) error {
 			}
 			return fmt.Errorf("parquet row %d: %w", n, err)
 		}
-		for k, v := range m {
-			m[k] = Plain(v)
+		for _, fl := range fields {
+			if v, ok := m[fl.Name()]; ok {
+				m[fl.Name()] = typed(fl, Plain(v))
+			}
 		}
 		if err := fn(m, n); err != nil {
 			return err
@@ -141,12 +145,7 @@ func writeJSONLines(f *parquet.File, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return Each(f, func(m map[string]any, _ int) error {
-		for k, v := range m {
-			if v == nil {
-				delete(m, k) // an absent field, as JSON exports leave it out
-			}
-		}
-		return enc.Encode(m)
+		return enc.Encode(dropNulls(m))
 	})
 }
 
@@ -167,4 +166,64 @@ func text(v any) string {
 		b, _ := json.Marshal(x)
 		return string(b)
 	}
+}
+
+// typed applies a column's logical type to its plain value: timestamps (in
+// ms, µs or ns since the epoch) become RFC 3339 times in UTC, dates
+// YYYY-MM-DD; nested groups are walked.
+func typed(node parquet.Node, v any) any {
+	if v == nil {
+		return nil
+	}
+	if !node.Leaf() {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		for _, fl := range node.Fields() {
+			if e, ok := m[fl.Name()]; ok {
+				m[fl.Name()] = typed(fl, e)
+			}
+		}
+		return m
+	}
+	lt := node.Type().LogicalType()
+	if lt == nil {
+		return v
+	}
+	n, isInt := v.(int64)
+	if !isInt {
+		return v
+	}
+	switch t := lt.Value.(type) {
+	case *format.TimestampType:
+		if t.Unit.Value == nil {
+			return v
+		}
+		step := int64(t.Unit.Value.Duration())
+		return time.Unix(0, 0).Add(time.Duration(n * step)).UTC().Format(time.RFC3339Nano)
+	case *format.DateType:
+		return time.Unix(n*86400, 0).UTC().Format("2006-01-02")
+	}
+	return v
+}
+
+// dropNulls removes null members of objects, nested ones too: a Parquet
+// column that is null is a field the record did not have.
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+			} else {
+				x[k] = dropNulls(e)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = dropNulls(e)
+		}
+	}
+	return v
 }

@@ -320,3 +320,32 @@ func TestWarehouseQueryInPostgres(t *testing.T) {
 		})
 	}
 }
+
+// Parquet exports score as their JSON-lines originals do: the raw Segment
+// shape (nested structs) and PostHog's S3 batch export (properties as JSON
+// text), written by DuckDB, detected by their magic bytes.
+func TestParquetExportsScoreAsTheirJSON(t *testing.T) {
+	testenv.NodeModule(t, "@duckdb/node-api")
+	script := filepath.Join(testenv.Root(t), "e2e", "warehouse", "parquet.mjs")
+	for _, format := range []string{"segment", "posthog"} {
+		t.Run(format, func(t *testing.T) {
+			export := generate(t, format, 120, 75)
+			pq := filepath.Join(t.TempDir(), "events.parquet")
+			cmd := exec.Command("node", script, export, pq, format)
+			cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("duckdb: %v\n%s", err, b)
+			}
+			want := apitest.DropFiles(mustSep(t, nil, "score", "--json", export))
+			got := mustSep(t, nil, "score", "--json", pq)
+			if !strings.Contains(got, `"name": "events.parquet"`) {
+				t.Errorf("input.files does not name the Parquet file:\n%s", got)
+			}
+			if apitest.DropFiles(got) != want {
+				os.WriteFile("/tmp/wh-pq-want.json", []byte(want), 0o644)
+				os.WriteFile("/tmp/wh-pq-got.json", []byte(apitest.DropFiles(got)), 0o644)
+				t.Fatalf("the Parquet file scores differently from its JSON lines (/tmp/wh-pq-*.json)")
+			}
+		})
+	}
+}
