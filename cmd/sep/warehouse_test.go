@@ -174,11 +174,14 @@ func warehouseProduct(t *testing.T) (export, dir string) {
 }
 
 var warehouseCases = []struct {
-	name string
-	args []string // of both sep sql and sep score
+	name      string
+	args      []string // of both sep sql and sep score
+	sqlArgs   []string
+	scoreArgs []string
 }{
-	{"utc", nil},
-	{"paris-w14-asof", []string{"--tz", "Europe/Paris", "--window", "14", "--as-of", "2026-09-20"}},
+	{name: "utc"},
+	{name: "paris-w14-asof", args: []string{"--tz", "Europe/Paris", "--window", "14", "--as-of", "2026-09-20"}},
+	{name: "all-days-trend", sqlArgs: []string{"--all-days"}, scoreArgs: []string{"--trend"}},
 }
 
 const traitArgs = "--user-traits=role --account-traits=name,seats,plan"
@@ -187,12 +190,13 @@ func TestWarehouseQueryInDuckDB(t *testing.T) {
 	testenv.NodeModule(t, "@duckdb/node-api")
 	export, dir := warehouseProduct(t)
 	script := filepath.Join(testenv.Root(t), "e2e", "warehouse", "duckdb.mjs")
-	formats := [][]string{{"parquet", "csv"}, {"json"}}
+	formats := [][]string{{"parquet", "csv"}, {"json"}, {"csv"}}
+	cellRows := map[string]int{}
 	for i, c := range warehouseCases {
 		for _, fm := range formats[i] {
 			t.Run(c.name+"-"+fm, func(t *testing.T) {
 				query := filepath.Join(t.TempDir(), "q.sql")
-				q := mustSep(t, nil, append([]string{"sql", "--dialect", "duckdb", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...)...)
+				q := mustSep(t, nil, append(append([]string{"sql", "--dialect", "duckdb", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...), c.sqlArgs...)...)
 				os.WriteFile(query, []byte(q), 0o644)
 				out := filepath.Join(t.TempDir(), "cells."+fm)
 				cmd := exec.Command("node", script, dir, query, out, fm)
@@ -200,8 +204,35 @@ func TestWarehouseQueryInDuckDB(t *testing.T) {
 				if b, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("duckdb: %v\n%s", err, b)
 				}
-				compareCellsReport(t, export, out, c.args)
+				compareCellsReport(t, export, out, append(c.args, c.scoreArgs...))
+				if fm == "csv" {
+					b, _ := os.ReadFile(out)
+					cellRows[c.name] = strings.Count(string(b), "\ncell,")
+				}
 			})
+		}
+	}
+	// The summary of the days before the spans must leave cells out (130 days
+	// of history, 89 read), and the all-days result must still refuse nothing.
+	if u, all := cellRows["utc"], cellRows["all-days-trend"]; u == 0 || u >= all {
+		t.Errorf("cells: %d with the summary, %d with --all-days: the summary left nothing out", u, all)
+	} else {
+		t.Logf("cells: %d with the summary, %d with --all-days", u, all)
+	}
+	// A summarised result refuses settings that would read the days it summarised.
+	q := mustSep(t, nil, "sql", "--dialect", "duckdb")
+	query := filepath.Join(t.TempDir(), "q.sql")
+	os.WriteFile(query, []byte(q), 0o644)
+	out := filepath.Join(t.TempDir(), "cells.csv")
+	cmd := exec.Command("node", script, dir, query, out, "csv")
+	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, b)
+	}
+	for _, args := range [][]string{{"--window", "40"}, {"--trend"}, {"--tz", "Asia/Kolkata"}} {
+		_, errs, code := sep(t, nil, append([]string{"score", "--cells", out}, args...)...)
+		if code != 1 || !strings.Contains(errs, "sep sql") {
+			t.Errorf("score --cells %v: exit %d, %s; want 1 and the sep sql flags to rerun", args, code, errs)
 		}
 	}
 }
@@ -304,7 +335,7 @@ func TestWarehouseQueryInPostgres(t *testing.T) {
 	}
 	for _, c := range warehouseCases {
 		t.Run(c.name, func(t *testing.T) {
-			q := mustSep(t, nil, append([]string{"sql", "--dialect", "postgres", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...)...)
+			q := mustSep(t, nil, append(append([]string{"sql", "--dialect", "postgres", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...), c.sqlArgs...)...)
 			body := strings.TrimSuffix(strings.TrimSpace(q), ";")
 			qf := filepath.Join(t.TempDir(), "q.sql")
 			os.WriteFile(qf, []byte("COPY ("+body+") TO STDOUT WITH (FORMAT csv, HEADER true);\n"), 0o644)
@@ -316,7 +347,7 @@ func TestWarehouseQueryInPostgres(t *testing.T) {
 			t.Logf("postgres ran the query in %v", time.Since(start).Round(time.Millisecond))
 			out := filepath.Join(t.TempDir(), "cells.csv")
 			os.WriteFile(out, b, 0o644)
-			compareCellsReport(t, export, out, c.args)
+			compareCellsReport(t, export, out, append(c.args, c.scoreArgs...))
 		})
 	}
 }
