@@ -54,8 +54,10 @@ clean:
 	rm -rf $(BIN) dist
 
 # Side by side in one run: sep against DuckDB on the same >= 1 GB Segment
-# export (generated once into bench/data/), then the hot-path Go benchmarks.
+# export (generated once into bench/data/), sep on Parquet against sep on the
+# same JSON lines and DuckDB's read_parquet, then the hot-path Go benchmarks.
 bench: build
 	$(GO) run ./bench -size 1000 -sep $(BIN)/sep
+	$(GO) run ./bench -parquet -sep $(BIN)/sep
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/...
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./api ./bolt

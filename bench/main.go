@@ -36,7 +36,16 @@ func main() {
 	runs := flag.Int("runs", 3, "rounds of both tools; the medians are compared")
 	baseline := flag.String("baseline", "", "another sep binary (an earlier build) run in the same rounds, to measure a change")
 	repeatEvery := flag.Int("repeat-every", 200, "the export delivers every Nth record twice (sep gen --repeat-every)")
+	pq := flag.Bool("parquet", false, "compare sep on Parquet with sep on the same JSON lines and DuckDB's read_parquet instead")
+	users := flag.Int("users", 4000, "users of the -parquet mode's PostHog export (120 days)")
 	flag.Parse()
+	if *pq {
+		if err := runParquet(*dir, *sep, *users, max(1, *runs)); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*sizeMB, *dir, *sep, *baseline, *skipDuck, max(1, *runs), *repeatEvery); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -225,4 +234,57 @@ func eq(a, b *float64) bool {
 		return a == b
 	}
 	return math.Abs(*a-*b) < 1e-9
+}
+
+// runParquet writes a PostHog export as JSON lines and as the Parquet of its
+// S3 batch export (properties as JSON text), then times, in alternate rounds,
+// sep score on each and DuckDB's read_parquet rolling the file up per (user,
+// event, day), and prints rows per second side by side.
+func runParquet(dir, sep string, users, runs int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	jsonl := filepath.Join(dir, fmt.Sprintf("posthog-%du.jsonl", users))
+	pq := strings.TrimSuffix(jsonl, ".jsonl") + ".parquet"
+	if _, err := os.Stat(pq); err != nil {
+		fmt.Printf("generating %s and %s...\n", jsonl, pq)
+		if _, err := runChild(sep, "gen", "--users", strconv.Itoa(users), "--days", "120", "--seed", "42", "--format", "posthog", "-o", jsonl); err != nil {
+			return err
+		}
+		if _, err := runChild("node", "e2e/warehouse/parquet.mjs", jsonl, pq, "posthog"); err != nil {
+			return err
+		}
+	}
+	var rows float64
+	times := map[string][]measured{}
+	for i := 1; i <= runs; i++ {
+		for _, c := range []struct {
+			name string
+			args []string
+		}{
+			{"sep-json", []string{sep, "score", "--json", jsonl}},
+			{"sep-parquet", []string{sep, "score", "--json", pq}},
+			{"duckdb", []string{"node", "e2e/bench/parquet.mjs", pq}},
+		} {
+			m, err := runChild(c.args[0], c.args[1:]...)
+			if err != nil {
+				return err
+			}
+			if c.name == "sep-json" {
+				var r components
+				if err := json.Unmarshal(m.stdout, &r); err != nil {
+					return err
+				}
+				rows = float64(r.Input.Events)
+			}
+			times[c.name] = append(times[c.name], m)
+			fmt.Printf("%-12s run %d %7.2f s %12.0f rows/s %8.0f MB peak RSS\n", c.name, i, m.wall.Seconds(), rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
+		}
+	}
+	fmt.Printf("\n%.0f rows; medians:\n", rows)
+	for _, name := range []string{"sep-json", "sep-parquet", "duckdb"} {
+		m := median(times[name])
+		fmt.Printf("%-12s %7.2f s %12.0f rows/s %8.0f MB peak RSS\n", name, m.wall.Seconds(), rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@
 package parquetrows
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -104,33 +105,33 @@ func Plain(v any) any {
 	}
 }
 
-// Export writes the file's rows as an export core reads: CSV with a header
-// when every column is a scalar (warehouse tables, PostHog's S3 batch export,
-// whose properties column holds JSON text), else JSON lines with nested
-// columns as objects (the raw Segment shape).
+// Export writes the file's rows as an export core reads, so that its format
+// is detected as every other: a flat file with a properties column holding
+// JSON text (PostHog's S3 batch export) as JSON lines with that text as an
+// object; another flat file (a warehouse table) as CSV with its columns; a
+// nested one (the raw Segment shape) as JSON lines, structs as objects.
 func Export(f *parquet.File, w io.Writer) error {
-	flat := true
-	for _, fl := range f.Schema().Fields() {
-		if !fl.Leaf() {
-			flat = false
+	if !Flat(f) {
+		return writeJSONLines(f, w)
+	}
+	cols := Columns(f)
+	for _, c := range cols {
+		if c == "properties" {
+			return writeFlatJSONLines(f, cols, w)
 		}
 	}
-	if flat {
-		return writeCSV(f, w)
-	}
-	return writeJSONLines(f, w)
+	return writeCSV(f, cols, w)
 }
 
-func writeCSV(f *parquet.File, w io.Writer) error {
-	cols := Columns(f)
+func writeCSV(f *parquet.File, cols []string, w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(cols); err != nil {
 		return err
 	}
 	rec := make([]string, len(cols))
-	err := Each(f, func(m map[string]any, _ int) error {
-		for i, c := range cols {
-			rec[i] = text(m[c])
+	err := EachFlat(f, func(vals []any, _ int) error {
+		for i, v := range vals {
+			rec[i] = text(v)
 		}
 		return cw.Write(rec)
 	})
@@ -141,12 +142,57 @@ func writeCSV(f *parquet.File, w io.Writer) error {
 	return cw.Error()
 }
 
+// writeFlatJSONLines writes one object per row; a string column whose text is
+// a JSON object or array is written as that value.
+func writeFlatJSONLines(f *parquet.File, cols []string, w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	keys := make([][]byte, len(cols))
+	for i, c := range cols {
+		keys[i], _ = json.Marshal(c)
+	}
+	var line []byte
+	err := EachFlat(f, func(vals []any, _ int) error {
+		line = append(line[:0], '{')
+		for i, v := range vals {
+			if v == nil {
+				continue
+			}
+			if len(line) > 1 {
+				line = append(line, ',')
+			}
+			line = append(line, keys[i]...)
+			line = append(line, ':')
+			if s, ok := v.(string); ok && len(s) > 1 && (s[0] == '{' || s[0] == '[') && json.Valid([]byte(s)) {
+				line = append(line, s...)
+				continue
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			line = append(line, b...)
+		}
+		line = append(line, '}', '\n')
+		_, err := bw.Write(line)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
 func writeJSONLines(f *parquet.File, w io.Writer) error {
-	enc := json.NewEncoder(w)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	return Each(f, func(m map[string]any, _ int) error {
+	err := Each(f, func(m map[string]any, _ int) error {
 		return enc.Encode(dropNulls(m))
 	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // text writes a plain value as a CSV field.
@@ -226,4 +272,133 @@ func dropNulls(v any) any {
 		}
 	}
 	return v
+}
+
+// Flat reports whether every top-level column of the file is a leaf (a
+// table of scalars, as warehouses unload them).
+func Flat(f *parquet.File) bool {
+	for _, fl := range f.Schema().Fields() {
+		if !fl.Leaf() {
+			return false
+		}
+	}
+	return true
+}
+
+// EachFlat calls fn with every row of a flat file as one plain value per
+// column (nil, string, int64, float64, bool; times as RFC 3339 in UTC, dates
+// YYYY-MM-DD), in Columns order, without building a map per row. vals is
+// reused between calls.
+func EachFlat(f *parquet.File, fn func(vals []any, n int) error) error {
+	fields := f.Schema().Fields()
+	r := parquet.NewReader(f)
+	defer r.Close()
+	buf := make([]parquet.Row, 256)
+	vals := make([]any, len(fields))
+	n := 0
+	for {
+		k, err := r.ReadRows(buf)
+		for _, row := range buf[:k] {
+			n++
+			clear(vals)
+			for _, v := range row {
+				c := v.Column()
+				if c < 0 || c >= len(vals) || v.IsNull() {
+					continue
+				}
+				vals[c] = typed(fields[c], leafValue(v))
+			}
+			if ferr := fn(vals, n); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("parquet row %d: %w", n+1, err)
+		}
+	}
+}
+
+// leafValue is a leaf column's value as a plain one.
+func leafValue(v parquet.Value) any {
+	switch v.Kind() {
+	case parquet.Boolean:
+		return v.Boolean()
+	case parquet.Int32:
+		return int64(v.Int32())
+	case parquet.Int64:
+		return v.Int64()
+	case parquet.Float:
+		return float64(v.Float())
+	case parquet.Double:
+		return v.Double()
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return string(v.ByteArray())
+	}
+	return v.String()
+}
+
+// Reader returns the Export of f as a stream that is written ahead of its
+// reader by up to 16 blocks of 1 MiB (io.Pipe would stall one side whenever
+// the other works), and a stop to call when done reading.
+func Reader(f *parquet.File) (io.Reader, func()) {
+	br := &blockReader{blocks: make(chan []byte, 16), done: make(chan struct{})}
+	go func() {
+		w := &blockWriter{br: br}
+		bw := bufio.NewWriterSize(w, 1<<20)
+		err := Export(f, bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		br.err = err
+		close(br.blocks)
+	}()
+	return br, func() {
+		select {
+		case <-br.done:
+		default:
+			close(br.done)
+		}
+		for range br.blocks { // let the writer finish
+		}
+	}
+}
+
+type blockReader struct {
+	blocks chan []byte
+	done   chan struct{}
+	cur    []byte
+	err    error // set before blocks is closed
+}
+
+func (r *blockReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		b, ok := <-r.blocks
+		if !ok {
+			if r.err != nil {
+				return 0, r.err
+			}
+			return 0, io.EOF
+		}
+		r.cur = b
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+type blockWriter struct{ br *blockReader }
+
+var errStopped = errors.New("parquet: reading stopped")
+
+func (w *blockWriter) Write(p []byte) (int, error) {
+	b := append([]byte(nil), p...)
+	select {
+	case w.br.blocks <- b:
+		return len(p), nil
+	case <-w.br.done:
+		return 0, errStopped
+	}
 }

@@ -113,9 +113,7 @@ func ingestParquet(ctx context.Context, f *os.File, size int64, opt core.ReadOpt
 	if err != nil {
 		return fmt.Errorf("%s: %w", opt.File, err)
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(parquetrows.Export(pf, pw)) }()
-	err = core.Ingest(ctx, pr, opt, into)
-	pr.CloseWithError(io.ErrClosedPipe)
-	return err
+	rd, stop := parquetrows.Reader(pf)
+	defer stop()
+	return core.Ingest(ctx, rd, opt, into)
 }
