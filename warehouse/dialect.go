@@ -160,3 +160,48 @@ func (d Dialect) bytewise(expr string) string {
 
 // quote writes a SQL string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// jsonText is the scalar at a path of keys in a JSON column (JSON text, or the
+// dialect's JSON type: jsonb, BigQuery JSON, Snowflake VARIANT), as a string;
+// NULL when absent.
+func (d Dialect) jsonText(col string, keys ...string) string {
+	switch d {
+	case DuckDB:
+		return "json_extract_string(" + col + ", " + quote(jsonPath(keys)) + ")"
+	case Postgres:
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`) + `"`
+		}
+		return "(CAST(" + col + " AS jsonb) #>> " + quote("{"+strings.Join(parts, ",")+"}") + ")"
+	case BigQuery:
+		return "JSON_VALUE(" + col + ", " + quote(jsonPath(keys)) + ")"
+	default:
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = `"` + k + `"`
+		}
+		return "CAST(GET_PATH(" + col + ", " + quote(strings.Join(parts, ".")) + ") AS VARCHAR)"
+	}
+}
+
+// jsonPath writes $."a"."b" (keys quoted: PostHog's start with $).
+func jsonPath(keys []string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, k := range keys {
+		b.WriteString(`."` + strings.ReplaceAll(k, `"`, `\"`) + `"`)
+	}
+	return b.String()
+}
+
+// timestamp is the dialect's type of instants.
+func (d Dialect) timestamp() string {
+	switch d {
+	case BigQuery:
+		return "TIMESTAMP"
+	case Snowflake:
+		return "TIMESTAMP_TZ"
+	}
+	return "TIMESTAMPTZ"
+}

@@ -33,9 +33,22 @@ type Options struct {
 	// AllDays keeps every day's cells instead of summarising the days before
 	// the spans scoring reads (--trend needs them all).
 	AllDays bool
-	// UserTraits and AccountTraits are the trait columns of the identifies
-	// and groups tables to carry (plan, seats, name, renewal_date, ...).
+	// UserTraits and AccountTraits are the traits to carry (plan, seats, name,
+	// renewal_date, ...): columns of Segment's identifies and groups tables,
+	// keys of PostHog's $set and $group_set.
 	UserTraits, AccountTraits []string
+	// Table names the events table of one-table schemas (PostHog: events).
+	Table string
+	// GroupKeys are the group types and properties that hold an event's
+	// account in one-table schemas (default core.DefaultGroupKeys).
+	GroupKeys []string
+}
+
+func (o *Options) groupKeys() []string {
+	if len(o.GroupKeys) > 0 {
+		return o.GroupKeys
+	}
+	return core.DefaultGroupKeys
 }
 
 // DetailDays is how many days before the as-of day D the query keeps every
@@ -80,10 +93,21 @@ func (o *Options) normalize() error {
 	if o.Prefix != "" && !strings.HasSuffix(o.Prefix, ".") {
 		o.Prefix += "."
 	}
+	if o.Table != "" && (!identLike(o.Table) || strings.Contains(o.Table, ".")) {
+		return fmt.Errorf("table %q: want a table name (use --prefix for its schema)", o.Table)
+	}
+	if o.Table != "" && o.Schema != PostHog {
+		return fmt.Errorf("--table names the events table of the posthog schema; %s has its tables' own names", o.Schema)
+	}
+	for _, k := range o.GroupKeys {
+		if k == "" || strings.ContainsAny(k, "'\"\\") {
+			return fmt.Errorf("group key %q: want a name without quotes or backslashes", k)
+		}
+	}
 	for _, list := range [][]string{o.UserTraits, o.AccountTraits} {
 		for _, t := range list {
 			if !identLike(t) || strings.Contains(t, ".") {
-				return fmt.Errorf("trait column %q: want a column name (letters, digits, _)", t)
+				return fmt.Errorf("trait %q: want a column or key name (letters, digits, _, $)", t)
 			}
 		}
 	}
@@ -194,12 +218,12 @@ func Query(o Options) (string, error) {
 			if i > 0 {
 				w("    UNION ALL\n")
 			}
-			w("    SELECT %s AS id, %s AS k, %s_%d AS v, ts FROM used WHERE kind = '%s' AND %s IS NOT NULL AND %s_%d IS NOT NULL\n",
+			w("    SELECT %s AS id, %s AS k, %s_%d AS v, ts FROM used WHERE kind IN ('%s') AND %s IS NOT NULL AND %s_%d IS NOT NULL\n",
 				idCol, quote(n), prefix, i, kind, idCol, prefix, i)
 		}
 		w("  ) t\n),\n")
 	}
-	traits("user_traits", "identify", "unit", "ut", o.UserTraits)
+	traits("user_traits", "identify', 'track', 'page', 'screen", "unit", "ut", o.UserTraits)
 	traits("account_traits", "group", "aid", "at", o.AccountTraits)
 
 	// Input counters, under the names stores keep them (core.InputStats.AddCounter).

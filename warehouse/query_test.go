@@ -21,6 +21,8 @@ func TestGoldenQueries(t *testing.T) {
 			{"default", Options{}},
 			{"paris", Options{TZ: "Europe/Paris", Window: 14, AsOf: "2026-09-20", Prefix: "analytics",
 				UserTraits: []string{"plan"}, AccountTraits: []string{"name", "seats", "plan"}}},
+			{"posthog", Options{Schema: PostHog, Prefix: "posthog_export.", Table: "events", UserTraits: []string{"plan"},
+				AccountTraits: []string{"name", "seats"}, GroupKeys: []string{"company", "org_id"}}},
 		} {
 			c.o.Dialect = d
 			q, err := Query(c.o)
@@ -52,12 +54,14 @@ func TestOptionErrors(t *testing.T) {
 	}{
 		{Options{Dialect: "mysql"}, `unknown dialect "mysql"`},
 		{Options{Schema: "heap"}, `unknown schema "heap"`},
-		{Options{Schema: "posthog"}, `schema "posthog": not written yet`},
+		{Options{Schema: "mixpanel"}, `schema "mixpanel": not written yet`},
+		{Options{Table: "events"}, "--table names the events table of the posthog schema"},
+		{Options{Schema: PostHog, GroupKeys: []string{`co"'`}}, "group key"},
 		{Options{TZ: "Mars/Olympus"}, `time zone "Mars/Olympus"`},
 		{Options{Window: -3}, "window -3"},
 		{Options{AsOf: "30/09/2026"}, "as-of"},
 		{Options{Prefix: "a; DROP TABLE x"}, "prefix"},
-		{Options{AccountTraits: []string{"seats) --"}}, "trait column"},
+		{Options{AccountTraits: []string{"seats) --"}}, `trait "seats) --"`},
 	} {
 		_, err := Query(c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

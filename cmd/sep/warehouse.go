@@ -25,8 +25,10 @@ func runSQL(args []string, stdout, stderr io.Writer) error {
 	window := fs.Int("window", 30, "period length W in days")
 	prefix := fs.String("prefix", "", "qualify the tables, e.g. analytics. (default: unqualified)")
 	allDays := fs.Bool("all-days", false, "keep every day's cells (for --trend) instead of summarising the days before the spans read")
-	userTraits := fs.String("user-traits", "", "comma-separated trait columns of the identifies table to carry (e.g. plan)")
-	accountTraits := fs.String("account-traits", "", "comma-separated trait columns of the groups table to carry (e.g. name,seats,plan,renewal_date)")
+	userTraits := fs.String("user-traits", "", "comma-separated user traits to carry: columns of identifies, keys of PostHog's $set (e.g. plan)")
+	accountTraits := fs.String("account-traits", "", "comma-separated account traits to carry: columns of groups, keys of PostHog's $group_set (e.g. name,seats,plan,renewal_date)")
+	table := fs.String("table", "", "the events table of the posthog schema (default events)")
+	groupKeys := fs.String("group-keys", "", "comma-separated group types and properties holding an event's account (posthog; default core's list)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -43,7 +45,8 @@ func runSQL(args []string, stdout, stderr io.Writer) error {
 		return usagef("%v", err)
 	}
 	q, err := warehouse.Query(warehouse.Options{Dialect: d, Schema: sc, TZ: *tz, AsOf: *asOf, Window: *window,
-		Prefix: *prefix, AllDays: *allDays, UserTraits: splitList(*userTraits), AccountTraits: splitList(*accountTraits)})
+		Prefix: *prefix, AllDays: *allDays, UserTraits: splitList(*userTraits), AccountTraits: splitList(*accountTraits),
+		Table: *table, GroupKeys: splitList(*groupKeys)})
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -77,9 +77,7 @@ func writeWarehouse(t *testing.T, export, dir string) {
 		writers[tb.name] = w
 		fmt.Fprintf(&schema, "CREATE TABLE %s (%s);\n", tb.name, strings.Join(defs, ", "))
 	}
-	if err := os.WriteFile(filepath.Join(dir, "schema.sql"), []byte(schema.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeSchemas(t, dir, schema.String())
 	type event struct {
 		MessageID, Type, UserID, AnonymousID, Event, Name, GroupID, Timestamp, ReceivedAt string
 		Context                                                                           struct{ GroupID string }
@@ -145,6 +143,20 @@ func writeWarehouse(t *testing.T, export, dir string) {
 		if err := w.Error(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// writeSchemas writes the CREATE TABLE statements for DuckDB (schema.sql)
+// and PostgreSQL (schema.pg.sql): JSONTEXT is VARCHAR in one, jsonb in the other.
+func writeSchemas(t *testing.T, dir, schema string) {
+	t.Helper()
+	duck := strings.ReplaceAll(schema, "JSONTEXT", "VARCHAR")
+	pg := strings.ReplaceAll(strings.ReplaceAll(schema, "VARCHAR", "TEXT"), "JSONTEXT", "jsonb")
+	if err := os.WriteFile(filepath.Join(dir, "schema.sql"), []byte(duck), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "schema.pg.sql"), []byte(pg), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -319,20 +331,30 @@ func postgres(t *testing.T) func(args ...string) *exec.Cmd {
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-func TestWarehouseQueryInPostgres(t *testing.T) {
-	export, dir := warehouseProduct(t)
-	psql := postgres(t)
-	schema, _ := os.ReadFile(filepath.Join(dir, "schema.sql"))
+// loadPostgres creates dir's tables (schema.pg.sql) and copies each TABLE.csv in.
+func loadPostgres(t *testing.T, psql func(args ...string) *exec.Cmd, dir string) {
+	t.Helper()
+	schema, err := os.ReadFile(filepath.Join(dir, "schema.pg.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var load strings.Builder
-	load.WriteString(strings.ReplaceAll(string(schema), "VARCHAR", "TEXT"))
-	for _, tb := range warehouseTables {
-		fmt.Fprintf(&load, "\\copy %s FROM '%s' WITH (FORMAT csv, HEADER true)\n", tb.name, filepath.Join(dir, tb.name+".csv"))
+	load.Write(schema)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+	for _, f := range files {
+		fmt.Fprintf(&load, "\\copy %s FROM '%s' WITH (FORMAT csv, HEADER true)\n", strings.TrimSuffix(filepath.Base(f), ".csv"), f)
 	}
 	loadFile := filepath.Join(dir, "load.sql")
 	os.WriteFile(loadFile, []byte(load.String()), 0o644)
 	if b, err := psql("-f", loadFile).CombinedOutput(); err != nil {
 		t.Fatalf("load: %v\n%s", err, b)
 	}
+}
+
+func TestWarehouseQueryInPostgres(t *testing.T) {
+	export, dir := warehouseProduct(t)
+	psql := postgres(t)
+	loadPostgres(t, psql, dir)
 	for _, c := range warehouseCases {
 		t.Run(c.name, func(t *testing.T) {
 			q := mustSep(t, nil, append(append([]string{"sql", "--dialect", "postgres", "--user-traits=role", "--account-traits=name,seats,plan"}, c.args...), c.sqlArgs...)...)
@@ -379,4 +401,102 @@ func TestParquetExportsScoreAsTheirJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// PostHog's odd records: an event whose distinct_id is only in its
+// properties, a numeric group id, a +05:30 offset, a $groupidentify without
+// a key (no record at all), SDK events that are no activity, a $pageview, an
+// alias, and a track whose $set changes the user's role.
+const posthogOdd = `{"uuid":"ph-odd-1","event":"Query Run","distinct_id":"","timestamp":"2026-09-29T10:00:00Z","properties":{"distinct_id":"user-9","$groups":{"company":"acct-2"}}}
+{"uuid":"ph-odd-2","event":"Report Created","distinct_id":"user-10","timestamp":"2026-09-29T23:50:00+05:30","properties":{"$groups":{"company":42}}}
+{"uuid":"ph-odd-3","event":"$groupidentify","distinct_id":"user-11","timestamp":"2026-09-29T10:00:00Z","properties":{"$group_type":"company","$group_set":{"seats":99}}}
+{"uuid":"ph-odd-4","event":"$feature_flag_called","distinct_id":"user-12","timestamp":"2026-09-29T10:00:00Z","properties":{"$feature_flag":"beta"}}
+{"uuid":"ph-odd-5","event":"$pageview","distinct_id":"user-12","timestamp":"2026-09-29T10:01:00Z","properties":{"$current_url":"https://app.example.com/"}}
+{"uuid":"ph-odd-6","event":"$create_alias","distinct_id":"user-12","timestamp":"2026-09-29T10:02:00Z","properties":{"alias":"anon-1"}}
+{"uuid":"ph-odd-7","event":"Chart Edited","distinct_id":"user-13","timestamp":"2026-09-30T10:00:00Z","properties":{"$set":{"role":"owner"},"org_id":"acct-3"}}
+{"uuid":"ph-odd-8","event":"Query Run","timestamp":"2026-09-29T10:00:00Z","properties":{}}
+`
+
+// posthogWarehouse writes sep gen's PostHog product plus the odd records, and
+// the same events as PostHog's exported events table in dir.
+func posthogWarehouse(t *testing.T) (export, dir string) {
+	t.Helper()
+	export = generate(t, "posthog", 160, 100)
+	f, err := os.OpenFile(export, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(posthogOdd)
+	f.Close()
+	dir = t.TempDir()
+	writeSchemas(t, dir, `CREATE TABLE events ("uuid" VARCHAR, "event" VARCHAR, "distinct_id" VARCHAR, "properties" JSONTEXT, "timestamp" TIMESTAMPTZ);`+"\n")
+	in, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(dir, "events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w := csv.NewWriter(out)
+	w.Write([]string{"uuid", "event", "distinct_id", "properties", "timestamp"})
+	for _, line := range strings.Split(strings.TrimSpace(string(in)), "\n") {
+		var e struct{ UUID, Event, DistinctID, Timestamp string }
+		e2 := map[string]json.RawMessage{}
+		if err := json.Unmarshal([]byte(line), &e2); err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(e2["uuid"], &e.UUID)
+		json.Unmarshal(e2["event"], &e.Event)
+		json.Unmarshal(e2["distinct_id"], &e.DistinctID)
+		json.Unmarshal(e2["timestamp"], &e.Timestamp)
+		w.Write([]string{e.UUID, e.Event, e.DistinctID, string(e2["properties"]), e.Timestamp})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+	return export, dir
+}
+
+func TestPostHogQueryInDuckDBAndPostgres(t *testing.T) {
+	testenv.NodeModule(t, "@duckdb/node-api")
+	export, dir := posthogWarehouse(t)
+	args := []string{"--tz", "America/Los_Angeles"}
+	sqlArgs := append([]string{"sql", "--schema", "posthog", "--user-traits=role", "--account-traits=name,seats,plan"}, args...)
+	t.Run("duckdb", func(t *testing.T) {
+		q := mustSep(t, nil, append(sqlArgs, "--dialect", "duckdb")...)
+		query := filepath.Join(t.TempDir(), "q.sql")
+		os.WriteFile(query, []byte(q), 0o644)
+		out := filepath.Join(t.TempDir(), "cells.parquet")
+		cmd := exec.Command("node", filepath.Join(testenv.Root(t), "e2e", "warehouse", "duckdb.mjs"), dir, query, out, "parquet")
+		cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("duckdb: %v\n%s", err, b)
+		}
+		compareCellsReport(t, export, out, args)
+		// The odd records reached the report: the one without a user is
+		// skipped, the numeric group id is an account.
+		got := mustSep(t, nil, "score", "--json", "--cells", out)
+		for _, want := range []string{`"no_user": 1`, `"id": "42"`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the report lacks %s", want)
+			}
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		psql := postgres(t)
+		loadPostgres(t, psql, dir)
+		q := mustSep(t, nil, append(sqlArgs, "--dialect", "postgres")...)
+		qf := filepath.Join(t.TempDir(), "q.sql")
+		os.WriteFile(qf, []byte("COPY ("+strings.TrimSuffix(strings.TrimSpace(q), ";")+") TO STDOUT WITH (FORMAT csv, HEADER true);\n"), 0o644)
+		b, err := psql("-f", qf).Output()
+		if err != nil {
+			t.Fatalf("query: %v\n%s", err, b)
+		}
+		out := filepath.Join(t.TempDir(), "cells.csv")
+		os.WriteFile(out, b, 0o644)
+		compareCellsReport(t, export, out, args)
+	})
 }

@@ -71,16 +71,16 @@ members AS (
 ),
 user_traits AS (
   SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, v DESC) AS rn FROM (
-    SELECT unit AS id, 'plan' AS k, ut_0 AS v, ts FROM used WHERE kind = 'identify' AND unit IS NOT NULL AND ut_0 IS NOT NULL
+    SELECT unit AS id, 'plan' AS k, ut_0 AS v, ts FROM used WHERE kind IN ('identify', 'track', 'page', 'screen') AND unit IS NOT NULL AND ut_0 IS NOT NULL
   ) t
 ),
 account_traits AS (
   SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, v DESC) AS rn FROM (
-    SELECT aid AS id, 'name' AS k, at_0 AS v, ts FROM used WHERE kind = 'group' AND aid IS NOT NULL AND at_0 IS NOT NULL
+    SELECT aid AS id, 'name' AS k, at_0 AS v, ts FROM used WHERE kind IN ('group') AND aid IS NOT NULL AND at_0 IS NOT NULL
     UNION ALL
-    SELECT aid AS id, 'seats' AS k, at_1 AS v, ts FROM used WHERE kind = 'group' AND aid IS NOT NULL AND at_1 IS NOT NULL
+    SELECT aid AS id, 'seats' AS k, at_1 AS v, ts FROM used WHERE kind IN ('group') AND aid IS NOT NULL AND at_1 IS NOT NULL
     UNION ALL
-    SELECT aid AS id, 'plan' AS k, at_2 AS v, ts FROM used WHERE kind = 'group' AND aid IS NOT NULL AND at_2 IS NOT NULL
+    SELECT aid AS id, 'plan' AS k, at_2 AS v, ts FROM used WHERE kind IN ('group') AND aid IS NOT NULL AND at_2 IS NOT NULL
   ) t
 ),
 counters AS (
