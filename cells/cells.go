@@ -389,10 +389,17 @@ func readParquet(ra io.ReaderAt, size int64, emit func(row, int) error) error {
 	if err != nil {
 		return err
 	}
-	return parquetrows.Each(f, func(m map[string]any, n int) error {
+	if !parquetrows.Flat(f) {
+		return fmt.Errorf("nested Parquet columns: the query's result has scalar columns only (%s)", strings.Join(columns, ", "))
+	}
+	cols := parquetrows.Columns(f)
+	for i, c := range cols {
+		cols[i] = strings.ToLower(c)
+	}
+	return parquetrows.EachFlat(f, func(vals []any, n int) error {
 		r := row{}
-		for k, v := range m {
-			r[strings.ToLower(k)] = scalar(v)
+		for i, v := range vals {
+			r[cols[i]] = scalar(v)
 		}
 		return emit(r, n)
 	})

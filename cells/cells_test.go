@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sep-project/sep/core"
 )
@@ -114,4 +115,29 @@ func TestCheckRefusesSettingsThatReadSummarisedDays(t *testing.T) {
 	if err := empty.Check(core.Settings{TZ: "UTC", Window: 30}); err != ErrNoMeta {
 		t.Errorf("no meta rows: %v", err)
 	}
+}
+
+// FuzzCells: any input gives a Set or an error, never a panic; an error
+// names the file, and rows that read build a Rollup.
+func FuzzCells(f *testing.F) {
+	f.Add(header + metaCSV + "cell,u1,,Query Run,0,2026-09-29,3,,,\n")
+	f.Add(`{"kind":"member","user_id":"u","account_id":"a","time_ms":"12"}` + "\n")
+	f.Add("PAR1garbage")
+	f.Add("\x1f\x8bnot gzip")
+	f.Fuzz(func(t *testing.T, in string) {
+		s := &Set{}
+		err := s.Read(strings.NewReader(in), int64(len(in)), "f.csv")
+		if err != nil && !strings.Contains(err.Error(), "f.csv") {
+			t.Errorf("error without the file name: %v", err)
+		}
+		if err != nil {
+			return
+		}
+		// Rows that read build a Rollup, unless the meta rows name no real zone.
+		if _, zerr := time.LoadLocation(s.Meta.TZ); zerr == nil {
+			if _, rerr := s.Rollup(); rerr != nil {
+				t.Errorf("rows read but no rollup: %v", rerr)
+			}
+		}
+	})
 }

@@ -500,3 +500,65 @@ func TestPostHogQueryInDuckDBAndPostgres(t *testing.T) {
 		compareCellsReport(t, export, out, args)
 	})
 }
+
+// The warehouse holds what the export does not: retried rows (the same id)
+// and rows dated before 2000 or days after their receipt. The query counts
+// them (duplicates, timestamp_out_of_range) and scores as if they were not
+// there.
+func TestWarehouseQuerySkipsRepeatsAndImplausibleTimes(t *testing.T) {
+	testenv.NodeModule(t, "@duckdb/node-api")
+	export, dir := warehouseProduct(t)
+	tracks := filepath.Join(dir, "tracks.csv")
+	b, err := os.ReadFile(tracks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	extra := append([]string{}, lines[10:15]...) // five retried rows, byte for byte
+	extra = append(extra,
+		"bad-1,user-1,,acct-1,Query Run,Query Run,1999-12-31T23:00:00Z,2026-09-01T00:00:00Z",
+		"bad-2,user-2,,acct-2,Query Run,Query Run,2026-09-10T00:00:00Z,2026-09-08T00:00:00Z")
+	if err := os.WriteFile(tracks, []byte(strings.Join(append(lines, extra...), "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := mustSep(t, nil, "sql", "--dialect", "duckdb", "--user-traits=role", "--account-traits=name,seats,plan")
+	query := filepath.Join(t.TempDir(), "q.sql")
+	os.WriteFile(query, []byte(q), 0o644)
+	out := filepath.Join(t.TempDir(), "cells.csv")
+	cmd := exec.Command("node", filepath.Join(testenv.Root(t), "e2e", "warehouse", "duckdb.mjs"), dir, query, out, "csv")
+	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, b)
+	}
+	cells, _ := os.ReadFile(out)
+	for _, want := range []string{"counter,,,,,,5,,duplicates,", "counter,,,,,,2,,skip:timestamp_out_of_range,"} {
+		if !strings.Contains(string(cells), want) {
+			t.Errorf("the result lacks %q", want)
+		}
+	}
+	// Everything but the input section and the warnings about it is the raw report's.
+	strip := func(report string) (map[string]json.RawMessage, map[string]any) {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(report), &m); err != nil {
+			t.Fatal(err)
+		}
+		var in map[string]any
+		json.Unmarshal(m["input"], &in)
+		delete(m, "input")
+		delete(m, "warnings")
+		return m, in
+	}
+	want, wantIn := strip(mustSep(t, nil, "score", "--json", export))
+	got, gotIn := strip(mustSep(t, nil, "score", "--json", "--cells", out))
+	for k := range want {
+		if string(want[k]) != string(got[k]) {
+			t.Errorf("%s differs:\n%s\n---\n%s", k, got[k], want[k])
+		}
+	}
+	if d := gotIn["events"].(float64) - wantIn["events"].(float64); d != 7 {
+		t.Errorf("input.events: %v more than the export's, want 7 (5 repeats, 2 implausible)", d)
+	}
+	if gotIn["activity_events"] != wantIn["activity_events"] {
+		t.Errorf("activity_events %v, want %v", gotIn["activity_events"], wantIn["activity_events"])
+	}
+}
