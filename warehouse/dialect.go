@@ -163,7 +163,7 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 
 // jsonText is the scalar at a path of keys in a JSON column (JSON text, or the
 // dialect's JSON type: jsonb, BigQuery JSON, Snowflake VARIANT), as a string;
-// NULL when absent.
+// NULL when absent. The key "[0]" is an array's first element.
 func (d Dialect) jsonText(col string, keys ...string) string {
 	switch d {
 	case DuckDB:
@@ -171,25 +171,42 @@ func (d Dialect) jsonText(col string, keys ...string) string {
 	case Postgres:
 		parts := make([]string, len(keys))
 		for i, k := range keys {
+			if k == firstElement {
+				parts[i] = "0"
+				continue
+			}
 			parts[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`) + `"`
 		}
 		return "(CAST(" + col + " AS jsonb) #>> " + quote("{"+strings.Join(parts, ",")+"}") + ")"
 	case BigQuery:
 		return "JSON_VALUE(" + col + ", " + quote(jsonPath(keys)) + ")"
 	default:
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = `"` + k + `"`
+		path := ""
+		for _, k := range keys {
+			if k == firstElement {
+				path += "[0]"
+			} else if path == "" {
+				path = `"` + k + `"`
+			} else {
+				path += `."` + k + `"`
+			}
 		}
-		return "CAST(GET_PATH(" + col + ", " + quote(strings.Join(parts, ".")) + ") AS VARCHAR)"
+		return "CAST(GET_PATH(" + col + ", " + quote(path) + ") AS VARCHAR)"
 	}
 }
 
-// jsonPath writes $."a"."b" (keys quoted: PostHog's start with $).
+// firstElement is the path key of an array's first element.
+const firstElement = "[0]"
+
+// jsonPath writes $."a"."b"[0] (keys quoted: PostHog's start with $).
 func jsonPath(keys []string) string {
 	var b strings.Builder
 	b.WriteString("$")
 	for _, k := range keys {
+		if k == firstElement {
+			b.WriteString("[0]")
+			continue
+		}
 		b.WriteString(`."` + strings.ReplaceAll(k, `"`, `\"`) + `"`)
 	}
 	return b.String()
@@ -204,4 +221,19 @@ func (d Dialect) timestamp() string {
 		return "TIMESTAMP_TZ"
 	}
 	return "TIMESTAMPTZ"
+}
+
+// fromEpochMs is the instant of a number of ms since the epoch (a string or
+// number expression); NULL stays NULL.
+func (d Dialect) fromEpochMs(expr string) string {
+	switch d {
+	case DuckDB:
+		return "epoch_ms(CAST(CAST(" + expr + " AS DOUBLE) AS BIGINT))"
+	case Postgres:
+		return "to_timestamp(CAST(" + expr + " AS DOUBLE PRECISION) / 1000)"
+	case BigQuery:
+		return "TIMESTAMP_MILLIS(CAST(CAST(" + expr + " AS FLOAT64) AS INT64))"
+	default:
+		return "TO_TIMESTAMP_TZ(CAST(CAST(" + expr + " AS DOUBLE) AS BIGINT), 3)"
+	}
 }

@@ -96,8 +96,12 @@ func (o *Options) normalize() error {
 	if o.Table != "" && (!identLike(o.Table) || strings.Contains(o.Table, ".")) {
 		return fmt.Errorf("table %q: want a table name (use --prefix for its schema)", o.Table)
 	}
-	if o.Table != "" && o.Schema != PostHog {
-		return fmt.Errorf("--table names the events table of the posthog schema; %s has its tables' own names", o.Schema)
+	t, oneTable := plainTables[o.Schema]
+	if o.Table != "" && !oneTable {
+		return fmt.Errorf("--table names the events table of the mixpanel, amplitude and posthog schemas; %s has its tables' own names", o.Schema)
+	}
+	if oneTable && (len(o.UserTraits) > 0 && t.userTraits == nil || len(o.AccountTraits) > 0 && t.accountTraits == nil) {
+		return fmt.Errorf("%s's events carry no traits: give them with sep score --accounts (a CRM export) instead", o.Schema)
 	}
 	for _, k := range o.GroupKeys {
 		if k == "" || strings.ContainsAny(k, "'\"\\") {

@@ -23,6 +23,8 @@ func TestGoldenQueries(t *testing.T) {
 				UserTraits: []string{"plan"}, AccountTraits: []string{"name", "seats", "plan"}}},
 			{"posthog", Options{Schema: PostHog, Prefix: "posthog_export.", Table: "events", UserTraits: []string{"plan"},
 				AccountTraits: []string{"name", "seats"}, GroupKeys: []string{"company", "org_id"}}},
+			{"mixpanel", Options{Schema: Mixpanel, Prefix: "mixpanel."}},
+			{"amplitude", Options{Schema: Amplitude, Table: "EVENTS_123456", UserTraits: []string{"plan"}, AccountTraits: []string{"seats"}}},
 		} {
 			c.o.Dialect = d
 			q, err := Query(c.o)
@@ -54,8 +56,8 @@ func TestOptionErrors(t *testing.T) {
 	}{
 		{Options{Dialect: "mysql"}, `unknown dialect "mysql"`},
 		{Options{Schema: "heap"}, `unknown schema "heap"`},
-		{Options{Schema: "mixpanel"}, `schema "mixpanel": not written yet`},
-		{Options{Table: "events"}, "--table names the events table of the posthog schema"},
+		{Options{Schema: Mixpanel, AccountTraits: []string{"seats"}}, "mixpanel's events carry no traits"},
+		{Options{Table: "events"}, "--table names the events table of the mixpanel, amplitude and posthog schemas"},
 		{Options{Schema: PostHog, GroupKeys: []string{`co"'`}}, "group key"},
 		{Options{TZ: "Mars/Olympus"}, `time zone "Mars/Olympus"`},
 		{Options{Window: -3}, "window -3"},

@@ -34,7 +34,7 @@ var commands = []command{
 	{"score", "score exports: sep score [flags] FILE... ('-' is stdin)", runScore},
 	{"calc", "the manual calculator: sep calc --events 12 --adopted 8 --dau 50 --mau 200 --new 40 --recovered 10 --dropped 25", runCalc},
 	{"gen", "write a synthetic export: sep gen --users N --days D --seed S --format FORMAT", runGen},
-	{"sql", "the warehouse query: sep sql --dialect duckdb|postgres|bigquery|snowflake --schema segment|rudderstack|posthog", runSQL},
+	{"sql", "the warehouse query: sep sql --dialect duckdb|postgres|bigquery|snowflake --schema segment|rudderstack|mixpanel|amplitude|posthog", runSQL},
 	{"serve", "serve the API and the web page: sep serve --addr 127.0.0.1:8080 --data DIR", runServe},
 	{"alerts", "the alerts to send: sep alerts --dry-run (--data DIR | FILE...)", runAlerts},
 }

@@ -25,10 +25,10 @@ func runSQL(args []string, stdout, stderr io.Writer) error {
 	window := fs.Int("window", 30, "period length W in days")
 	prefix := fs.String("prefix", "", "qualify the tables, e.g. analytics. (default: unqualified)")
 	allDays := fs.Bool("all-days", false, "keep every day's cells (for --trend) instead of summarising the days before the spans read")
-	userTraits := fs.String("user-traits", "", "comma-separated user traits to carry: columns of identifies, keys of PostHog's $set (e.g. plan)")
-	accountTraits := fs.String("account-traits", "", "comma-separated account traits to carry: columns of groups, keys of PostHog's $group_set (e.g. name,seats,plan,renewal_date)")
-	table := fs.String("table", "", "the events table of the posthog schema (default events)")
-	groupKeys := fs.String("group-keys", "", "comma-separated group types and properties holding an event's account (posthog; default core's list)")
+	userTraits := fs.String("user-traits", "", "comma-separated user traits to carry: columns of identifies, keys of user_properties or $set (e.g. plan)")
+	accountTraits := fs.String("account-traits", "", "comma-separated account traits to carry: columns of groups, keys of group_properties or $group_set (e.g. name,seats,plan,renewal_date)")
+	table := fs.String("table", "", "the events table of the mixpanel, amplitude and posthog schemas (default mp_master_event, events, events)")
+	groupKeys := fs.String("group-keys", "", "comma-separated group types and properties holding an event's account (mixpanel, amplitude, posthog; default core's list)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -417,41 +417,94 @@ const posthogOdd = `{"uuid":"ph-odd-1","event":"Query Run","distinct_id":"","tim
 {"uuid":"ph-odd-8","event":"Query Run","timestamp":"2026-09-29T10:00:00Z","properties":{}}
 `
 
-// posthogWarehouse writes sep gen's PostHog product plus the odd records, and
-// the same events as PostHog's exported events table in dir.
-func posthogWarehouse(t *testing.T) (export, dir string) {
+// tableColumn is one column of a tool's exported events table, taken from
+// a record of its JSON-lines export.
+type tableColumn struct {
+	name, sqlType string
+	value         func(rec map[string]json.RawMessage) string
+}
+
+// field reads a JSON value at a path of keys as CSV text: a string as is, an
+// object or array as its JSON, a number as written.
+func field(path ...string) func(map[string]json.RawMessage) string {
+	return func(rec map[string]json.RawMessage) string {
+		var raw json.RawMessage
+		cur := rec
+		for i, k := range path {
+			v, ok := cur[k]
+			if !ok {
+				return ""
+			}
+			if i == len(path)-1 {
+				raw = v
+				break
+			}
+			cur = map[string]json.RawMessage{}
+			if json.Unmarshal(v, &cur) != nil {
+				return ""
+			}
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		if string(raw) == "null" {
+			return ""
+		}
+		return string(raw)
+	}
+}
+
+// msTime reads an epoch-ms number at a path as RFC 3339.
+func msTime(path ...string) func(map[string]json.RawMessage) string {
+	return func(rec map[string]json.RawMessage) string {
+		ms, err := strconv.ParseFloat(field(path...)(rec), 64)
+		if err != nil {
+			return ""
+		}
+		return time.UnixMilli(int64(ms)).UTC().Format(time.RFC3339Nano)
+	}
+}
+
+// oneTableWarehouse writes sep gen's product in format plus the odd records,
+// and the same events as the tool's exported events table in dir.
+func oneTableWarehouse(t *testing.T, format, table, odd string, cols []tableColumn) (export, dir string) {
 	t.Helper()
-	export = generate(t, "posthog", 160, 100)
+	export = generate(t, format, 160, 100)
 	f, err := os.OpenFile(export, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(posthogOdd)
+	f.WriteString(odd)
 	f.Close()
 	dir = t.TempDir()
-	writeSchemas(t, dir, `CREATE TABLE events ("uuid" VARCHAR, "event" VARCHAR, "distinct_id" VARCHAR, "properties" JSONTEXT, "timestamp" TIMESTAMPTZ);`+"\n")
+	var defs, header []string
+	for _, c := range cols {
+		defs = append(defs, fmt.Sprintf("%q %s", c.name, c.sqlType))
+		header = append(header, c.name)
+	}
+	writeSchemas(t, dir, fmt.Sprintf("CREATE TABLE %s (%s);\n", table, strings.Join(defs, ", ")))
 	in, err := os.ReadFile(export)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := os.Create(filepath.Join(dir, "events.csv"))
+	out, err := os.Create(filepath.Join(dir, table+".csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer out.Close()
 	w := csv.NewWriter(out)
-	w.Write([]string{"uuid", "event", "distinct_id", "properties", "timestamp"})
+	w.Write(header)
 	for _, line := range strings.Split(strings.TrimSpace(string(in)), "\n") {
-		var e struct{ UUID, Event, DistinctID, Timestamp string }
-		e2 := map[string]json.RawMessage{}
-		if err := json.Unmarshal([]byte(line), &e2); err != nil {
+		rec := map[string]json.RawMessage{}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatal(err)
 		}
-		json.Unmarshal(e2["uuid"], &e.UUID)
-		json.Unmarshal(e2["event"], &e.Event)
-		json.Unmarshal(e2["distinct_id"], &e.DistinctID)
-		json.Unmarshal(e2["timestamp"], &e.Timestamp)
-		w.Write([]string{e.UUID, e.Event, e.DistinctID, string(e2["properties"]), e.Timestamp})
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = c.value(rec)
+		}
+		w.Write(row)
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -460,13 +513,47 @@ func posthogWarehouse(t *testing.T) (export, dir string) {
 	return export, dir
 }
 
-func TestPostHogQueryInDuckDBAndPostgres(t *testing.T) {
+var posthogColumns = []tableColumn{{"uuid", "VARCHAR", field("uuid")}, {"event", "VARCHAR", field("event")},
+	{"distinct_id", "VARCHAR", field("distinct_id")}, {"properties", "JSONTEXT", field("properties")},
+	{"timestamp", "TIMESTAMPTZ", field("timestamp")}}
+
+// Mixpanel's JSON pipeline table, from the raw export's properties.
+var mixpanelColumns = []tableColumn{{"event_name", "VARCHAR", field("event")},
+	{"time", "TIMESTAMPTZ", msTime("properties", "time")}, {"distinct_id", "VARCHAR", field("properties", "distinct_id")},
+	{"user_id", "VARCHAR", field("properties", "$user_id")}, {"device_id", "VARCHAR", field("properties", "$device_id")},
+	{"insert_id", "VARCHAR", field("properties", "$insert_id")}, {"properties", "JSONTEXT", field("properties")}}
+
+// Amplitude's export fields as columns (event_time is UTC).
+var amplitudeColumns = []tableColumn{{"uuid", "VARCHAR", field("uuid")}, {"event_type", "VARCHAR", field("event_type")},
+	{"event_time", "TIMESTAMPTZ", field("event_time")}, {"server_received_time", "TIMESTAMPTZ", field("server_received_time")},
+	{"user_id", "VARCHAR", field("user_id")}, {"device_id", "VARCHAR", field("device_id")},
+	{"groups", "JSONTEXT", field("groups")}, {"event_properties", "JSONTEXT", field("event_properties")},
+	{"user_properties", "JSONTEXT", field("user_properties")}, {"group_properties", "JSONTEXT", field("group_properties")}}
+
+// Mixpanel's odd records: a $user_id beside the distinct_id, a device id
+// alone, a system event, a group key among the properties only on some events.
+const mixpanelOdd = `{"event":"Query Run","properties":{"time":1790700000000,"distinct_id":"$device:abc","$user_id":"user-5","$insert_id":"mp-odd-1","org_id":"acct-9"}}
+{"event":"Report Created","properties":{"time":1790700000000,"$device_id":"dev-77","$insert_id":"mp-odd-2"}}
+{"event":"$ae_session","properties":{"time":1790700000000,"distinct_id":"user-6","$insert_id":"mp-odd-3"}}
+{"event":"Chart Edited","properties":{"time":1790786000000,"distinct_id":"user-7","$insert_id":"mp-odd-4","$mp_api_timestamp_ms":1790786001000}}
+`
+
+// Amplitude's odd records: a device id alone, a scalar group id, session
+// markers and an automatic event, a $groupidentify without groups.
+const amplitudeOdd = `{"event_type":"Query Run","device_id":"dev-9","event_time":"2026-09-29 10:00:00.000000","uuid":"amp-odd-1","groups":{"company":"acct-4"}}
+{"event_type":"session_start","user_id":"user-3","event_time":"2026-09-29 10:00:00.000000","uuid":"amp-odd-2"}
+{"event_type":"[Amplitude] Page Viewed","user_id":"user-3","event_time":"2026-09-29 10:01:00.000000","uuid":"amp-odd-3"}
+{"event_type":"$groupidentify","user_id":"user-3","event_time":"2026-09-29 10:02:00.000000","uuid":"amp-odd-4","group_properties":{"seats":5}}
+{"event_type":"Chart Edited","user_id":"user-8","event_time":"2026-09-30 23:59:59.999000","uuid":"amp-odd-5","groups":{"company":["acct-5","acct-6"]}}
+`
+
+// queryInBoth runs sep sql's query for sqlArgs in DuckDB and in PostgreSQL
+// over dir's tables and compares each report with sep score on export.
+func queryInBoth(t *testing.T, export, dir string, sqlArgs, args []string, check func(t *testing.T, report string)) {
+	t.Helper()
 	testenv.NodeModule(t, "@duckdb/node-api")
-	export, dir := posthogWarehouse(t)
-	args := []string{"--tz", "America/Los_Angeles"}
-	sqlArgs := append([]string{"sql", "--schema", "posthog", "--user-traits=role", "--account-traits=name,seats,plan"}, args...)
 	t.Run("duckdb", func(t *testing.T) {
-		q := mustSep(t, nil, append(sqlArgs, "--dialect", "duckdb")...)
+		q := mustSep(t, nil, append(append([]string{"sql", "--dialect", "duckdb"}, sqlArgs...), args...)...)
 		query := filepath.Join(t.TempDir(), "q.sql")
 		os.WriteFile(query, []byte(q), 0o644)
 		out := filepath.Join(t.TempDir(), "cells.parquet")
@@ -476,19 +563,14 @@ func TestPostHogQueryInDuckDBAndPostgres(t *testing.T) {
 			t.Fatalf("duckdb: %v\n%s", err, b)
 		}
 		compareCellsReport(t, export, out, args)
-		// The odd records reached the report: the one without a user is
-		// skipped, the numeric group id is an account.
-		got := mustSep(t, nil, "score", "--json", "--cells", out)
-		for _, want := range []string{`"no_user": 1`, `"id": "42"`} {
-			if !strings.Contains(got, want) {
-				t.Errorf("the report lacks %s", want)
-			}
+		if check != nil {
+			check(t, mustSep(t, nil, "score", "--json", "--cells", out))
 		}
 	})
 	t.Run("postgres", func(t *testing.T) {
 		psql := postgres(t)
 		loadPostgres(t, psql, dir)
-		q := mustSep(t, nil, append(sqlArgs, "--dialect", "postgres")...)
+		q := mustSep(t, nil, append(append([]string{"sql", "--dialect", "postgres"}, sqlArgs...), args...)...)
 		qf := filepath.Join(t.TempDir(), "q.sql")
 		os.WriteFile(qf, []byte("COPY ("+strings.TrimSuffix(strings.TrimSpace(q), ";")+") TO STDOUT WITH (FORMAT csv, HEADER true);\n"), 0o644)
 		b, err := psql("-f", qf).Output()
@@ -501,64 +583,39 @@ func TestPostHogQueryInDuckDBAndPostgres(t *testing.T) {
 	})
 }
 
-// The warehouse holds what the export does not: retried rows (the same id)
-// and rows dated before 2000 or days after their receipt. The query counts
-// them (duplicates, timestamp_out_of_range) and scores as if they were not
-// there.
-func TestWarehouseQuerySkipsRepeatsAndImplausibleTimes(t *testing.T) {
-	testenv.NodeModule(t, "@duckdb/node-api")
-	export, dir := warehouseProduct(t)
-	tracks := filepath.Join(dir, "tracks.csv")
-	b, err := os.ReadFile(tracks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	extra := append([]string{}, lines[10:15]...) // five retried rows, byte for byte
-	extra = append(extra,
-		"bad-1,user-1,,acct-1,Query Run,Query Run,1999-12-31T23:00:00Z,2026-09-01T00:00:00Z",
-		"bad-2,user-2,,acct-2,Query Run,Query Run,2026-09-10T00:00:00Z,2026-09-08T00:00:00Z")
-	if err := os.WriteFile(tracks, []byte(strings.Join(append(lines, extra...), "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	q := mustSep(t, nil, "sql", "--dialect", "duckdb", "--user-traits=role", "--account-traits=name,seats,plan")
-	query := filepath.Join(t.TempDir(), "q.sql")
-	os.WriteFile(query, []byte(q), 0o644)
-	out := filepath.Join(t.TempDir(), "cells.csv")
-	cmd := exec.Command("node", filepath.Join(testenv.Root(t), "e2e", "warehouse", "duckdb.mjs"), dir, query, out, "csv")
-	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("duckdb: %v\n%s", err, b)
-	}
-	cells, _ := os.ReadFile(out)
-	for _, want := range []string{"counter,,,,,,5,,duplicates,", "counter,,,,,,2,,skip:timestamp_out_of_range,"} {
-		if !strings.Contains(string(cells), want) {
-			t.Errorf("the result lacks %q", want)
-		}
-	}
-	// Everything but the input section and the warnings about it is the raw report's.
-	strip := func(report string) (map[string]json.RawMessage, map[string]any) {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(report), &m); err != nil {
-			t.Fatal(err)
-		}
-		var in map[string]any
-		json.Unmarshal(m["input"], &in)
-		delete(m, "input")
-		delete(m, "warnings")
-		return m, in
-	}
-	want, wantIn := strip(mustSep(t, nil, "score", "--json", export))
-	got, gotIn := strip(mustSep(t, nil, "score", "--json", "--cells", out))
-	for k := range want {
-		if string(want[k]) != string(got[k]) {
-			t.Errorf("%s differs:\n%s\n---\n%s", k, got[k], want[k])
-		}
-	}
-	if d := gotIn["events"].(float64) - wantIn["events"].(float64); d != 7 {
-		t.Errorf("input.events: %v more than the export's, want 7 (5 repeats, 2 implausible)", d)
-	}
-	if gotIn["activity_events"] != wantIn["activity_events"] {
-		t.Errorf("activity_events %v, want %v", gotIn["activity_events"], wantIn["activity_events"])
-	}
+func TestMixpanelQueryInDuckDBAndPostgres(t *testing.T) {
+	export, dir := oneTableWarehouse(t, "mixpanel", "mp_master_event", mixpanelOdd, mixpanelColumns)
+	queryInBoth(t, export, dir, []string{"--schema", "mixpanel"}, []string{"--tz", "Asia/Kolkata", "--window", "21"},
+		func(t *testing.T, report string) {
+			if !strings.Contains(report, `"id": "acct-9"`) {
+				t.Error("the account of a property group key is missing")
+			}
+		})
+}
+
+func TestAmplitudeQueryInDuckDBAndPostgres(t *testing.T) {
+	export, dir := oneTableWarehouse(t, "amplitude", "events", amplitudeOdd, amplitudeColumns)
+	queryInBoth(t, export, dir, []string{"--schema", "amplitude", "--user-traits=role", "--account-traits=name,seats,plan"}, nil,
+		func(t *testing.T, report string) {
+			for _, want := range []string{`"id": "acct-4"`, `"id": "acct-5"`} {
+				if !strings.Contains(report, want) {
+					t.Errorf("the report lacks %s", want)
+				}
+			}
+		})
+}
+
+func TestPostHogQueryInDuckDBAndPostgres(t *testing.T) {
+	export, dir := oneTableWarehouse(t, "posthog", "events", posthogOdd, posthogColumns)
+	queryInBoth(t, export, dir, []string{"--schema", "posthog", "--user-traits=role", "--account-traits=name,seats,plan"},
+		[]string{"--tz", "America/Los_Angeles"},
+		func(t *testing.T, report string) {
+			// The odd records reached the report: the one without a user is
+			// skipped, the numeric group id is an account.
+			for _, want := range []string{`"no_user": 1`, `"id": "42"`} {
+				if !strings.Contains(report, want) {
+					t.Errorf("the report lacks %s", want)
+				}
+			}
+		})
 }

@@ -4,13 +4,13 @@
 --   sep score --cells RESULT
 WITH raw AS (
   SELECT CAST(uuid AS STRING) AS mid, COALESCE(NULLIF(CAST(distinct_id AS STRING), ''), JSON_VALUE(properties, '$."distinct_id"')) AS uid, CAST(NULL AS STRING) AS anon,
-    CASE WHEN event = '$groupidentify' THEN NULLIF(JSON_VALUE(properties, '$."$group_key"'), '') ELSE COALESCE(NULLIF(JSON_VALUE(properties, '$."$groups"."company"'), ''), NULLIF(JSON_VALUE(properties, '$."$groups"."org_id"'), ''), NULLIF(JSON_VALUE(properties, '$."company"'), ''), NULLIF(JSON_VALUE(properties, '$."org_id"'), '')) END AS aid,
+    CASE WHEN CAST(event AS STRING) = '$groupidentify' THEN NULLIF(JSON_VALUE(properties, '$."$group_key"'), '') ELSE COALESCE(NULLIF(JSON_VALUE(properties, '$."$groups"."company"'), ''), NULLIF(JSON_VALUE(properties, '$."$groups"."org_id"'), ''), NULLIF(JSON_VALUE(properties, '$."company"'), ''), NULLIF(JSON_VALUE(properties, '$."org_id"'), '')) END AS aid,
     CAST(event AS STRING) AS name,
-    CASE WHEN event IN ('$identify', '$set') THEN 'identify' WHEN event = '$groupidentify' THEN 'group'
-      WHEN event IN ('$create_alias', '$merge', 'session_start', 'session_end', '$opt_in', '$opt_out', '$feature_flag_called', '$feature_flag_response', '$snapshot', '$performance_event', '$web_vitals', '$$heatmap', '$exception_list', '$ae_session', '$ae_updated', '$ae_crashed') OR event LIKE '[Amplitude] %' THEN 'alias' ELSE 'track' END AS kind,
-    CASE WHEN COALESCE(CAST(event AS STRING), '') = '' THEN NULL ELSE `timestamp` END AS ts, CAST(NULL AS TIMESTAMP) AS rcv, JSON_VALUE(properties, '$."$set"."plan"') AS ut_0, CASE WHEN event = '$groupidentify' THEN JSON_VALUE(properties, '$."$group_set"."name"') END AS at_0, CASE WHEN event = '$groupidentify' THEN JSON_VALUE(properties, '$."$group_set"."seats"') END AS at_1
+    CASE WHEN CAST(event AS STRING) IN ('$identify', '$set') THEN 'identify' WHEN CAST(event AS STRING) = '$groupidentify' THEN 'group'
+      WHEN CAST(event AS STRING) IN ('$create_alias', '$merge', 'session_start', 'session_end', '$opt_in', '$opt_out', '$feature_flag_called', '$feature_flag_response', '$snapshot', '$performance_event', '$web_vitals', '$$heatmap', '$exception_list', '$ae_session', '$ae_updated', '$ae_crashed') OR CAST(event AS STRING) LIKE '[Amplitude] %' THEN 'alias' ELSE 'track' END AS kind,
+    CASE WHEN COALESCE(CAST(event AS STRING), '') = '' THEN NULL ELSE `timestamp` END AS ts, CAST(NULL AS TIMESTAMP) AS rcv, CASE WHEN CAST(event AS STRING) <> '$groupidentify' THEN JSON_VALUE(properties, '$."$set"."plan"') END AS ut_0, CASE WHEN CAST(event AS STRING) = '$groupidentify' THEN JSON_VALUE(properties, '$."$group_set"."name"') END AS at_0, CASE WHEN CAST(event AS STRING) = '$groupidentify' THEN JSON_VALUE(properties, '$."$group_set"."seats"') END AS at_1
   FROM posthog_export.events
-  WHERE COALESCE(CAST(event AS STRING), '') <> '$groupidentify' OR COALESCE(JSON_VALUE(properties, '$."$group_key"'), '') <> ''
+  WHERE COALESCE(CAST(event AS STRING), '') <> '$groupidentify' OR NULLIF(JSON_VALUE(properties, '$."$group_key"'), '') IS NOT NULL
 ),
 ev AS (
   SELECT NULLIF(mid, '') AS mid, COALESCE(NULLIF(uid, ''), NULLIF(anon, '')) AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv, ut_0, at_0, at_1,

@@ -4,13 +4,13 @@
 --   sep score --cells RESULT
 WITH raw AS (
   SELECT CAST(uuid AS VARCHAR) AS mid, COALESCE(NULLIF(CAST(distinct_id AS VARCHAR), ''), json_extract_string(properties, '$."distinct_id"')) AS uid, CAST(NULL AS VARCHAR) AS anon,
-    CASE WHEN event = '$groupidentify' THEN NULLIF(json_extract_string(properties, '$."$group_key"'), '') ELSE COALESCE(NULLIF(json_extract_string(properties, '$."$groups"."company"'), ''), NULLIF(json_extract_string(properties, '$."$groups"."org_id"'), ''), NULLIF(json_extract_string(properties, '$."company"'), ''), NULLIF(json_extract_string(properties, '$."org_id"'), '')) END AS aid,
+    CASE WHEN CAST(event AS VARCHAR) = '$groupidentify' THEN NULLIF(json_extract_string(properties, '$."$group_key"'), '') ELSE COALESCE(NULLIF(json_extract_string(properties, '$."$groups"."company"'), ''), NULLIF(json_extract_string(properties, '$."$groups"."org_id"'), ''), NULLIF(json_extract_string(properties, '$."company"'), ''), NULLIF(json_extract_string(properties, '$."org_id"'), '')) END AS aid,
     CAST(event AS VARCHAR) AS name,
-    CASE WHEN event IN ('$identify', '$set') THEN 'identify' WHEN event = '$groupidentify' THEN 'group'
-      WHEN event IN ('$create_alias', '$merge', 'session_start', 'session_end', '$opt_in', '$opt_out', '$feature_flag_called', '$feature_flag_response', '$snapshot', '$performance_event', '$web_vitals', '$$heatmap', '$exception_list', '$ae_session', '$ae_updated', '$ae_crashed') OR event LIKE '[Amplitude] %' THEN 'alias' ELSE 'track' END AS kind,
-    CASE WHEN COALESCE(CAST(event AS VARCHAR), '') = '' THEN NULL ELSE "timestamp" END AS ts, CAST(NULL AS TIMESTAMPTZ) AS rcv, json_extract_string(properties, '$."$set"."plan"') AS ut_0, CASE WHEN event = '$groupidentify' THEN json_extract_string(properties, '$."$group_set"."name"') END AS at_0, CASE WHEN event = '$groupidentify' THEN json_extract_string(properties, '$."$group_set"."seats"') END AS at_1
+    CASE WHEN CAST(event AS VARCHAR) IN ('$identify', '$set') THEN 'identify' WHEN CAST(event AS VARCHAR) = '$groupidentify' THEN 'group'
+      WHEN CAST(event AS VARCHAR) IN ('$create_alias', '$merge', 'session_start', 'session_end', '$opt_in', '$opt_out', '$feature_flag_called', '$feature_flag_response', '$snapshot', '$performance_event', '$web_vitals', '$$heatmap', '$exception_list', '$ae_session', '$ae_updated', '$ae_crashed') OR CAST(event AS VARCHAR) LIKE '[Amplitude] %' THEN 'alias' ELSE 'track' END AS kind,
+    CASE WHEN COALESCE(CAST(event AS VARCHAR), '') = '' THEN NULL ELSE "timestamp" END AS ts, CAST(NULL AS TIMESTAMPTZ) AS rcv, CASE WHEN CAST(event AS VARCHAR) <> '$groupidentify' THEN json_extract_string(properties, '$."$set"."plan"') END AS ut_0, CASE WHEN CAST(event AS VARCHAR) = '$groupidentify' THEN json_extract_string(properties, '$."$group_set"."name"') END AS at_0, CASE WHEN CAST(event AS VARCHAR) = '$groupidentify' THEN json_extract_string(properties, '$."$group_set"."seats"') END AS at_1
   FROM posthog_export.events
-  WHERE COALESCE(CAST(event AS VARCHAR), '') <> '$groupidentify' OR COALESCE(json_extract_string(properties, '$."$group_key"'), '') <> ''
+  WHERE COALESCE(CAST(event AS VARCHAR), '') <> '$groupidentify' OR NULLIF(json_extract_string(properties, '$."$group_key"'), '') IS NOT NULL
 ),
 ev AS (
   SELECT NULLIF(mid, '') AS mid, COALESCE(NULLIF(uid, ''), NULLIF(anon, '')) AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv, ut_0, at_0, at_1,
