@@ -33,22 +33,50 @@ type Meta struct {
 	seen       map[string]bool
 }
 
-// Set holds the rows read from one or more result files.
+// Set holds the rows read from one or more result files, rolled up as they
+// are read (in UTC days: the result's days are already local; Rollup moves
+// them to the result's zone).
 type Set struct {
-	Meta     Meta
-	counts   []core.Count
-	members  []core.Membership
-	traits   []core.Trait
-	counters map[string]int64
-	files    []core.FileSummary
-	rows     int64
+	Meta  Meta
+	r     *core.Rollup
+	files []core.FileSummary
+	rows  int64
+	// lastDay caches the last day parsed (cells come sorted by day or user).
+	lastDayText string
+	lastDay     core.Day
 }
 
 // columns of the result, lower-cased (Snowflake unloads them upper-cased).
 var columns = []string{"kind", "user_id", "account_id", "event", "nav", "day", "n", "time_ms", "name", "value"}
 
-// row is one result row by column name; a missing or empty value is "".
-type row map[string]string
+// The slots of a row's columns.
+const (
+	colKind = iota
+	colUser
+	colAccount
+	colEvent
+	colNav
+	colDay
+	colN
+	colTimeMs
+	colName
+	colValue
+	nColumns
+)
+
+// row is one result row by column slot; a missing or null value is "".
+type row [nColumns]string
+
+// slotOf returns the slot of a column name (any case), or -1.
+func slotOf(name string) int {
+	name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+	for i, c := range columns {
+		if c == name {
+			return i
+		}
+	}
+	return -1
+}
 
 // ReadFile reads one result file into the set.
 func (s *Set) ReadFile(name string) error {
@@ -74,7 +102,7 @@ func (s *Set) Read(ra io.ReaderAt, size int64, name string) error {
 	var err error
 	switch {
 	case bytes.Equal(head, []byte("PAR1")):
-		err = readParquet(ra, size, func(r row, line int) error { return s.add(r, name, line) })
+		err = readParquet(ra, size, func(r *row, line int) error { return s.add(r, name, line) })
 	default:
 		var rd io.Reader = io.NewSectionReader(ra, 0, size)
 		if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
@@ -85,7 +113,7 @@ func (s *Set) Read(ra io.ReaderAt, size int64, name string) error {
 			defer zr.Close()
 			rd = zr
 		}
-		err = readText(bufio.NewReaderSize(rd, 1<<20), func(r row, line int) error { return s.add(r, name, line) })
+		err = readText(bufio.NewReaderSize(rd, 1<<20), func(r *row, line int) error { return s.add(r, name, line) })
 	}
 	var pe *core.ParseError
 	if err != nil && !errors.As(err, &pe) {
@@ -106,7 +134,7 @@ func displayName(name string) string {
 }
 
 // readText reads JSON lines (first byte '{') or CSV with a header.
-func readText(br *bufio.Reader, emit func(row, int) error) error {
+func readText(br *bufio.Reader, emit func(*row, int) error) error {
 	first, err := br.Peek(1)
 	if err == io.EOF {
 		return nil
@@ -124,11 +152,13 @@ func readText(br *bufio.Reader, emit func(row, int) error) error {
 				if jerr := json.Unmarshal(b, &m); jerr != nil {
 					return fmt.Errorf("line %d: invalid JSON: %v", line, jerr)
 				}
-				r := row{}
+				var r row
 				for k, v := range m {
-					r[strings.ToLower(k)] = scalar(v)
+					if i := slotOf(k); i >= 0 {
+						r[i] = scalar(v)
+					}
 				}
-				if err := emit(r, line); err != nil {
+				if err := emit(&r, line); err != nil {
 					return err
 				}
 			}
@@ -147,11 +177,13 @@ func readText(br *bufio.Reader, emit func(row, int) error) error {
 	if err != nil {
 		return fmt.Errorf("line 1: CSV header: %w", err)
 	}
-	idx := map[string]int{}
+	slots := make([]int, len(header))
+	hasKind := false
 	for i, h := range header {
-		idx[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		slots[i] = slotOf(h)
+		hasKind = hasKind || slots[i] == colKind
 	}
-	if _, ok := idx["kind"]; !ok {
+	if !hasKind {
 		return fmt.Errorf("line 1: no kind column: the header must name the query's columns (%s)", strings.Join(columns, ", "))
 	}
 	for line := 2; ; line++ {
@@ -162,13 +194,13 @@ func readText(br *bufio.Reader, emit func(row, int) error) error {
 		if err != nil {
 			return err
 		}
-		r := row{}
-		for k, i := range idx {
-			if i < len(rec) {
-				r[k] = rec[i]
+		var r row
+		for i, v := range rec {
+			if i < len(slots) && slots[i] >= 0 {
+				r[slots[i]] = v
 			}
 		}
-		if err := emit(r, line); err != nil {
+		if err := emit(&r, line); err != nil {
 			return err
 		}
 	}
@@ -188,6 +220,8 @@ func scalar(v any) string {
 		return "0"
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
 	default:
 		b, _ := json.Marshal(x)
 		return string(b)
@@ -200,96 +234,109 @@ func fieldError(file string, line int, field, msg string) error {
 }
 
 // add adds one result row.
-func (s *Set) add(r row, file string, line int) error {
+func (s *Set) add(r *row, file string, line int) error {
 	s.rows++
-	num := func(field string) (int64, error) {
-		v := r[field]
+	if s.r == nil {
+		s.r, _ = core.NewRollup("UTC")
+	}
+	num := func(slot int) (int64, error) {
+		v := r[slot]
 		n, err := strconv.ParseInt(strings.TrimSuffix(v, ".0"), 10, 64)
 		if err != nil {
-			return 0, fieldError(file, line, field, fmt.Sprintf("%q is not an integer", v))
+			return 0, fieldError(file, line, columns[slot], fmt.Sprintf("%q is not an integer", v))
 		}
 		return n, nil
 	}
-	need := func(field string) (string, error) {
-		if r[field] == "" {
-			return "", fieldError(file, line, field, "missing")
+	need := func(slot int) (string, error) {
+		if r[slot] == "" {
+			return "", fieldError(file, line, columns[slot], "missing")
 		}
-		return r[field], nil
+		return r[slot], nil
 	}
-	switch kind := strings.ToLower(r["kind"]); kind {
+	switch kind := strings.ToLower(r[colKind]); kind {
 	case "cell":
-		user, err := need("user_id")
+		user, err := need(colUser)
 		if err != nil {
 			return err
 		}
-		ev, err := need("event")
+		ev, err := need(colEvent)
 		if err != nil {
 			return err
 		}
-		day, err := core.ParseDay(r["day"])
+		day, err := s.day(r[colDay])
 		if err != nil {
 			return fieldError(file, line, "day", err.Error())
 		}
-		n, err := num("n")
+		n, err := num(colN)
 		if err != nil {
 			return err
 		}
 		if n < 1 || n > 1<<32-1 {
 			return fieldError(file, line, "n", fmt.Sprintf("%d is out of range (1 to 4294967295)", n))
 		}
-		nav := r["nav"] == "1" || strings.EqualFold(r["nav"], "true")
-		s.counts = append(s.counts, core.Count{User: user, Account: r["account_id"], Event: ev, Navigation: nav, Day: day, N: uint32(n)})
+		nav := r[colNav] == "1" || strings.EqualFold(r[colNav], "true")
+		s.r.AddCount(core.Count{User: user, Account: r[colAccount], Event: ev, Navigation: nav, Day: day, N: uint32(n)})
 	case "member":
-		user, err := need("user_id")
+		user, err := need(colUser)
 		if err != nil {
 			return err
 		}
-		acc, err := need("account_id")
+		acc, err := need(colAccount)
 		if err != nil {
 			return err
 		}
-		ms, err := num("time_ms")
+		ms, err := num(colTimeMs)
 		if err != nil {
 			return err
 		}
-		s.members = append(s.members, core.Membership{User: user, Account: acc, TimeMs: ms})
+		s.r.AddMembership(core.Membership{User: user, Account: acc, TimeMs: ms})
 	case "user_trait", "account_trait":
-		idField := "user_id"
+		idSlot := colUser
 		if kind == "account_trait" {
-			idField = "account_id"
+			idSlot = colAccount
 		}
-		id, err := need(idField)
+		id, err := need(idSlot)
 		if err != nil {
 			return err
 		}
-		key, err := need("name")
+		key, err := need(colName)
 		if err != nil {
 			return err
 		}
-		ms, err := num("time_ms")
+		ms, err := num(colTimeMs)
 		if err != nil {
 			return err
 		}
-		s.traits = append(s.traits, core.Trait{Account: kind == "account_trait", ID: id, Key: key, Value: r["value"], TimeMs: ms})
+		s.r.AddTrait(core.Trait{Account: kind == "account_trait", ID: id, Key: key, Value: r[colValue], TimeMs: ms})
 	case "counter":
-		key, err := need("name")
+		key, err := need(colName)
 		if err != nil {
 			return err
 		}
-		n, err := num("n")
+		n, err := num(colN)
 		if err != nil {
 			return err
 		}
-		if s.counters == nil {
-			s.counters = map[string]int64{}
-		}
-		s.counters[key] += n
+		s.r.Input.AddCounter(key, n)
 	case "meta":
-		return s.setMeta(r["name"], r["value"], file, line)
+		return s.setMeta(r[colName], r[colValue], file, line)
 	default:
-		return fieldError(file, line, "kind", fmt.Sprintf("%q is not a row kind of the query (cell, member, user_trait, account_trait, counter, meta)", r["kind"]))
+		return fieldError(file, line, "kind", fmt.Sprintf("%q is not a row kind of the query (cell, member, user_trait, account_trait, counter, meta)", r[colKind]))
 	}
 	return nil
+}
+
+// day parses a YYYY-MM-DD day, remembering the last one.
+func (s *Set) day(text string) (core.Day, error) {
+	if text == s.lastDayText && text != "" {
+		return s.lastDay, nil
+	}
+	d, err := core.ParseDay(text)
+	if err != nil {
+		return 0, err
+	}
+	s.lastDayText, s.lastDay = text, d
+	return d, nil
 }
 
 func (s *Set) setMeta(key, value, file string, line int) error {
@@ -360,31 +407,33 @@ func (st *Set) Check(s core.Settings) error {
 	return nil
 }
 
-// Rollup builds the rollup of the rows read, in the result's time zone, with
-// the query's input counters.
+// Rollup returns the rollup of the rows read, in the result's time zone, with
+// the query's input counters. Call it once, after reading every file.
 func (st *Set) Rollup() (*core.Rollup, error) {
 	r, err := core.NewRollup(st.Meta.TZ)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range st.counts {
-		r.AddCount(c)
+	if st.r == nil {
+		r.Input.Files = st.files
+		return r, nil
 	}
-	for _, m := range st.members {
-		r.AddMembership(m)
-	}
-	for _, t := range st.traits {
-		r.AddTrait(t)
-	}
-	for k, n := range st.counters {
-		r.Input.AddCounter(k, n)
+	if r.TZ() != st.r.TZ() {
+		// Days are calendar dates already: only the zone's name changes.
+		st.r.Counts(r.AddCount)
+		st.r.Memberships(r.AddMembership)
+		st.r.Traits(r.AddTrait)
+		r.Input = st.r.Input
+	} else {
+		r = st.r
 	}
 	r.Input.Files = st.files
+	st.r = nil
 	return r, nil
 }
 
 // readParquet reads a Parquet result: every column a scalar of the query's.
-func readParquet(ra io.ReaderAt, size int64, emit func(row, int) error) error {
+func readParquet(ra io.ReaderAt, size int64, emit func(*row, int) error) error {
 	f, err := parquetrows.Open(ra, size)
 	if err != nil {
 		return err
@@ -393,14 +442,18 @@ func readParquet(ra io.ReaderAt, size int64, emit func(row, int) error) error {
 		return fmt.Errorf("nested Parquet columns: the query's result has scalar columns only (%s)", strings.Join(columns, ", "))
 	}
 	cols := parquetrows.Columns(f)
+	slots := make([]int, len(cols))
 	for i, c := range cols {
-		cols[i] = strings.ToLower(c)
+		slots[i] = slotOf(c)
 	}
+	var r row
 	return parquetrows.EachFlat(f, func(vals []any, n int) error {
-		r := row{}
+		r = row{}
 		for i, v := range vals {
-			r[cols[i]] = scalar(v)
+			if slots[i] >= 0 {
+				r[slots[i]] = scalar(v)
+			}
 		}
-		return emit(r, n)
+		return emit(&r, n)
 	})
 }

@@ -65,8 +65,16 @@ counter,,,,,,4,,activity_events,
 			if !nav {
 				t.Error("the page cell lost its navigation flag")
 			}
-		} else if len(s.counts) != 1 || s.counts[0].N != 3 || s.counts[0].Account != "" {
-			t.Fatalf("%s: %+v", name, s.counts)
+		} else {
+			r, err := s.Rollup()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cells []core.Count
+			r.Counts(func(c core.Count) { cells = append(cells, c) })
+			if len(cells) != 1 || cells[0].N != 3 || cells[0].Account != "" || cells[0].Day.String() != "2026-09-29" {
+				t.Fatalf("%s: %+v", name, cells)
+			}
 		}
 	}
 }
