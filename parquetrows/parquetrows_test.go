@@ -1,0 +1,111 @@
+package parquetrows
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+type flatRow struct {
+	UUID       string    `parquet:"uuid"`
+	Event      string    `parquet:"event"`
+	DistinctID *string   `parquet:"distinct_id,optional"`
+	Properties string    `parquet:"properties"`
+	Timestamp  time.Time `parquet:"timestamp,timestamp(microsecond)"`
+	Seats      int64     `parquet:"seats"`
+}
+
+type nestedRow struct {
+	MessageID string    `parquet:"messageId"`
+	Type      string    `parquet:"type"`
+	UserID    *string   `parquet:"userId,optional"`
+	Timestamp time.Time `parquet:"timestamp,timestamp(millisecond)"`
+	Context   struct {
+		GroupID *string `parquet:"groupId,optional"`
+	} `parquet:"context"`
+}
+
+func write[T any](t *testing.T, rows []T) *parquet.File {
+	t.Helper()
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func export(t *testing.T, f *parquet.File) string {
+	t.Helper()
+	rd, stop := Reader(f)
+	defer stop()
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func ptr(s string) *string { return &s }
+
+func TestExportShapes(t *testing.T) {
+	at := time.Date(2026, 9, 29, 18, 10, 0, 123456000, time.UTC)
+	// PostHog's S3 batch export: flat, properties as JSON text: JSON lines
+	// with the properties inline, a null column left out, µs times as RFC 3339.
+	ph := write(t, []flatRow{{UUID: "u1", Event: "Query Run", DistinctID: ptr("user-1"), Properties: `{"$groups":{"company":"acct-1"}}`, Timestamp: at, Seats: 12},
+		{UUID: "u2", Event: "$pageview", Properties: `{}`, Timestamp: at}})
+	want := `{"uuid":"u1","event":"Query Run","distinct_id":"user-1","properties":{"$groups":{"company":"acct-1"}},"timestamp":"2026-09-29T18:10:00.123456Z","seats":12}
+{"uuid":"u2","event":"$pageview","properties":{},"timestamp":"2026-09-29T18:10:00.123456Z","seats":0}
+`
+	if got := export(t, ph); got != want {
+		t.Errorf("PostHog export:\n%s\nwant\n%s", got, want)
+	}
+	// The raw Segment shape: nested, a null struct member dropped, ms times.
+	seg := write(t, []nestedRow{{MessageID: "m1", Type: "track", UserID: ptr("user-1"), Timestamp: at}})
+	if got := export(t, seg); !strings.Contains(got, `"timestamp":"2026-09-29T18:10:00.123Z"`) || strings.Contains(got, "groupId") || Flat(seg) {
+		t.Errorf("Segment export (flat %v): %s", Flat(seg), got)
+	}
+}
+
+func TestWarehouseTableExportsAsCSV(t *testing.T) {
+	type track struct {
+		ID             string    `parquet:"id"`
+		UserID         string    `parquet:"user_id"`
+		EventText      string    `parquet:"event_text"`
+		ContextGroupID string    `parquet:"context_group_id"`
+		Timestamp      time.Time `parquet:"timestamp,timestamp(nanosecond)"`
+	}
+	f := write(t, []track{{"m1", "user-1", "Query Run, fast", "acct-1", time.Date(2026, 9, 29, 10, 0, 0, 0, time.UTC)}})
+	want := "id,user_id,event_text,context_group_id,timestamp\nm1,user-1,\"Query Run, fast\",acct-1,2026-09-29T10:00:00Z\n"
+	if got := export(t, f); got != want {
+		t.Errorf("tracks table:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// Stopping the reader early releases the writer (no goroutine left blocked).
+func TestReaderStopsEarly(t *testing.T) {
+	rows := make([]flatRow, 200000)
+	for i := range rows {
+		rows[i] = flatRow{UUID: "u", Event: "e", Properties: `{"a":1}`, Timestamp: time.Unix(int64(i), 0)}
+	}
+	rd, stop := Reader(write(t, rows))
+	b := make([]byte, 10)
+	if _, err := rd.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	stop() // returns once the writer has given up (a blocked writer would hang the test)
+	if _, err := io.ReadAll(rd); err == nil || !strings.Contains(err.Error(), "reading stopped") {
+		t.Errorf("after stop, the stream ends with %v, want the writer's stop", err)
+	}
+}
