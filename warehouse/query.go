@@ -37,6 +37,9 @@ type Options struct {
 	// renewal_date, ...): columns of Segment's identifies and groups tables,
 	// keys of PostHog's $set and $group_set.
 	UserTraits, AccountTraits []string
+	// Earliest is the first plausible event day, YYYY-MM-DD in UTC (default
+	// 2000-01-01, as core.DefaultEarliest; sep score --earliest).
+	Earliest string
 	// Table names the events table of one-table schemas (PostHog: events).
 	Table string
 	// GroupKeys are the group types and properties that hold an event's
@@ -86,6 +89,12 @@ func (o *Options) normalize() error {
 		if _, err := core.ParseDay(o.AsOf); err != nil {
 			return fmt.Errorf("as-of: %w", err)
 		}
+	}
+	if o.Earliest == "" {
+		o.Earliest = core.DefaultEarliest.UTC().Format(time.DateOnly)
+	}
+	if _, err := time.Parse(time.DateOnly, o.Earliest); err != nil {
+		return fmt.Errorf("earliest %q: want a YYYY-MM-DD day", o.Earliest)
 	}
 	if o.Prefix != "" && !identLike(strings.TrimSuffix(o.Prefix, ".")) {
 		return fmt.Errorf("prefix %q: want names of letters, digits, _ and $ separated by dots, ending with a dot (analytics.)", o.Prefix)
@@ -171,7 +180,7 @@ func Query(o Options) (string, error) {
 	w("ev AS (\n  SELECT NULLIF(mid, '') AS mid, %s AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv%s,\n", unit, traitCols)
 	w("    CASE\n      WHEN ts IS NULL THEN 'missing_field'\n      WHEN %s IS NULL THEN 'no_user'\n", unit)
 	w("      WHEN ts < %s OR ts > %s THEN 'timestamp_out_of_range'\n    END AS reject\n  FROM raw\n),\n",
-		d.instant("2000-01-01 00:00:00"), d.plus24h("LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)"))
+		d.instant(o.Earliest+" 00:00:00"), d.plus24h("LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)"))
 	w("ok AS (\n  SELECT ev.*, CASE WHEN reject IS NULL AND mid IS NOT NULL\n")
 	w("    THEN ROW_NUMBER() OVER (PARTITION BY reject, mid ORDER BY rcv, ts, kind, %s, %s, %s) ELSE 1 END AS copy\n  FROM ev\n),\n",
 		d.bytewise("unit"), d.bytewise("aid"), d.bytewise("name"))

@@ -23,7 +23,7 @@ func TestGoldenQueries(t *testing.T) {
 				UserTraits: []string{"plan"}, AccountTraits: []string{"name", "seats", "plan"}}},
 			{"posthog", Options{Schema: PostHog, Prefix: "posthog_export.", Table: "events", UserTraits: []string{"plan"},
 				AccountTraits: []string{"name", "seats"}, GroupKeys: []string{"company", "org_id"}}},
-			{"mixpanel", Options{Schema: Mixpanel, Prefix: "mixpanel."}},
+			{"mixpanel", Options{Schema: Mixpanel, Prefix: "mixpanel.", Earliest: "2015-06-01"}},
 			{"amplitude", Options{Schema: Amplitude, Table: "EVENTS_123456", UserTraits: []string{"plan"}, AccountTraits: []string{"seats"}}},
 		} {
 			c.o.Dialect = d
@@ -63,6 +63,7 @@ func TestOptionErrors(t *testing.T) {
 		{Options{Window: -3}, "window -3"},
 		{Options{AsOf: "30/09/2026"}, "as-of"},
 		{Options{Prefix: "a; DROP TABLE x"}, "prefix"},
+		{Options{Earliest: "2000-1-1"}, `earliest "2000-1-1"`},
 		{Options{AccountTraits: []string{"seats) --"}}, `trait "seats) --"`},
 	} {
 		_, err := Query(c.o)

@@ -27,6 +27,7 @@ func runSQL(args []string, stdout, stderr io.Writer) error {
 	allDays := fs.Bool("all-days", false, "keep every day's cells (for --trend) instead of summarising the days before the spans read")
 	userTraits := fs.String("user-traits", "", "comma-separated user traits to carry: columns of identifies, keys of user_properties or $set (e.g. plan)")
 	accountTraits := fs.String("account-traits", "", "comma-separated account traits to carry: columns of groups, keys of group_properties or $group_set (e.g. name,seats,plan,renewal_date)")
+	earliest := fs.String("earliest", "", "first plausible event day, YYYY-MM-DD (default 2000-01-01), as sep score --earliest")
 	table := fs.String("table", "", "the events table of the mixpanel, amplitude and posthog schemas (default mp_master_event, events, events)")
 	groupKeys := fs.String("group-keys", "", "comma-separated group types and properties holding an event's account (mixpanel, amplitude, posthog; default core's list)")
 	pos, err := parseInterleaved(fs, args)
@@ -46,7 +47,7 @@ func runSQL(args []string, stdout, stderr io.Writer) error {
 	}
 	q, err := warehouse.Query(warehouse.Options{Dialect: d, Schema: sc, TZ: *tz, AsOf: *asOf, Window: *window,
 		Prefix: *prefix, AllDays: *allDays, UserTraits: splitList(*userTraits), AccountTraits: splitList(*accountTraits),
-		Table: *table, GroupKeys: splitList(*groupKeys)})
+		Table: *table, GroupKeys: splitList(*groupKeys), Earliest: *earliest})
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -116,7 +117,19 @@ func ingestParquet(ctx context.Context, f *os.File, size int64, opt core.ReadOpt
 	if err != nil {
 		return fmt.Errorf("%s: %w", opt.File, err)
 	}
+	if isCellsResult(parquetrows.Columns(pf)) {
+		return fmt.Errorf("%s is the result of sep sql's query, not an export: score it with sep score --cells %s", opt.File, opt.File)
+	}
 	rd, stop := parquetrows.Reader(pf)
 	defer stop()
 	return core.Ingest(ctx, rd, opt, into)
+}
+
+// isCellsResult reports whether columns are those of sep sql's result.
+func isCellsResult(cols []string) bool {
+	has := map[string]bool{}
+	for _, c := range cols {
+		has[strings.ToLower(c)] = true
+	}
+	return has["kind"] && has["n"] && has["day"] && has["time_ms"]
 }

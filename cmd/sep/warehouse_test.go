@@ -194,6 +194,8 @@ var warehouseCases = []struct {
 	{name: "utc"},
 	{name: "paris-w14-asof", args: []string{"--tz", "Europe/Paris", "--window", "14", "--as-of", "2026-09-20"}},
 	{name: "all-days-trend", sqlArgs: []string{"--all-days"}, scoreArgs: []string{"--trend"}},
+	// --earliest after the product's first days: both skip them the same.
+	{name: "earliest", args: []string{"--earliest", "2026-07-01"}},
 }
 
 const traitArgs = "--user-traits=role --account-traits=name,seats,plan"
@@ -202,7 +204,7 @@ func TestWarehouseQueryInDuckDB(t *testing.T) {
 	testenv.NodeModule(t, "@duckdb/node-api")
 	export, dir := warehouseProduct(t)
 	script := filepath.Join(testenv.Root(t), "e2e", "warehouse", "duckdb.mjs")
-	formats := [][]string{{"parquet", "csv"}, {"json"}, {"csv"}}
+	formats := [][]string{{"parquet", "csv"}, {"json"}, {"csv"}, {"csv"}}
 	cellRows := map[string]int{}
 	for i, c := range warehouseCases {
 		for _, fm := range formats[i] {
@@ -240,6 +242,16 @@ func TestWarehouseQueryInDuckDB(t *testing.T) {
 	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("duckdb: %v\n%s", err, b)
+	}
+	// A Parquet result given as an export is recognised and sent to --cells.
+	pq := filepath.Join(t.TempDir(), "cells.parquet")
+	cmd = exec.Command("node", script, dir, query, pq, "parquet")
+	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, b)
+	}
+	if _, errs, code := sep(t, nil, "score", pq); code != 1 || !strings.Contains(errs, "score it with sep score --cells") {
+		t.Errorf("sep score on a Parquet result: exit %d, %s", code, errs)
 	}
 	for _, args := range [][]string{{"--window", "40"}, {"--trend"}, {"--tz", "Asia/Kolkata"}} {
 		_, errs, code := sep(t, nil, append([]string{"score", "--cells", out}, args...)...)

@@ -17,7 +17,7 @@ ev AS (
     CASE
       WHEN ts IS NULL THEN 'missing_field'
       WHEN COALESCE(NULLIF(uid, ''), NULLIF(anon, '')) IS NULL THEN 'no_user'
-      WHEN ts < CAST('2000-01-01 00:00:00 +00:00' AS TIMESTAMP_TZ) OR ts > DATEADD(hour, 24, LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)) THEN 'timestamp_out_of_range'
+      WHEN ts < CAST('2015-06-01 00:00:00 +00:00' AS TIMESTAMP_TZ) OR ts > DATEADD(hour, 24, LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)) THEN 'timestamp_out_of_range'
     END AS reject
   FROM raw
 ),
