@@ -234,7 +234,7 @@ func TestWarehouseQueryInDuckDB(t *testing.T) {
 		t.Logf("cells: %d with the summary, %d with --all-days", u, all)
 	}
 	// A summarised result refuses settings that would read the days it summarised.
-	q := mustSep(t, nil, "sql", "--dialect", "duckdb")
+	q := mustSep(t, nil, "sql", "--dialect", "duckdb", "--user-traits=role", "--account-traits=name,seats,plan")
 	query := filepath.Join(t.TempDir(), "q.sql")
 	os.WriteFile(query, []byte(q), 0o644)
 	out := filepath.Join(t.TempDir(), "cells.csv")
@@ -242,6 +242,23 @@ func TestWarehouseQueryInDuckDB(t *testing.T) {
 	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("duckdb: %v\n%s", err, b)
+	}
+	// Other settings within the detailed days rescore exactly.
+	compareCellsReport(t, export, out, []string{"--window", "14", "--as-of", "2026-09-20", "--unit", "account", "--ratio", "wau/mau"})
+	// A warehouse table unloaded as Parquet scores as the same table in CSV
+	// (core's segment_tracks layout).
+	selectTracks := filepath.Join(t.TempDir(), "tracks.sql")
+	os.WriteFile(selectTracks, []byte("SELECT * FROM tracks"), 0o644)
+	tracksPq := filepath.Join(t.TempDir(), "tracks.parquet")
+	cmd = exec.Command("node", script, dir, selectTracks, tracksPq, "parquet")
+	cmd.Dir = filepath.Join(testenv.Root(t), "e2e")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, b)
+	}
+	fromCSV := apitest.DropFiles(mustSep(t, nil, "score", "--json", filepath.Join(dir, "tracks.csv")))
+	fromPq := mustSep(t, nil, "score", "--json", tracksPq)
+	if !strings.Contains(fromPq, `"layout": "segment_tracks"`) || apitest.DropFiles(fromPq) != fromCSV {
+		t.Errorf("the tracks table as Parquet scores differently from its CSV:\n%s", fromPq[:min(len(fromPq), 2000)])
 	}
 	// A Parquet result given as an export is recognised and sent to --cells.
 	pq := filepath.Join(t.TempDir(), "cells.parquet")
