@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -142,13 +143,19 @@ func writeCSV(f *parquet.File, cols []string, w io.Writer) error {
 	return cw.Error()
 }
 
-// writeFlatJSONLines writes one object per row; a string column whose text is
-// a JSON object or array is written as that value.
+// jsonColumns are the columns of text that exports fill with JSON objects
+// (PostHog's batch export): written inline, not as strings. Text that is not
+// JSON makes its line a bad record, counted by the reader like any other.
+var jsonColumns = map[string]bool{"properties": true, "person_properties": true, "set": true, "set_once": true}
+
+// writeFlatJSONLines writes one object per row, the JSON columns inline.
 func writeFlatJSONLines(f *parquet.File, cols []string, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	keys := make([][]byte, len(cols))
+	inline := make([]bool, len(cols))
 	for i, c := range cols {
-		keys[i], _ = json.Marshal(c)
+		keys[i] = appendJSONString(nil, c)
+		inline[i] = jsonColumns[c]
 	}
 	var line []byte
 	err := EachFlat(f, func(vals []any, _ int) error {
@@ -162,15 +169,24 @@ func writeFlatJSONLines(f *parquet.File, cols []string, w io.Writer) error {
 			}
 			line = append(line, keys[i]...)
 			line = append(line, ':')
-			if s, ok := v.(string); ok && len(s) > 1 && (s[0] == '{' || s[0] == '[') && json.Valid([]byte(s)) {
-				line = append(line, s...)
-				continue
+			switch x := v.(type) {
+			case string:
+				if t := strings.TrimSpace(x); inline[i] && len(t) > 1 && (t[0] == '{' || t[0] == '[') {
+					line = append(line, t...)
+				} else {
+					line = appendJSONString(line, x)
+				}
+			case int64:
+				line = strconv.AppendInt(line, x, 10)
+			case bool:
+				line = strconv.AppendBool(line, x)
+			default:
+				b, err := json.Marshal(x)
+				if err != nil {
+					return err
+				}
+				line = append(line, b...)
 			}
-			b, err := json.Marshal(v)
-			if err != nil {
-				return err
-			}
-			line = append(line, b...)
 		}
 		line = append(line, '}', '\n')
 		_, err := bw.Write(line)
@@ -180,6 +196,36 @@ func writeFlatJSONLines(f *parquet.File, cols []string, w io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, other bytes as they are.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func writeJSONLines(f *parquet.File, w io.Writer) error {

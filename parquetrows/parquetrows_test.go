@@ -2,6 +2,7 @@ package parquetrows
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"strings"
 	"testing"
@@ -107,5 +108,15 @@ func TestReaderStopsEarly(t *testing.T) {
 	stop() // returns once the writer has given up (a blocked writer would hang the test)
 	if _, err := io.ReadAll(rd); err == nil || !strings.Contains(err.Error(), "reading stopped") {
 		t.Errorf("after stop, the stream ends with %v, want the writer's stop", err)
+	}
+}
+
+func TestAppendJSONStringRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\r", "\x00\x1f ctl", "été 日本 🙂", "</script>&"} {
+		var back string
+		b := appendJSONString(nil, s)
+		if err := json.Unmarshal(b, &back); err != nil || back != s {
+			t.Errorf("%q: wrote %s, read back %q (%v)", s, b, back, err)
+		}
 	}
 }
