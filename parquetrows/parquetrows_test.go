@@ -2,6 +2,7 @@ package parquetrows
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/sep-project/sep/core"
 )
 
 type flatRow struct {
@@ -118,5 +121,29 @@ func TestAppendJSONStringRoundTrips(t *testing.T) {
 		if err := json.Unmarshal(b, &back); err != nil || back != s {
 			t.Errorf("%q: wrote %s, read back %q (%v)", s, b, back, err)
 		}
+	}
+}
+
+// A properties text that is not JSON makes its row one bad record, named by
+// its row number, and the other rows are read.
+func TestBrokenPropertiesIsOneBadRecord(t *testing.T) {
+	at := time.Date(2026, 9, 29, 10, 0, 0, 0, time.UTC)
+	f := write(t, []flatRow{
+		{UUID: "u1", Event: "Query Run", DistinctID: ptr("user-1"), Properties: `{}`, Timestamp: at},
+		{UUID: "u2", Event: "Query Run", DistinctID: ptr("user-2"), Properties: `{"$groups": {"company"`, Timestamp: at},
+		{UUID: "u3", Event: "Query Run", DistinctID: ptr("user-3"), Properties: `{}`, Timestamp: at},
+	})
+	r, err := core.NewRollup("UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, stop := Reader(f)
+	defer stop()
+	if err := core.Ingest(context.Background(), rd, core.ReadOptions{File: "events.parquet"}, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Input.Events != 3 || r.Input.ActivityEvents != 2 || r.Input.SkippedByReason["invalid_json"] != 1 ||
+		len(r.Input.Errors) != 1 || r.Input.Errors[0].Line != 2 {
+		t.Fatalf("input %+v", r.Input)
 	}
 }
