@@ -18,35 +18,58 @@ import (
 	"github.com/sep-project/sep/internal/testenv"
 )
 
+// rieHost is what the tests under the Runtime Interface Emulator share: the
+// emulator, the real bootstrap and dynalite.
+type rieHost struct {
+	rie, bin, endpoint string
+	client             *ddb.Client
+}
+
+// start creates table on dynalite and starts the bootstrap on it under the
+// emulator, with the Lambda environment, the table and env.
+func (h *rieHost) start(t *testing.T, table string, env ...string) *testenv.Lambda {
+	t.Helper()
+	if err := dynamodb.CreateTable(context.Background(), h.client, table); err != nil {
+		t.Fatal(err)
+	}
+	return h.launch(t, table, env...)
+}
+
+// launch starts another instance of the bootstrap on an existing table (a
+// cold start: a new emulator and process, the state only in the table).
+func (h *rieHost) launch(t *testing.T, table string, env ...string) *testenv.Lambda {
+	t.Helper()
+	env = append(env,
+		"AWS_LAMBDA_FUNCTION_NAME=sep", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "AWS_LAMBDA_FUNCTION_TIMEOUT=30",
+		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"SEP_DYNAMODB_TABLE="+table, "SEP_DYNAMODB_ENDPOINT="+h.endpoint)
+	return testenv.StartLambda(t, h.rie, h.bin, env)
+}
+
 // TestBootstrapUnderRIE runs the real bootstrap (built as `make lambda` does)
-// under AWS's Runtime Interface Emulator, with dynalite as DynamoDB, behind a
-// Function URL front (testenv.FunctionURL), through the host suite: once in
-// UTC and once with SEP_CONFIG in Europe/Paris, each on its own table.
+// under AWS's Runtime Interface Emulator, with dynalite as DynamoDB: behind a
+// Function URL front (testenv.FunctionURL), the host suite and the tracking
+// API's case, once in UTC and once with SEP_CONFIG in Europe/Paris, each on
+// its own table; then, on tables of their own, the direct invokes of
+// Segment's Lambda destination and of a REST API (rie_invoke_test.go) and the
+// EventBridge schedule's (rie_schedule_test.go).
 func TestBootstrapUnderRIE(t *testing.T) {
-	rie := testenv.RIE(t)
-	bin := buildBootstrap(t)
 	endpoint := testenv.Dynalite(t)
-	client := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	h := &rieHost{rie: testenv.RIE(t), bin: buildBootstrap(t), endpoint: endpoint,
+		client: ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})}
 	for _, tz := range []string{"UTC", "Europe/Paris"} {
 		t.Run(strings.ReplaceAll(tz, "/", "-"), func(t *testing.T) {
-			table := "sep-" + strings.ReplaceAll(tz, "/", "-")
-			if err := dynamodb.CreateTable(context.Background(), client, table); err != nil {
-				t.Fatal(err)
-			}
-			env := append(apitest.EnvIn(tz),
-				"AWS_LAMBDA_FUNCTION_NAME=sep", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "AWS_LAMBDA_FUNCTION_TIMEOUT=30",
-				"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-				"AWS_EC2_METADATA_DISABLED=true",
-				"SEP_DYNAMODB_TABLE="+table, "SEP_DYNAMODB_ENDPOINT="+endpoint)
 			start := time.Now()
-			base := testenv.LambdaUnderRIE(t, rie, bin, env)
+			base := h.start(t, "sep-"+strings.ReplaceAll(tz, "/", "-"), apitest.EnvIn(tz)...).URL
 			first := apitest.HTTP(base)(t, "GET", "/healthz", nil, nil)
 			if first.Status != 200 {
 				t.Fatalf("first invocation: %s", first)
 			}
 			t.Logf("RIE start to first response (init included): %v", time.Since(start).Round(time.Millisecond))
 			apitest.RunIn(t, apitest.HTTP(base), tz)
+			t.Run("TrackingAPI", func(t *testing.T) { apitest.RunTracking(t, apitest.HTTP(base)) })
 			concurrentDeliveries(t, base)
 
 			// Above Lambda's 6 MB invocation limit the Function URL answers 413.
@@ -56,6 +79,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			}
 		})
 	}
+	t.Run("SegmentDestination", func(t *testing.T) { segmentDestinationUnderRIE(t, h) })
+	t.Run("ScheduledEvent", func(t *testing.T) { scheduledEventUnderRIE(t, h) })
 }
 
 // concurrentDeliveries posts 8 deliveries at once through the Function URL

@@ -48,6 +48,23 @@ func RIE(t testing.TB) string {
 // answers like the function's Function URL.
 func LambdaUnderRIE(t testing.TB, rie, bootstrap string, env []string) string {
 	t.Helper()
+	return StartLambda(t, rie, bootstrap, env).URL
+}
+
+// Lambda is a function running under the Runtime Interface Emulator.
+type Lambda struct {
+	// URL is the base URL of its Function URL front (FunctionURL).
+	URL string
+	// Process is the emulator's, whose output holds the function's logs.
+	Process *Process
+	front   *FunctionURL
+}
+
+// StartLambda starts bootstrap under the Runtime Interface Emulator with env
+// as LambdaUnderRIE does, and returns the function: its Function URL front,
+// and Invoke for the invokes of other AWS services.
+func StartLambda(t testing.TB, rie, bootstrap string, env []string) *Lambda {
+	t.Helper()
 	port, apiPort := FreePort(t), FreePort(t)
 	// RIE hands its own environment to the function, and sets
 	// AWS_LAMBDA_RUNTIME_API to its Runtime API's address itself.
@@ -56,9 +73,56 @@ func LambdaUnderRIE(t testing.TB, rie, bootstrap string, env []string) string {
 		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort),
 		"--log-level", "warn", bootstrap)
 	WaitPort(t, port, 20*time.Second, p)
-	srv := httptest.NewServer(&FunctionURL{Invoke: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)})
+	front := &FunctionURL{Invoke: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)}
+	srv := httptest.NewServer(front)
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return &Lambda{URL: srv.URL, Process: p, front: front}
+}
+
+// Invocation is what the emulator answered to a direct invoke. A function
+// error comes back as 200 with the runtime's error object as the body
+// ({"errorMessage":...,"errorType":...}, Content-Type text/plain), without the
+// X-Amz-Function-Error header AWS's Invoke API adds; a function that failed
+// to start answers 502 with an empty body.
+type Invocation struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// FunctionError returns the errorType and errorMessage of a function error
+// (the runtime's error object, which the emulator returns as the invoke's
+// payload), or "" and "" when the function returned a result.
+func (inv Invocation) FunctionError() (errorType, errorMessage string) {
+	var e struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal(inv.Body, &e) != nil {
+		return "", ""
+	}
+	return e.ErrorType, e.ErrorMessage
+}
+
+// String describes an invocation for failure messages.
+func (inv Invocation) String() string { return fmt.Sprintf("%d %s", inv.Status, inv.Body) }
+
+// Invoke sends payload to the emulator's invocation endpoint as a
+// synchronous (RequestResponse) Invoke call does: the way Segment's AWS
+// Lambda destination, API Gateway's REST API or EventBridge hand an event to
+// the function. It waits behind the Function URL front's requests (one
+// invocation at a time) and fails the test when the emulator cannot be
+// reached or the payload is over MaxInvokePayload.
+func (l *Lambda) Invoke(t testing.TB, payload []byte) Invocation {
+	t.Helper()
+	if len(payload) > MaxInvokePayload {
+		t.Fatalf("testenv: an invoke of %d bytes, over Lambda's %d", len(payload), MaxInvokePayload)
+	}
+	res, out, err := l.front.invoke(payload)
+	if err != nil {
+		t.Fatalf("testenv: invoke: %v", err)
+	}
+	return Invocation{Status: res.StatusCode, Header: res.Header, Body: out}
 }
 
 // FunctionURL is a Lambda Function URL (BUFFERED mode) in front of RIE's
@@ -94,14 +158,7 @@ func (f *FunctionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	f.mu.Lock()
-	res, err := http.Post(f.Invoke, "application/json", bytes.NewReader(payload))
-	var out []byte
-	if err == nil {
-		out, err = io.ReadAll(res.Body)
-		res.Body.Close()
-	}
-	f.mu.Unlock()
+	res, out, err := f.invoke(payload)
 	if err != nil {
 		http.Error(w, "invoke: "+err.Error(), http.StatusBadGateway)
 		return
@@ -111,6 +168,19 @@ func (f *FunctionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeFunctionResponse(w, out)
+}
+
+// invoke posts one payload to the emulator, one invocation at a time.
+func (f *FunctionURL) invoke(payload []byte) (*http.Response, []byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res, err := http.Post(f.Invoke, "application/json", bytes.NewReader(payload))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res, out, err
 }
 
 // event is the payload 2.0 event a Function URL sends for r.

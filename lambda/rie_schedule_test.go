@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sep-project/sep/internal/apitest"
+	"github.com/sep-project/sep/internal/scheduletest"
+	"github.com/sep-project/sep/schedule"
+)
+
+// scheduledEventUnderRIE runs the scheduled run through the real bootstrap
+// under the emulator, configured by its environment (scheduletest's
+// receivers on loopback stand in for Slack, the webhook and the tracking
+// API): Segment's Lambda destination stores the product, the EventBridge
+// schedule's "Scheduled Event" invoke sends the alerts and traits once and
+// keeps the day's history in DynamoDB; later scheduled invokes, also in a
+// new instance (a cold start), send nothing again. No log line holds a
+// secret.
+func scheduledEventUnderRIE(t *testing.T, h *rieHost) {
+	rcv := scheduletest.Start(t)
+	env := append(apitest.Env(), rcv.Env()...)
+	fn := h.start(t, "sep-scheduled", env...)
+
+	var delivery struct{ Batch json.RawMessage }
+	if err := json.Unmarshal(scheduletest.Delivery(), &delivery); err != nil {
+		t.Fatal(err)
+	}
+	if inv := fn.Invoke(t, delivery.Batch); inv.Status != 200 || !strings.Contains(string(inv.Body), `"stored":`) {
+		t.Fatalf("Segment's Lambda destination: %s", inv)
+	}
+	run := func(what string) schedule.Result {
+		t.Helper()
+		inv := fn.Invoke(t, []byte(scheduledEvent))
+		var res schedule.Result
+		if typ, msg := inv.FunctionError(); inv.Status != 200 || typ != "" || json.Unmarshal(inv.Body, &res) != nil {
+			t.Fatalf("%s: %s (function error %q %q)", what, inv, typ, msg)
+		}
+		return res
+	}
+	if res := run("first scheduled event"); res.Day != "2026-09-08" || res.AlertsSent != 2 || res.TraitsSent != 16 || res.Rows == 0 || len(res.Errors) > 0 {
+		t.Errorf("first scheduled run: %+v; want day 2026-09-08, 2 alerts and 16 trait calls sent, history rows, no error", res)
+	}
+	rcv.CheckFirstRun(t)
+
+	read := map[string]string{"Authorization": "Bearer " + apitest.ReadToken}
+	if r := apitest.HTTP(fn.URL)(t, "GET", "/v1/history?from=2026-09-01&to=2026-09-30", nil, read); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"day":"2026-09-08"`) || !strings.Contains(string(r.Body), `"account":"acct-x"`) {
+		t.Errorf("history from DynamoDB: %s", r)
+	}
+	if r := apitest.HTTP(fn.URL)(t, "GET", "/healthz", nil, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"deliveries":"ok"`) {
+		t.Errorf("healthz after the run: %s", r)
+	}
+
+	if res := run("second scheduled event"); res.AlertsSent != 0 || res.TraitsSent != 0 || res.AlertsOpen != 2 {
+		t.Errorf("second scheduled run: %+v; want nothing sent, 2 alerts still open", res)
+	}
+	cold := h.launch(t, "sep-scheduled", env...)
+	if inv := cold.Invoke(t, []byte(scheduledEvent)); inv.Status != 200 || !strings.Contains(string(inv.Body), `"alerts_sent":0`) {
+		t.Errorf("scheduled event after a cold start: %s", inv)
+	}
+	rcv.CheckNothingNew(t)
+
+	logs := fn.Process.Output() + cold.Process.Output()
+	if !strings.Contains(logs, "sep schedule: day 2026-09-08:") {
+		t.Errorf("no run line in the function's logs:\n%s", logs)
+	}
+	for _, s := range scheduletest.Secrets() {
+		if strings.Contains(logs, s) {
+			t.Errorf("the function's logs hold the secret %q", s)
+		}
+	}
+}
