@@ -55,6 +55,9 @@ async function cli(file, args, cwd = tmp) {
   return cliCache.get(key);
 }
 
+// byId orders account ids as people do (acct-2 before acct-10), as the page does.
+const byId = new Intl.Collator('en', { numeric: true }).compare;
+
 // one formats a component as the page does in that language.
 const one = (v, lang = 'en') => (v === null ? '–' : new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v));
 
@@ -70,6 +73,12 @@ async function openPage(place, query = '', viewport = DESKTOP) {
   await page.goto(`${server.base}/${query}`);
   await page.getByTestId('manual-pes').filter({ hasNotText: '–' }).waitFor({ state: 'attached' });
   return { context, page, requests, errors };
+}
+
+// openSettings unfolds the settings panel (folded by default; its summary
+// says what is in force).
+async function openSettings(page) {
+  if (!(await page.locator('#settings-panel').evaluate((d) => d.open))) await page.locator('#settings-panel > summary').click();
 }
 
 async function waitForResult(page) {
@@ -125,19 +134,25 @@ for (const place of [PARIS, LA, UTC]) {
     assert.deepEqual(requests.slice(loaded), [], 'requests made while scoring');
 
     await assertScores(page, expected, place.lang);
-    for (const [k, low] of [['adoption', 60], ['stickiness', 20], ['growth', 40]]) {
-      assert.equal(await page.getByTestId(`hint-${k}`).isVisible(), expected[k] !== null && expected[k] < low, `"low ${k}" shown only under ${low}`);
+    // Advice by band: under the low mark, between the marks, from the high mark.
+    for (const [k, low, high] of [['adoption', 60, 80], ['stickiness', 20, 50], ['growth', 40, 60]]) {
+      const band = expected[k] === null ? '' : expected[k] < low ? 'low' : expected[k] < high ? 'mid' : 'high';
+      assert.equal(await page.getByTestId(`hint-${k}`).getAttribute('data-band'), band, `advice for ${k} ${expected[k]}`);
     }
     assert.match(await page.getByTestId('result-for').textContent(), new RegExp(`${exportName} · .* ${place.tz}$`));
     const rows = page.getByTestId('accounts-table').locator('tbody tr');
     assert.equal(await rows.count(), expected.accounts.length);
-    const first = [...expected.accounts].sort((a, b) => (a.pes ?? 1e9) - (b.pes ?? 1e9) || (a.id < b.id ? -1 : 1))[0];
+    const first = [...expected.accounts].sort((a, b) => (a.pes ?? 1e9) - (b.pes ?? 1e9) || byId(a.id, b.id))[0];
     assert.equal(await rows.first().getAttribute('data-account'), first.id, 'sorted by SEP, lowest first');
     assert.equal(await page.getByTestId('warnings').locator('li').count(), expected.warnings.length);
     // Beyond the standard score: the same alerts, explanations and weighted score as the CLI.
     const ins = expected.insights;
     assert.ok(ins.alerts.length > 0, 'the generated product has alerts');
-    assert.deepEqual(await page.getByTestId('alerts').locator('li').allTextContents(), ins.alerts.map((a) => a.message));
+    // Alerts grouped by account, accounts in numeric order (acct-2 before acct-10).
+    const grouped = [...ins.alerts].sort((a, b) => byId(a.account, b.account)).map((a) => a.message);
+    assert.deepEqual(await page.locator('#alerts .alert, #alerts-more-list .alert').allTextContents(), grouped);
+    assert.deepEqual(await page.locator('#alerts > li, #alerts-more-list > li').evaluateAll((els) => els.map((e) => e.dataset.account)),
+      [...new Set(grouped.length ? [...ins.alerts].sort((a, b) => byId(a.account, b.account)).map((a) => a.account) : [])]);
     assert.equal(await page.getByTestId('explanations').locator('li').count(), ins.accounts.filter((a) => a.explanation).length);
     assert.match(await page.getByTestId('weighted').textContent(), new RegExp(`^${place.lang === 'fr' ? 'Pondéré' : 'Weighted'} ${one(ins.weighted.mean, place.lang)} `));
     // How each file was read: shown when the report has input.files.
@@ -191,6 +206,8 @@ test('settings in the URL apply before the first score, and a change rescores wi
 
   const loaded = requests.length;
   const { json: unit } = await cli(exportName, [...args, '--unit', 'account']);
+  assert.match(await page.getByTestId('settings-summary').textContent(), /^2 core events · 14 days · WAU\/MAU · users · UTC · As of /);
+  await openSettings(page);
   await page.locator('#unit').selectOption('account');
   await page.waitForFunction((v) => document.querySelector('[data-testid=adoption]').textContent === v, one(unit.adoption));
   assert.equal(await page.getByTestId('pes').textContent(), one(unit.pes));
@@ -237,6 +254,7 @@ test('Los Angeles: a bad time zone typed in the field is an error, and a good on
   const { context, page, errors } = await openPage(LA);
   await page.getByTestId('file-input').setInputFiles(join(tmp, exportName));
   await waitForResult(page);
+  await openSettings(page);
   await page.locator('#tz').fill('Mars/Olympus');
   await page.locator('#tz').press('Enter');
   await assertUsable(page, /^This setting cannot be used.*unknown time zone "Mars\/Olympus"/, '#tz');

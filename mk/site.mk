@@ -7,11 +7,24 @@ SITE_WASM_MAX_GZIP := 3000000
 
 .PHONY: site test-browser bench-browser
 
-site: $(BIN)/sep
+# The page's JavaScript is ES modules in site/src/ (upload and the worker,
+# settings, the result view, charts, tables, language), bundled with uPlot and
+# its CSS by esbuild; both come from npm at the exact versions of
+# site/package-lock.json, installed here when missing or older than the lock.
+SITE_NPM := site/node_modules/.package-lock.json
+ESBUILD  := site/node_modules/.bin/esbuild
+
+$(SITE_NPM): site/package.json site/package-lock.json
+	cd site && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+site: $(BIN)/sep $(SITE_NPM)
 	rm -rf $(SITE)
 	mkdir -p $(SITE)/demo
 	GOOS=js GOARCH=wasm $(GO) build -tags sep_nopush -trimpath -ldflags '-s -w' -o $(SITE)/sep.wasm ./wasm
-	cp $(WASM_EXEC) site/index.html site/styles.css site/app.js site/i18n.js site/worker.js $(SITE)/
+	$(ESBUILD) site/src/main.js --bundle --format=esm --target=es2020 --minify --sourcemap --log-level=warning --outfile=$(SITE)/app.js
+	$(ESBUILD) site/styles.css --bundle --minify --log-level=warning --outfile=$(SITE)/styles.css
+	cp $(WASM_EXEC) site/index.html site/worker.js site/favicon.svg $(SITE)/
 	$(BIN)/sep gen --users 300 --days 120 --seed 7 --format segment | gzip -9n > $(SITE)/demo/demo.jsonl.gz
 	@gz=$$(gzip -9 -c $(SITE)/sep.wasm | wc -c); \
 	echo "site: $(SITE) ready (sep.wasm $$(wc -c < $(SITE)/sep.wasm) bytes, $$gz gzipped, zone database included; limit $(SITE_WASM_MAX_GZIP))"; \

@@ -70,7 +70,7 @@ if [ -n "$stale" ]; then
   # @duckdb/node-api); npm install with the lock installs the same versions.
   (cd e2e && npm install --no-audit --no-fund --loglevel=error) || die "npm install in e2e/ failed"
 fi
-for pkg in playwright-core wrangler dynalite @duckdb/node-api @segment/analytics-node @rudderstack/rudder-sdk-node; do
+for pkg in playwright-core @axe-core/playwright wrangler dynalite @duckdb/node-api @segment/analytics-node @rudderstack/rudder-sdk-node; do
   [ -d "e2e/node_modules/$pkg" ] || die "e2e/node_modules/$pkg is missing after npm install"
 done
 workerd=$(find e2e/node_modules/ -path '*workerd-linux-64/bin/workerd' -type f | head -1)

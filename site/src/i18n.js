@@ -1,0 +1,153 @@
+// Language: the page's words in English and French ("Score d'Engagement
+// Produit"), the chosen language, and numbers, sizes and dates in its format.
+// Keys are the data-i18n attributes of index.html plus the texts the modules build.
+export const I18N = {
+  en: {
+    docTitle: 'PES calculator — Product Engagement Score',
+    settingsTitle: 'Settings', suggested: 'suggested', coreEventsShort: 'core events', daysWord: 'days',
+    addEventLabel: 'Add a core event', windowDays: 'Window in days', answerTitle: 'Result',
+    bandHelp: { investigate: 'Below 60: the product is not yet part of its users’ work; start with the weakest component.', fair: '60–70: fair; one component holds the score back.', healthy: '70–80: healthy engagement for a B2B product.', strong: '80 and above: strong; keep an eye on the accounts below.' },
+    advice: {
+      adoption: { low: 'Low adoption: users do not discover the core features, or onboarding does not do its job.', mid: 'Fair adoption: most users know part of the core features; show the rest where they work.', high: 'Good adoption: users use most of the core features.' },
+      stickiness: { low: 'Low stickiness: habits do not form; under 20% the product is seen as "occasionally useful".', mid: 'Fair stickiness: users come back often, not daily; find the daily job the product can own.', high: 'Good stickiness: the product is part of a daily habit.' },
+      growth: { low: 'Low growth: you lose users faster than you add them; a quick ratio under 1 means a shrinking base.', mid: 'Fair growth: the base grows a little more than it loses; watch the dropped users.', high: 'Good growth: you add users much faster than you lose them.' },
+    },
+    quickRatioHelp: 'Quick ratio: users gained (new + recovered) per user lost; above 1 the base grows.',
+    attentionTitle: 'Accounts needing attention', attentionHelp: 'Worst first: PES below 60, then the biggest falls, a lone champion, low seat use, a renewal soon.',
+    attentionNone: 'No account needs attention.', nMore: '{n} more', nOfAccounts: '{n} of {m}', nMoreAccounts: '{n} more accounts',
+    reasons: { below: 'PES {v}, below 60', fell: 'fell {v} points since the previous window', champion: 'one user ({v}) does most of the work: a lone champion', seats: 'uses {v}% of its seats', renewal: 'renewal on {v} with a falling score' },
+    close: 'Close', usersTitle: 'Its users among the most engaged of the product', user: 'User', status: 'Status', activeDays: 'Active days', lastActive: 'Last active',
+    previousPes: 'PES, previous window', dormantUsers: 'Dormant users', plan: 'Plan', renewal: 'Renewal', activeWord: 'active', dormantWord: 'dormant', product: 'Product',
+    seatOver: 'Over 100%: more active users than seats bought; the account may need a bigger plan.',
+    spreadTitle: 'Spread of weighted scores', weightedHelp: 'Weighted score: each account’s use of the core events, weighted by importance, 0–100 against the most engaged account. It is not the PES.',
+    benchTitle: 'How this compares', benchAvg: 'B2B SaaS average', benchGood: 'Good', benchGreat: 'Great', yourProduct: 'Your product',
+    benchSource: 'Benchmarks for B2B SaaS as published by June (june.so) from Sequoia’s figures: DAU/MAU average 15%, good 20%, great 30%; DAU/WAU 22%, 30%, 45%.',
+    noChartData: 'Not enough data for this picture yet.',
+    seatHelp: 'Seat usage: active users per seat bought; over 100% an account uses more seats than it pays for (a conversation about its plan).',
+    formatHintPage: 'the page tells the format from the content: export the file again as one of the formats listed above, or score it with the command line (sep score --format).',
+    mbUnit: 'MB',
+    title: 'Product Engagement Score calculator',
+    alertsTitle: 'Alerts', whyTitle: 'Why scores fell', weightedScore: 'Weighted', seatUsage: 'Seat usage',
+    activated: 'activated users', noAlerts: 'No alert.',
+    tagline: 'PES = (adoption + stickiness + growth) / 3, from your analytics export.',
+    privacy: 'Your data never leaves your browser: the file is read and scored on this device by WebAssembly, and this page makes no request to any server while it scores.',
+    tabFile: 'From an export', tabManual: 'Manual calculator',
+    dropHint: 'Drop export files here (Segment, RudderStack, Mixpanel, Amplitude, PostHog, CSV; .json, .jsonl, .csv, .gz, .zip), or',
+    pick: 'Choose files', demo: 'Try it with demo data', cancel: 'Cancel',
+    coreEvents: 'Core events', coreHelp: 'The 10 to 20 events that show real value. Suggested from your data when you choose none; flagged events make poor core events.',
+    addEvent: 'Add an event…', add: 'Add', useSuggested: 'Use the suggestions',
+    window: 'Window', custom: 'custom', asOf: 'As of', asOfHelp: 'empty: the last day with activity',
+    ratio: 'Stickiness ratio', dauWauWarning: 'DAU/WAU is usually the wrong choice: for weekly products it is noisy and misleading (a WAU/MAU of 80% can be a DAU/WAU of only 11%).',
+    unit: 'Unit', users: 'users', accounts: 'accounts', tz: 'Time zone', tzHelp: 'Days are counted in this zone; changing it reads the files again.',
+    pes: 'PES', adoption: 'Adoption', stickiness: 'Stickiness', growth: 'Growth',
+    adoptionLow: 'Low adoption: users do not discover the core features, or onboarding does not do its job.',
+    stickinessLow: 'Low stickiness: habits do not form; under 20% the product is seen as "occasionally useful".',
+    growthLow: 'Low growth: you lose users faster than you add them; a quick ratio under 1 means a shrinking base.',
+    quickRatio: 'Quick ratio', new: 'new', recovered: 'recovered', dropped: 'dropped', active: 'active',
+    monthByMonth: 'Month by month', accountsTitle: 'Accounts', filter: 'Filter accounts…', account: 'Account', activeUsers: 'Active users',
+    downloadJSON: 'Download the JSON report', downloadCSV: 'Download the accounts CSV', downloadTraits: 'Download the CRM traits CSV',
+    manualHelp: 'Type the numbers; the score updates as you type.',
+    mEvents: 'Core events in total', mAdopted: 'Core events adopted', mNew: 'New users', mRecovered: 'Recovered users', mDropped: 'Dropped users',
+    rounding: 'The seed article says 52 for this example: it rounds each component first and reads QR 2.0 as "~63". The exact map gives 61.9 and the mean of the unrounded components is 51.2.',
+    footer: 'sep is open source. Bands: below 60 investigate, 60–70 fair, 70–80 healthy, 80+ strong.',
+    bands: { investigate: 'investigate', fair: 'fair', healthy: 'healthy', strong: 'strong' },
+    flags: { navigation: 'navigation', admin_only: 'admin-only', one_time_setup: 'one-time setup' },
+    reading: 'Reading', of: 'of', eventsPerSec: 'events/s', period: 'period', noAccounts: 'No account in the data.',
+    cancelled: 'Reading cancelled.', errorPrefix: 'Could not score this file: ', remove: 'Remove', lang: 'FR', langLabel: 'Français',
+    done: 'Scored', inSec: 'in', seconds: 's',
+    settingsErrorPrefix: 'This setting cannot be used (the files are kept; change it to score them): ', resultFor: 'Result for',
+    days30: '30 days', days90: '90 days',
+    filesRead: 'How each file was read', file: 'File', records: 'Records', activityEvents: 'Activity events', skipped: 'Skipped',
+  },
+  fr: {
+    docTitle: 'Calculateur SEP — Score d’Engagement Produit',
+    settingsTitle: 'Réglages', suggested: 'suggérés', coreEventsShort: 'événements clés', daysWord: 'jours',
+    addEventLabel: 'Ajouter un événement clé', windowDays: 'Fenêtre en jours', answerTitle: 'Résultat',
+    bandHelp: { investigate: 'Sous 60 : le produit ne fait pas encore partie du travail de ses utilisateurs ; commencez par le composant le plus faible.', fair: '60–70 : correct ; un composant retient le score.', healthy: '70–80 : un engagement sain pour un produit B2B.', strong: '80 et plus : fort ; surveillez les comptes ci-dessous.' },
+    advice: {
+      adoption: { low: 'Faible adoption : les utilisateurs ne découvrent pas les fonctionnalités clés, ou l’onboarding ne fait pas son travail.', mid: 'Adoption correcte : la plupart des utilisateurs connaissent une partie des fonctionnalités clés ; montrez le reste là où ils travaillent.', high: 'Bonne adoption : les utilisateurs se servent de la plupart des fonctionnalités clés.' },
+      stickiness: { low: 'Faible régularité : les habitudes ne se forment pas ; sous 20 %, le produit est vu comme « occasionnellement utile ».', mid: 'Régularité correcte : les utilisateurs reviennent souvent, pas chaque jour ; trouvez la tâche quotidienne que le produit peut prendre.', high: 'Bonne régularité : le produit fait partie d’une habitude quotidienne.' },
+      growth: { low: 'Faible croissance : vous perdez des utilisateurs plus vite que vous n’en ajoutez ; un quick ratio sous 1 signale une base qui rétrécit.', mid: 'Croissance correcte : la base gagne un peu plus qu’elle ne perd ; surveillez les utilisateurs perdus.', high: 'Bonne croissance : vous gagnez des utilisateurs bien plus vite que vous n’en perdez.' },
+    },
+    quickRatioHelp: 'Quick ratio : utilisateurs gagnés (nouveaux + récupérés) par utilisateur perdu ; au-dessus de 1, la base grandit.',
+    attentionTitle: 'Comptes à surveiller', attentionHelp: 'Le pire d’abord : SEP sous 60, puis les plus fortes baisses, un champion isolé, peu de licences utilisées, un renouvellement proche.',
+    attentionNone: 'Aucun compte à surveiller.', nMore: '{n} de plus', nOfAccounts: '{n} sur {m}', nMoreAccounts: '{n} comptes de plus',
+    reasons: { below: 'SEP {v}, sous 60', fell: 'a perdu {v} points depuis la fenêtre précédente', champion: 'un seul utilisateur ({v}) fait l’essentiel : un champion isolé', seats: 'utilise {v} % de ses licences', renewal: 'renouvellement le {v} avec un score en baisse' },
+    close: 'Fermer', usersTitle: 'Ses utilisateurs parmi les plus engagés du produit', user: 'Utilisateur', status: 'État', activeDays: 'Jours actifs', lastActive: 'Dernière activité',
+    previousPes: 'SEP, fenêtre précédente', dormantUsers: 'Utilisateurs inactifs', plan: 'Offre', renewal: 'Renouvellement', activeWord: 'actif', dormantWord: 'inactif', product: 'Produit',
+    seatOver: 'Plus de 100 % : plus d’utilisateurs actifs que de licences achetées ; le compte a peut-être besoin d’une offre plus grande.',
+    spreadTitle: 'Répartition des scores pondérés', weightedHelp: 'Score pondéré : l’usage des événements clés par chaque compte, pondéré par importance, de 0 à 100 par rapport au compte le plus engagé. Ce n’est pas le SEP.',
+    benchTitle: 'Comparaison', benchAvg: 'Moyenne SaaS B2B', benchGood: 'Bon', benchGreat: 'Excellent', yourProduct: 'Votre produit',
+    benchSource: 'Repères SaaS B2B publiés par June (june.so) d’après les chiffres de Sequoia : DAU/MAU moyen 15 %, bon 20 %, excellent 30 % ; DAU/WAU 22 %, 30 %, 45 %.',
+    noChartData: 'Pas encore assez de données pour cette image.',
+    seatHelp: 'Licences utilisées : utilisateurs actifs par licence achetée ; au-delà de 100 %, un compte utilise plus de licences qu’il n’en paie (une discussion sur son offre).',
+    formatHintPage: 'la page reconnaît le format d’après le contenu : exportez de nouveau le fichier dans l’un des formats cités plus haut, ou notez-le en ligne de commande (sep score --format).',
+    mbUnit: 'Mo',
+    title: "Calculateur du Score d'Engagement Produit",
+    alertsTitle: 'Alertes', whyTitle: 'Pourquoi les scores ont baissé', weightedScore: 'Pondéré', seatUsage: 'Licences utilisées',
+    activated: 'utilisateurs activés', noAlerts: 'Aucune alerte.',
+    tagline: 'SEP = (adoption + régularité + croissance) / 3, à partir de votre export analytics.',
+    privacy: "Vos données ne quittent jamais votre navigateur : le fichier est lu et noté sur cet appareil par WebAssembly, et cette page n'envoie aucune requête à un serveur pendant le calcul.",
+    tabFile: 'À partir d’un export', tabManual: 'Calculateur manuel',
+    dropHint: "Déposez vos fichiers d'export ici (Segment, RudderStack, Mixpanel, Amplitude, PostHog, CSV ; .json, .jsonl, .csv, .gz, .zip), ou",
+    pick: 'Choisir des fichiers', demo: 'Essayer avec des données de démo', cancel: 'Annuler',
+    coreEvents: 'Événements clés', coreHelp: 'Les 10 à 20 événements qui montrent une vraie valeur. Suggérés à partir de vos données si vous n’en choisissez pas ; les événements signalés sont de mauvais événements clés.',
+    addEvent: 'Ajouter un événement…', add: 'Ajouter', useSuggested: 'Utiliser les suggestions',
+    window: 'Fenêtre', custom: 'personnalisée', asOf: 'Au', asOfHelp: 'vide : le dernier jour avec de l’activité',
+    ratio: 'Ratio de régularité', dauWauWarning: 'DAU/WAU est généralement le mauvais choix : pour les produits hebdomadaires, il est bruyant et trompeur (un WAU/MAU de 80 % peut n’être qu’un DAU/WAU de 11 %).',
+    unit: 'Unité', users: 'utilisateurs', accounts: 'comptes', tz: 'Fuseau horaire', tzHelp: 'Les jours sont comptés dans ce fuseau ; le changer relit les fichiers.',
+    pes: 'SEP', adoption: 'Adoption', stickiness: 'Régularité', growth: 'Croissance',
+    adoptionLow: 'Faible adoption : les utilisateurs ne découvrent pas les fonctionnalités clés, ou l’onboarding ne fait pas son travail.',
+    stickinessLow: 'Faible régularité : les habitudes ne se forment pas ; sous 20 %, le produit est vu comme « occasionnellement utile ».',
+    growthLow: 'Faible croissance : vous perdez des utilisateurs plus vite que vous n’en ajoutez ; un quick ratio sous 1 signale une base qui rétrécit.',
+    quickRatio: 'Quick ratio', new: 'nouveaux', recovered: 'récupérés', dropped: 'perdus', active: 'actifs',
+    monthByMonth: 'Mois par mois', accountsTitle: 'Comptes', filter: 'Filtrer les comptes…', account: 'Compte', activeUsers: 'Utilisateurs actifs',
+    downloadJSON: 'Télécharger le rapport JSON', downloadCSV: 'Télécharger le CSV des comptes', downloadTraits: 'Télécharger le CSV des traits CRM',
+    manualHelp: 'Saisissez les chiffres ; le score se met à jour pendant la saisie.',
+    mEvents: 'Événements clés au total', mAdopted: 'Événements clés adoptés', mNew: 'Nouveaux utilisateurs', mRecovered: 'Utilisateurs récupérés', mDropped: 'Utilisateurs perdus',
+    rounding: 'L’article d’origine donne 52 pour cet exemple : il arrondit chaque composant d’abord et lit QR 2,0 comme « ~63 ». Le mapping exact donne 61,9 et la moyenne des composants non arrondis vaut 51,2.',
+    footer: 'sep est open source. Seuils : sous 60 à creuser, 60–70 correct, 70–80 sain, 80+ fort.',
+    bands: { investigate: 'à creuser', fair: 'correct', healthy: 'sain', strong: 'fort' },
+    flags: { navigation: 'navigation', admin_only: 'réservé aux admins', one_time_setup: 'configuration unique' },
+    reading: 'Lecture', of: 'sur', eventsPerSec: 'événements/s', period: 'période', noAccounts: 'Aucun compte dans les données.',
+    cancelled: 'Lecture annulée.', errorPrefix: 'Impossible de noter ce fichier : ', remove: 'Retirer', lang: 'EN', langLabel: 'English',
+    done: 'Noté', inSec: 'en', seconds: 's',
+    settingsErrorPrefix: 'Ce réglage ne peut pas être utilisé (les fichiers sont gardés ; changez-le pour les noter) : ', resultFor: 'Résultat pour',
+    days30: '30 jours', days90: '90 jours',
+    filesRead: 'Comment chaque fichier a été lu', file: 'Fichier', records: 'Enregistrements', activityEvents: 'Événements d’activité', skipped: 'Ignorés',
+  },
+};
+
+// lang is the page's language; setLang changes it.
+let lang = 'en';
+export const getLang = () => lang;
+export function setLang(l) {
+  lang = I18N[l] ? l : 'en';
+}
+
+// pickLang chooses the language from the link (?lang=) or the browser.
+export function pickLang(params) {
+  setLang(params.get('lang') || ((navigator.language || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en'));
+}
+
+// t returns the word for key k in the page's language (English when missing).
+export const t = (k) => I18N[lang][k] ?? I18N.en[k] ?? k;
+
+// num1 writes a number with one decimal in the page's locale ('–' for none).
+export const num1 = (v) => (v === null || v === undefined ? '–' : new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v));
+export const num2 = (v) => new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
+export const int = (v) => new Intl.NumberFormat(lang).format(v);
+// mb writes a byte count in megabytes with one decimal, in the locale's format.
+export const mb = (b) => new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(b / 1e6);
+export const qr = (v) => (v === null || v === undefined ? '–' : v === 'inf' ? '∞' : num1(v));
+export const dateFmt = (s) => (s ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${s}T00:00:00Z`)) : '');
+export const monthFmt = (ym) => new Intl.DateTimeFormat(lang, { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(new Date(`${ym}-01T00:00:00Z`));
+
+// applyLang writes every data-i18n text of the document in the page's language.
+export function applyLang() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  document.querySelectorAll('[data-i18n-label]').forEach((el) => { el.setAttribute('aria-label', t(el.dataset.i18nLabel)); });
+  document.title = t('docTitle');
+}
