@@ -25,7 +25,7 @@ site: $(BIN)/sep $(SITE_NPM)
 	$(ESBUILD) site/src/main.js --bundle --format=esm --target=es2020 --minify --sourcemap --log-level=warning --outfile=$(SITE)/app.js
 	$(ESBUILD) site/styles.css --bundle --minify --log-level=warning --outfile=$(SITE)/styles.css
 	cp $(WASM_EXEC) site/index.html site/worker.js $(SITE)/
-	$(BIN)/sep gen --users 300 --days 120 --seed 7 --format segment | gzip -9n > $(SITE)/demo/demo.jsonl.gz
+	$(BIN)/sep gen --profile saas --users 300 --days 120 --seed 7 --format segment | gzip -9n > $(SITE)/demo/demo.jsonl.gz
 	@gz=$$(gzip -9 -c $(SITE)/sep.wasm | wc -c); \
 	echo "site: $(SITE) ready (sep.wasm $$(wc -c < $(SITE)/sep.wasm) bytes, $$gz gzipped, zone database included; limit $(SITE_WASM_MAX_GZIP))"; \
 	test $$gz -le $(SITE_WASM_MAX_GZIP) || { echo "site: sep.wasm is over its $(SITE_WASM_MAX_GZIP)-byte gzip limit"; exit 1; }

@@ -18,6 +18,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&opt.Seed, "seed", 1, "random seed (the same seed writes the same product)")
 	fs.IntVar(&opt.Accounts, "accounts", 0, "number of accounts (default users/8)")
 	fs.IntVar(&opt.RepeatEvery, "repeat-every", 0, "deliver every Nth record twice (the same messageId ~1000 records later), as at-least-once pipelines do (default 0: none)")
+	fs.StringVar(&opt.Profile, "profile", "", "kind of product: empty for the default (a product in trouble, kept byte for byte), saas for a believable B2B SaaS (the page's demo)")
 	format := fs.String("format", "segment", "output format: segment, mixpanel, amplitude, posthog or csv")
 	out := fs.String("o", "-", "output file ('-' is stdout)")
 	pos, err := parseInterleaved(fs, args)

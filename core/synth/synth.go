@@ -30,6 +30,8 @@ type Options struct {
 	// at-least-once pipeline's retry: the same messageId). 0 writes no
 	// repeat, and the output is otherwise the same.
 	RepeatEvery int
+	// Profile names the kind of product ("" is the default, see Profiles).
+	Profile string
 }
 
 // repeatDelay is how many records after the original a repeat is written.
@@ -71,12 +73,16 @@ func Write(w io.Writer, opt Options) (int64, error) {
 	if opt.Accounts <= 0 {
 		opt.Accounts = max(1, opt.Users/8)
 	}
+	prof, err := profileOf(opt.Profile)
+	if err != nil {
+		return 0, err
+	}
 	f, err := writerFor(opt.Format)
 	if err != nil {
 		return 0, err
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	g := &gen{opt: opt, w: bw, write: f}
+	g := &gen{opt: opt, prof: prof, w: bw, write: f}
 	if h := header(opt.Format); h != "" {
 		bw.WriteString(h)
 	}
@@ -92,6 +98,7 @@ func Write(w io.Writer, opt Options) (int64, error) {
 
 type gen struct {
 	opt   Options
+	prof  profile
 	w     *bufio.Writer
 	write func(b []byte, e *event) []byte
 	buf   []byte
@@ -149,6 +156,9 @@ func (g *gen) run() {
 	arng := rand.New(rand.NewPCG(uint64(opt.Seed), 0xacc))
 	for i := range accts {
 		accts[i] = account{id: "acct-" + strconv.Itoa(i+1), seats: 3 + arng.IntN(28), plan: plans[arng.IntN(len(plans))]}
+		if g.prof.overSeats(i) {
+			accts[i].seats = 2 + i%3
+		}
 	}
 	for u := 0; u < opt.Users; u++ {
 		rng := rand.New(rand.NewPCG(uint64(opt.Seed), uint64(u)+1))
@@ -156,9 +166,9 @@ func (g *gen) run() {
 		ai := u % opt.Accounts
 		acct := &accts[ai]
 		admin := u < opt.Accounts // the account's first user
-		start := rng.IntN(max(1, opt.Days*3/4))
+		start := g.prof.start(rng, opt.Days)
 		end := opt.Days - 1
-		if rng.Float64() < 0.25 { // churns
+		if rng.Float64() < g.prof.churn { // churns
 			end = start + rng.IntN(opt.Days-start)
 		}
 		breakFrom, breakTo := -1, -1
@@ -166,8 +176,9 @@ func (g *gen) run() {
 			breakFrom = start + rng.IntN(max(1, end-start+1))
 			breakTo = breakFrom + 20 + rng.IntN(30)
 		}
-		engagement := 0.08 + float64(0.8*rng.Float64()) // no fused multiply-add: the same data on every CPU
-		depth := 2 + rng.IntN(len(features)-1)          // how many features this user knows
+		engagement := g.prof.engagement + float64(g.prof.engagementSpan*rng.Float64()) // no fused multiply-add: the same data on every CPU
+		depth := g.prof.depth + rng.IntN(len(features)-g.prof.depth+1)                 // how many features this user knows
+		quiet := !admin && g.prof.champion(ai)                                         // only looks: the account's admin does the work
 		startMs := dayMs(start) + int64(8*3600e3)
 		g.emit(&event{kind: core.KindIdentify, user: user, ms: startMs,
 			traits: [][2]string{{"role", []string{"member", "analyst", "manager"}[rng.IntN(3)]}}})
@@ -196,7 +207,7 @@ func (g *gen) run() {
 				g.emit(&event{kind: core.KindTrack, user: user, account: acct.id, name: setupEvent, ms: step()})
 			}
 			g.emit(&event{kind: core.KindPage, user: user, account: acct.id, name: pages[rng.IntN(len(pages))], ms: step()})
-			for n := 1 + rng.IntN(4); n > 0; n-- {
+			for n := 1 + rng.IntN(4); n > 0 && !quiet; n-- {
 				// Falling weights: feature i is picked about 1/(i+1) as often as the first.
 				i := int(float64(depth) * rng.Float64() * rng.Float64())
 				g.emit(&event{kind: core.KindTrack, user: user, account: acct.id, name: features[i], ms: step()})
