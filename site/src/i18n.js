@@ -4,7 +4,7 @@
 export const I18N = {
   en: {
     docTitle: 'PES calculator — Product Engagement Score',
-    settingsTitle: 'Settings', suggested: 'suggested', coreEventsShort: 'core events', daysWord: 'days',
+    settingsTitle: 'Settings:', suggested: 'suggested', coreEventsShort: 'core events', daysWord: 'days',
     addEventLabel: 'Add a core event', windowDays: 'Window in days', answerTitle: 'Result',
     bandHelp: { investigate: 'Below 60: the product is not yet part of its users’ work; start with the weakest component.', fair: '60–70: fair; one component holds the score back.', healthy: '70–80: healthy engagement for a B2B product.', strong: '80 and above: strong; keep an eye on the accounts below.' },
     advice: {
@@ -15,7 +15,7 @@ export const I18N = {
     quickRatioHelp: 'Quick ratio: users gained (new + recovered) per user lost; above 1 the base grows.',
     attentionTitle: 'Accounts needing attention', attentionHelp: 'Worst first: PES below 60, then the biggest falls, a lone champion, low seat use, a renewal soon.',
     attentionNone: 'No account needs attention.', nMore: '{n} more', nOfAccounts: '{n} of {m}', nMoreAccounts: '{n} more accounts',
-    reasons: { below: 'PES {v}, below 60', fell: 'fell {v} points since the previous window', champion: 'one user ({v}) does most of the work: a lone champion', seats: 'uses {v}% of its seats', renewal: 'renewal on {v} with a falling score' },
+    reasons: { below: 'below 60', fell: 'fell {v} points since the previous window', champion: 'one user ({v}) does most of the work: a lone champion', seats: 'uses {v}% of its seats', renewal: 'renewal on {v} with a falling score' },
     close: 'Close', usersTitle: 'Its users among the most engaged of the product', user: 'User', status: 'Status', activeDays: 'Active days', lastActive: 'Last active',
     previousPes: 'PES, previous window', dormantUsers: 'Dormant users', plan: 'Plan', renewal: 'Renewal', activeWord: 'active', dormantWord: 'dormant', product: 'Product',
     seatOver: 'Over 100%: more active users than seats bought; the account may need a bigger plan.',
@@ -61,7 +61,7 @@ export const I18N = {
   },
   fr: {
     docTitle: 'Calculateur SEP — Score d’Engagement Produit',
-    settingsTitle: 'Réglages', suggested: 'suggérés', coreEventsShort: 'événements clés', daysWord: 'jours',
+    settingsTitle: 'Réglages :', suggested: 'suggérés', coreEventsShort: 'événements clés', daysWord: 'jours',
     addEventLabel: 'Ajouter un événement clé', windowDays: 'Fenêtre en jours', answerTitle: 'Résultat',
     bandHelp: { investigate: 'Sous 60 : le produit ne fait pas encore partie du travail de ses utilisateurs ; commencez par le composant le plus faible.', fair: '60–70 : correct ; un composant retient le score.', healthy: '70–80 : un engagement sain pour un produit B2B.', strong: '80 et plus : fort ; surveillez les comptes ci-dessous.' },
     advice: {
@@ -72,7 +72,7 @@ export const I18N = {
     quickRatioHelp: 'Quick ratio : utilisateurs gagnés (nouveaux + récupérés) par utilisateur perdu ; au-dessus de 1, la base grandit.',
     attentionTitle: 'Comptes à surveiller', attentionHelp: 'Le pire d’abord : SEP sous 60, puis les plus fortes baisses, un champion isolé, peu de licences utilisées, un renouvellement proche.',
     attentionNone: 'Aucun compte à surveiller.', nMore: '{n} de plus', nOfAccounts: '{n} sur {m}', nMoreAccounts: '{n} comptes de plus',
-    reasons: { below: 'SEP {v}, sous 60', fell: 'a perdu {v} points depuis la fenêtre précédente', champion: 'un seul utilisateur ({v}) fait l’essentiel : un champion isolé', seats: 'utilise {v} % de ses licences', renewal: 'renouvellement le {v} avec un score en baisse' },
+    reasons: { below: 'sous 60', fell: 'a perdu {v} points depuis la fenêtre précédente', champion: 'un seul utilisateur ({v}) fait l’essentiel : un champion isolé', seats: 'utilise {v} % de ses licences', renewal: 'renouvellement le {v} avec un score en baisse' },
     close: 'Fermer', usersTitle: 'Ses utilisateurs parmi les plus engagés du produit', user: 'Utilisateur', status: 'État', activeDays: 'Jours actifs', lastActive: 'Dernière activité',
     previousPes: 'SEP, fenêtre précédente', dormantUsers: 'Utilisateurs inactifs', plan: 'Offre', renewal: 'Renouvellement', activeWord: 'actif', dormantWord: 'inactif', product: 'Produit',
     seatOver: 'Plus de 100 % : plus d’utilisateurs actifs que de licences achetées ; le compte a peut-être besoin d’une offre plus grande.',

@@ -123,7 +123,7 @@ function download(name, type, text) {
 function relang() {
   applyLang();
   $('lang').textContent = t('lang');
-  $('lang').setAttribute('aria-label', t('langLabel'));
+  $('lang').setAttribute('aria-label', `${t('lang')} – ${t('langLabel')}`);
   if (report) {
     render();
     if (lastStats && !$('progress').hidden) $('progress-text').textContent = upload.doneText(lastStats);

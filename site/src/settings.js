@@ -1,7 +1,7 @@
 // Settings: what is in force (core events, window, as-of day, ratio, unit,
 // time zone), kept in the URL query with the API's names, and the controls
 // that change them. A change calls the onChange given to initSettings.
-import { getLang, t } from './i18n.js';
+import { getLang, t, dateFmt } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 export const params = new URLSearchParams(location.search);
@@ -81,7 +81,7 @@ export function summary(report) {
     t(`${r ? r.unit : state.unit}s`),
     r ? r.tz : state.tz,
   ];
-  if (r && r.as_of) parts.push(`${t('asOf')} ${r.as_of}`);
+  if (r && r.as_of) parts.push(`${t('asOf')} ${dateFmt(r.as_of)}`);
   $('settings-summary').textContent = parts.join(' · ');
 }
 
