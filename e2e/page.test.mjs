@@ -83,6 +83,7 @@ for (const [place, viewport, size] of [[LA_EN, DESKTOP, 'desktop'], [PARIS_FR, P
     await page.getByTestId('demo-button').click();
     await page.getByTestId('pes').filter({ hasNotText: '–' }).waitFor();
     await page.locator('#chart[data-points]:not([data-points="0"])').waitFor();
+    await page.locator('#matrix-chart[data-points]:not([data-points="0"])').waitFor();
 
     // The demo looks like a real product.
     const pes = Number(await page.getByTestId('pes').getAttribute('data-value'));
@@ -111,7 +112,7 @@ for (const [place, viewport, size] of [[LA_EN, DESKTOP, 'desktop'], [PARIS_FR, P
     assert.ok(shown.length > 0 && shown.length < expected.accounts.length, `${shown.length} of ${expected.accounts.length} accounts need attention`);
 
     // Each chart is drawn with data.
-    for (const id of ['chart', 'spread-chart', 'bench-chart']) {
+    for (const id of ['chart', 'lifecycle-chart', 'daily-chart', 'matrix-chart', 'spread-chart', 'bench-chart']) {
       const n = Number(await page.getByTestId(id).getAttribute('data-points'));
       assert.ok(n > 0, `${id} has ${n} points`);
     }

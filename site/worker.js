@@ -119,8 +119,9 @@ async function readInto() {
   return { bytes: done, seconds: secs };
 }
 
-// result posts the report first, then the month-by-month scores of the chart
-// (a score per month: they follow the result rather than delay it).
+// result posts the report first, then the pictures (lifecycle, daily
+// stickiness, event matrix) and the month-by-month scores of the charts (a
+// score per month: they follow the result rather than delay it).
 function result(settings, stats) {
   const s = JSON.stringify(settings || {});
   const t0 = performance.now();
@@ -131,6 +132,7 @@ function result(settings, stats) {
   const traits = self.sepTraitsCSV(session, s);
   if (stats) stats.scoring = (performance.now() - t0) / 1000;
   post({ type: 'result', report, csv, traits, stats });
+  post({ type: 'pictures', pictures: parseOrThrow(self.sepPictures(session, s)) });
   post({ type: 'monthly', monthly: parseOrThrow(self.sepMonthly(session, s)) });
 }
 

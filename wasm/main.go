@@ -12,6 +12,7 @@
 //	sepZip(id, fileName, Uint8Array) -> error   reads a whole .zip (entries streamed inside)
 //	sepScore(id, settingsJSON) -> report JSON   exactly `sep score --json`
 //	sepMonthly(id, settingsJSON) -> JSON        the score month by month
+//	sepPictures(id, settingsJSON) -> JSON       lifecycle, daily stickiness, event matrix (core.PicturesOf)
 //	sepAccountsCSV(id, settingsJSON) -> CSV     the per-account table
 //	sepTraitsCSV(id, settingsJSON) -> CSV       the account traits for a CRM import
 //	sepCalc(inputJSON) -> JSON                  the manual calculator
@@ -255,6 +256,24 @@ func monthly(_ js.Value, args []js.Value) any {
 	return string(b)
 }
 
+// pictures answers the page's charts beyond the report (core.PicturesOf).
+func pictures(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return errJSON(io.ErrClosedPipe)
+	}
+	rep, err := s.report(args[1])
+	if err != nil {
+		return errJSON(err)
+	}
+	p, err := core.PicturesOf(s.rollup, rep)
+	if err != nil {
+		return errJSON(err)
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
 func accountsCSV(_ js.Value, args []js.Value) any {
 	s := get(args[0])
 	if s == nil {
@@ -302,7 +321,7 @@ func closeSession(_ js.Value, args []js.Value) any {
 func main() {
 	for name, f := range map[string]func(js.Value, []js.Value) any{
 		"sepCheck": check, "sepOpen": open, "sepBegin": begin, "sepPush": push, "sepFinish": finish, "sepZip": zip,
-		"sepScore": score, "sepMonthly": monthly, "sepAccountsCSV": accountsCSV, "sepTraitsCSV": traitsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
+		"sepScore": score, "sepMonthly": monthly, "sepPictures": pictures, "sepAccountsCSV": accountsCSV, "sepTraitsCSV": traitsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
 	} {
 		js.Global().Set(name, js.FuncOf(f))
 	}

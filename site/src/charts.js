@@ -44,11 +44,11 @@ export function monthly(el, months) {
 }
 
 // markLine draws a dashed horizontal line at value v.
-function markLine(u, v) {
+function markLine(u, v, color = '#a50e0e') {
   const { ctx } = u;
   const y = u.valToPos(v, 'y', true);
   ctx.save();
-  ctx.strokeStyle = '#a50e0e';
+  ctx.strokeStyle = color;
   ctx.setLineDash([6, 4]);
   ctx.lineWidth = 1.5;
   ctx.beginPath();
@@ -93,4 +93,54 @@ export function benchmark(el, value, marks) {
       Object.assign(document.createElement('span'), { className: 'bench-value', textContent: v === null ? '–' : `${num1(v)} %` }));
     el.append(row);
   }
+}
+
+// lifecycle draws new, returning and resurrected users per week as stacked
+// bars above zero and dormant users below it (PostHog's and Amplitude's view).
+export function lifecycle(el, weeks) {
+  const xs = weeks.map((_, i) => i);
+  const neg = weeks.map((w) => -w.dormant);
+  const a = weeks.map((w) => w.new), b = weeks.map((w) => w.new + w.returning), c = weeks.map((w) => w.new + w.returning + w.resurrected);
+  const bars = uPlot.paths.bars({ size: [0.7, 40] });
+  const lab = (i) => (Number.isInteger(i) && weeks[i] ? weeks[i].end.slice(5) : '');
+  place(el, {
+    series: [{},
+      { label: t('lcResurrected'), stroke: '#b06000', fill: '#f6c26b', paths: bars, points: { show: false }, value: (u, v, s, i) => (i == null ? '' : weeks[i].resurrected) },
+      { label: t('lcReturning'), stroke: '#0b57d0', fill: '#8ab4f8', paths: bars, points: { show: false }, value: (u, v, s, i) => (i == null ? '' : weeks[i].returning) },
+      { label: t('lcNew'), stroke: '#0d652d', fill: '#81c995', paths: bars, points: { show: false }, value: (u, v, s, i) => (i == null ? '' : weeks[i].new) },
+      { label: t('lcDormant'), stroke: '#a50e0e', fill: '#f28b82', paths: bars, points: { show: false }, value: (u, v, s, i) => (i == null ? '' : weeks[i].dormant) }],
+    scales: { x: { time: false, range: [-0.5, Math.max(weeks.length - 0.5, 0.5)] } },
+    axes: [{ ...axisStyle, values: (u, vals) => vals.map(lab), splits: () => xs }, { ...axisStyle, values: (u, vals) => vals.map((v) => String(Math.abs(v))) }],
+    legend: { live: false },
+  }, [xs, c, b, a, neg]);
+}
+
+// stickinessDaily draws DAU/MAU day by day with the published marks.
+export function stickinessDaily(el, days) {
+  const xs = days.map((_, i) => i);
+  const lab = (i) => (Number.isInteger(i) && days[i] ? days[i].day.slice(5) : '');
+  place(el, {
+    series: [{}, { label: 'DAU/MAU', stroke: COLORS.pes, width: 2, points: { show: false }, value: (u, v) => num1(v) }],
+    scales: { x: { time: false }, y: { range: (u, lo, hi) => [0, Math.max(35, Math.ceil((hi ?? 0) / 10) * 10)] } },
+    axes: [{ ...axisStyle, values: (u, vals) => vals.map(lab) }, { ...axisStyle, values: (u, vals) => vals.map((v) => `${v} %`) }],
+    legend: { live: false },
+    hooks: { draw: [(u) => { for (const v of [15, 20, 30]) markLine(u, v, '#9aa0a6'); }] },
+  }, [xs, days.map((d) => d.ratio)]);
+}
+
+// matrix draws each event at (share of active users, days used per user):
+// core events in blue, others in grey (Amplitude's engagement matrix).
+export function matrix(el, events) {
+  const sorted = [...events].sort((p, q) => p.share - q.share);
+  const xs = sorted.map((e) => e.share);
+  const dot = (core) => sorted.map((e) => (e.core === core ? e.days_per_user : null));
+  const pts = { show: true, size: 9 };
+  place(el, {
+    series: [{}, { label: t('coreEvents'), stroke: COLORS.pes, fill: COLORS.pes, paths: () => null, points: pts },
+      { label: t('otherEvents'), stroke: '#5f6368', fill: '#9aa0a6', paths: () => null, points: pts }],
+    scales: { x: { time: false, range: [0, 100] }, y: { range: (u, lo, hi) => [0, Math.max(1, Math.ceil(hi ?? 1))] } },
+    axes: [{ ...axisStyle, label: t('matrixX'), values: (u, vals) => vals.map((v) => `${v} %`) }, { ...axisStyle, label: t('matrixY') }],
+    legend: { live: false },
+  }, [xs, dot(true), dot(false)]);
+  el.title = sorted.map((e) => `${e.event}: ${num1(e.share)} % · ${num1(e.days_per_user)}`).join('\n');
 }

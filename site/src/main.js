@@ -16,6 +16,15 @@ let csvText = '';
 let traitsText = '';
 let monthly = [];
 let lastStats = null;
+let pictures = null; // lifecycle, daily stickiness, event matrix (core.PicturesOf)
+
+// drawPictures draws the charts of the core's pictures.
+function drawPictures() {
+  const p = pictures || { lifecycle: [], stickiness: [], events: [] };
+  charts.lifecycle($('lifecycle-chart'), p.lifecycle);
+  charts.stickinessDaily($('daily-chart'), p.stickiness);
+  charts.matrix($('matrix-chart'), p.events);
+}
 
 // pageWords rewords the CLI's hints in the core's messages for the page.
 const pageWords = (msg) => msg
@@ -42,6 +51,7 @@ function clearResult() {
   csvText = '';
   traitsText = '';
   monthly = [];
+  pictures = null;
   $('result').hidden = true;
   document.body.classList.remove('has-result');
   $('account-view').hidden = true;
@@ -70,6 +80,7 @@ function onResult(m) {
   reportText = m.report;
   report = JSON.parse(m.report);
   monthly = []; // until the worker's 'monthly' message
+  pictures = null; // until its 'pictures' message
   csvText = m.csv;
   traitsText = m.traits;
   if (m.stats) {
@@ -98,6 +109,7 @@ function render() {
   renderChips(r, rescore);
   summary(r);
   charts.monthly($('chart'), monthly);
+  drawPictures();
   charts.spread($('spread-chart'), r.insights ? r.insights.accounts : []);
   view.benchmarks(r);
   $('warnings').replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
@@ -149,6 +161,7 @@ function init() {
   upload.initUpload({
     result: onResult,
     monthly: (m) => { monthly = m.monthly; charts.monthly($('chart'), monthly); },
+    pictures: (m) => { pictures = m.pictures; drawPictures(); },
     calc: (m) => manual.show(m.result),
     checked: () => { $('error').hidden = true; },
     cancelled: () => { fail(); upload.dropFiles(); showError(t('cancelled')); },
