@@ -133,7 +133,8 @@ for (const [place, viewport, size] of [[LA_EN, DESKTOP, 'desktop'], [PARIS_FR, P
     assert.equal(facts[4], one(acct.previous_pes), 'its previous PES');
     const alerts = expected.insights.alerts.filter((a) => a.account === id).map((a) => a.message);
     const notes = await page.getByTestId('account-notes').locator('li').allTextContents();
-    for (const m of alerts) assert.ok(notes.includes(m), `its alert: ${m}`);
+    if (place.lang === 'en') for (const m of alerts) assert.ok(notes.includes(m), `its alert: ${m}`);
+    else assert.equal(notes.filter((n) => n.includes(`(${id}) : `)).length, alerts.length, `its alerts, in French: ${JSON.stringify(notes)}`);
     await axe(page, `account (${place.lang})`);
     await shot(page, `account-${place.tag}-${size}`);
 
@@ -156,6 +157,13 @@ for (const [place, viewport, size] of [[LA_EN, DESKTOP, 'desktop'], [PARIS_FR, P
         .map(([k]) => k);
       assert.deepEqual(english, [], 'English words on the French page');
       assert.ok(!/\d\.\d MB/.test(text), 'sizes in the French format (0,7 Mo)');
+      // The alerts are worded in French from the core's rule, value and threshold.
+      const alertTexts = await page.locator('.alert').allTextContents();
+      assert.equal(alertTexts.length, expected.insights.alerts.length);
+      const englishAlerts = alertTexts.filter((a) => / is below |weighted usage fell|seats active|the top user/.test(a));
+      assert.deepEqual(englishAlerts, [], 'English alerts on the French page');
+      const low = expected.insights.alerts.find((a) => a.rule === 'pes_below');
+      assert.ok(alertTexts.some((a) => a.includes(`(${low.account}) : SEP ${one(low.value)} sous 60 (adoption `)), 'a pes_below alert in French');
     }
     assert.deepEqual(errors, []);
     await context.close();

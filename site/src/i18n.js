@@ -87,6 +87,15 @@ export const I18N = {
     seatHelp: 'Licences utilisées : utilisateurs actifs par licence achetée ; au-delà de 100 %, un compte utilise plus de licences qu’il n’en paie (une discussion sur son offre).',
     formatHintPage: 'la page reconnaît le format d’après le contenu : exportez de nouveau le fichier dans l’un des formats cités plus haut, ou notez-le en ligne de commande (sep score --format).',
     mbUnit: 'Mo',
+    // The core's alerts worded from their rule, value and threshold (in
+    // English the page shows the core's own sentence).
+    alertWords: {
+      pes_below: '{label} : SEP {v} sous {t} (adoption {a}, régularité {s}, croissance {g}).',
+      usage_drop: '{label} : l’usage pondéré a baissé de {v0} % par rapport aux {w} jours précédents ({prev} à {now}).',
+      top_user_inactive: '{label} : {user}, principal utilisateur des {w} jours précédents, est inactif depuis {v0} jours (dernière activité le {last}).',
+      seat_usage_below: '{label} : {active} licences actives sur {seats} ces {w} derniers jours ({v} %), sous {t} %.',
+      renewalOn: 'Renouvellement le {renewal}.',
+    },
     lifecycleTitle: 'Utilisateurs par semaine : nouveaux, fidèles, revenus, inactifs', lcNew: 'nouveaux', lcReturning: 'fidèles', lcResurrected: 'revenus', lcDormant: 'inactifs',
     dailyTitle: 'Régularité jour par jour (DAU/MAU)', dailyHelp: 'Lignes grises : moyenne SaaS B2B 15 %, bon 20 %, excellent 30 %.',
     matrixTitle: 'Matrice d’engagement des événements', matrixHelp: 'Chaque point est un événement : à droite, la plupart des utilisateurs le font ; en haut, ils le font de nombreux jours. Les bons événements clés sont en haut à droite.',

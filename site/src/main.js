@@ -114,7 +114,7 @@ function render() {
   view.benchmarks(r);
   $('warnings').replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
   view.insights(r.insights);
-  view.alerts(r.insights, open);
+  view.alerts(r, open);
   tables.inputFiles(r);
   tables.accounts(r, open);
   $('result-for').textContent = `${t('resultFor')} ${upload.fileNames().join(', ')} · ${t('tz')} ${r.settings.tz}`;

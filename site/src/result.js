@@ -2,7 +2,7 @@
 // band, the accounts needing attention), then pictures, alerts grouped by
 // account, and one account opened on demand. Every number comes from the
 // core's report; only the words are the page's.
-import { t, num1, qr, dateFmt, getLang } from './i18n.js';
+import { t, num1, int, qr, dateFmt, getLang } from './i18n.js';
 import { byId } from './tables.js';
 import * as charts from './charts.js';
 
@@ -125,15 +125,35 @@ export function alertGroups(alerts) {
 
 const GROUPS_SHOWN = 5;
 
+// alertText words an alert in the page's language from its rule, value and
+// threshold and the account's figures (the core's English sentence in
+// English, and when a rule is unknown).
+export function alertText(x, report) {
+  const words = t('alertWords');
+  if (!words || !words[x.rule]) return x.message;
+  const a = { ...report.accounts.find((y) => y.id === x.account), ...(report.insights.accounts.find((y) => y.id === x.account) || {}) };
+  const label = a.name && a.name !== a.id ? `${a.name} (${a.id})` : x.account;
+  const top = /: (.+), the top user of the previous \d+ days, .*\(last active (\d{4}-\d{2}-\d{2})\)/.exec(x.message) || [];
+  const v = {
+    label, v: num1(x.value), v0: int(Math.round(x.value)), t: int(x.threshold), w: report.settings.window,
+    a: num1(a.adoption), s: num1(a.stickiness), g: num1(a.growth), prev: int(a.previous_weighted_raw ?? 0), now: int(a.weighted_raw ?? 0),
+    active: a.active, seats: int(a.seats ?? 0), user: top[1] || '', last: top[2] ? dateFmt(top[2]) : '', renewal: a.renewal ? dateFmt(a.renewal.trim()) : '',
+  };
+  let text = words[x.rule].replace(/\{(\w+)\}/g, (m, k) => String(v[k] ?? m));
+  if (x.rule === 'seat_usage_below' && a.renewal_at_risk) text += ` ${words.renewalOn.replace('{renewal}', v.renewal)}`;
+  return text;
+}
+
 // alerts shows the alerts grouped by account; the first groups open.
-export function alerts(ins, open) {
+export function alerts(report, open) {
+  const ins = report.insights;
   const groups = alertGroups(ins ? ins.alerts : []);
   const group = ([account, list]) => {
     const li = el('li', { className: 'alert-group' });
     li.dataset.account = account;
     const head = el('button', { type: 'button', className: 'link' }, account || t('product'));
     if (account) head.onclick = () => open(account);
-    li.append(head, el('ul', {}, ...list.map((x) => el('li', { className: 'alert' }, x.message))));
+    li.append(head, el('ul', {}, ...list.map((x) => el('li', { className: 'alert' }, alertText(x, report)))));
     return li;
   };
   $('alerts').replaceChildren(...(groups.length ? groups.slice(0, GROUPS_SHOWN).map(group) : [el('li', {}, t('noAlerts'))]));
@@ -175,7 +195,7 @@ export function account(report, id) {
   if (a.seat_usage > 100) notes.push(t('seatOver'));
   if (a.single_champion) notes.push(t('reasons').champion.replace('{v}', a.top_user || ''));
   if (a.explanation) notes.push(...a.explanation.text);
-  for (const x of (report.insights ? report.insights.alerts : []).filter((x) => x.account === id)) notes.push(x.message);
+  for (const x of (report.insights ? report.insights.alerts : []).filter((x) => x.account === id)) notes.push(alertText(x, report));
   $('account-notes').replaceChildren(...notes.map((n) => el('li', {}, n)));
   const users = (report.insights ? report.insights.users : []).filter((u) => u.account === id);
   $('account-users').replaceChildren(...users.map((u) => el('tr', {}, el('td', {}, u.id), el('td', {}, u.active ? t('activeWord') : t('dormantWord')),
