@@ -3,7 +3,7 @@
 // quarter (does memory stay flat in the file's size?), next to the native CLI
 // on the same files, and the demo's time from click to result. A measurement,
 // not a test.
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { launchBrowser, startServe, run, sepBin, root } from '../harness/browser
 const file = join(root, 'bench', 'data', 'segment-200MB.jsonl');
 if (!existsSync(file)) {
   console.log('generating', file);
+  mkdirSync(join(root, 'bench', 'data'), { recursive: true });
   await run(sepBin, ['gen', '--users', '6000', '--days', '120', '--seed', '5', '--format', 'segment', '-o', file]);
 }
 // The first quarter of its lines: the same users over fewer days.
