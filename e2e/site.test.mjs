@@ -150,7 +150,10 @@ for (const place of [PARIS, LA, UTC]) {
     assert.ok(ins.alerts.length > 0, 'the generated product has alerts');
     // Alerts grouped by account, accounts in numeric order (acct-2 before acct-10).
     const grouped = [...ins.alerts].sort((a, b) => byId(a.account, b.account)).map((a) => a.message);
-    assert.deepEqual(await page.locator('#alerts .alert, #alerts-more-list .alert').allTextContents(), grouped);
+    // English shows the core's sentences; French words them from rule and values (page.test.mjs).
+    const shownAlerts = await page.locator('#alerts .alert, #alerts-more-list .alert').allTextContents();
+    if (place.lang === 'en') assert.deepEqual(shownAlerts, grouped);
+    else assert.equal(shownAlerts.length, grouped.length);
     assert.deepEqual(await page.locator('#alerts > li, #alerts-more-list > li').evaluateAll((els) => els.map((e) => e.dataset.account)),
       [...new Set(grouped.length ? [...ins.alerts].sort((a, b) => byId(a.account, b.account)).map((a) => a.account) : [])]);
     assert.equal(await page.getByTestId('explanations').locator('li').count(), ins.accounts.filter((a) => a.explanation).length);
