@@ -111,6 +111,7 @@ async function assertUsable(page, pattern, field) {
 async function shoot(page, name) {
   for (const [size, vp] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(vp);
+    await page.waitForFunction((w) => document.documentElement.scrollWidth <= w, vp.width);
     await page.screenshot({ path: join(artifacts, `${name}-${size}.png`), fullPage: true });
   }
 }

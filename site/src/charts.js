@@ -8,10 +8,11 @@ const COLORS = { pes: '#0b57d0', adoption: '#0d652d', stickiness: '#a142f4', gro
 const plots = new Map();
 
 // width of a chart's box, so that a chart fits a phone as well as a desktop.
-const widthOf = (el) => Math.max(260, Math.min(el.clientWidth || el.parentElement.clientWidth || 600, 900));
+const widthOf = (el) => Math.max(240, Math.min(el.clientWidth || el.parentElement.clientWidth || 600, 900));
 
 function place(el, opts, data) {
   plots.get(el)?.destroy();
+  plots.delete(el);
   el.replaceChildren();
   const points = data.slice(1).reduce((n, s) => n + s.filter((v) => v !== null && v !== undefined).length, 0);
   el.dataset.points = String(points);
@@ -21,6 +22,15 @@ function place(el, opts, data) {
   }
   plots.set(el, new uPlot({ width: widthOf(el), height: 220, ...opts }, data, el));
 }
+
+// Charts follow the window's width (a phone turned, a window resized).
+let resizing = 0;
+window.addEventListener('resize', () => {
+  cancelAnimationFrame(resizing);
+  resizing = requestAnimationFrame(() => {
+    for (const [el, u] of plots) if (el.isConnected) u.setSize({ width: widthOf(el), height: 220 });
+  });
+});
 
 const axisStyle = { stroke: '#4a4a4a', grid: { stroke: '#e4e4e4', width: 1 }, ticks: { stroke: '#d0d0d0', width: 1 } };
 
@@ -110,7 +120,9 @@ export function lifecycle(el, weeks) {
       { label: t('lcNew'), stroke: '#0d652d', fill: '#81c995', paths: bars, points: { show: false }, value: (u, v, s, i) => (i == null ? '' : weeks[i].new) },
       { label: t('lcDormant'), stroke: '#a50e0e', fill: '#f28b82', paths: bars, points: { show: false }, value: (u, v, s, i) => (i == null ? '' : weeks[i].dormant) }],
     scales: { x: { time: false, range: [-0.5, Math.max(weeks.length - 0.5, 0.5)] } },
-    axes: [{ ...axisStyle, values: (u, vals) => vals.map(lab), splits: () => xs }, { ...axisStyle, values: (u, vals) => vals.map((v) => String(Math.abs(v))) }],
+    // A label every few weeks so that they do not overlap (about 56 px each).
+    axes: [{ ...axisStyle, values: (u, vals) => vals.map(lab), splits: (u) => xs.filter((i) => i % Math.max(1, Math.ceil((weeks.length * 56) / u.width)) === 0) },
+      { ...axisStyle, values: (u, vals) => vals.map((v) => String(Math.abs(v))) }],
     legend: { live: false },
   }, [xs, c, b, a, neg]);
 }
@@ -134,10 +146,10 @@ export function matrix(el, events) {
   const sorted = [...events].sort((p, q) => p.share - q.share);
   const xs = sorted.map((e) => e.share);
   const dot = (core) => sorted.map((e) => (e.core === core ? e.days_per_user : null));
-  const pts = { show: true, size: 9 };
+  const pts = (fill) => ({ show: true, size: 9, fill });
   place(el, {
-    series: [{}, { label: t('coreEvents'), stroke: COLORS.pes, fill: COLORS.pes, paths: () => null, points: pts },
-      { label: t('otherEvents'), stroke: '#5f6368', fill: '#9aa0a6', paths: () => null, points: pts }],
+    series: [{}, { label: t('coreEvents'), stroke: COLORS.pes, fill: COLORS.pes, paths: () => null, points: pts(COLORS.pes) },
+      { label: t('otherEvents'), stroke: '#5f6368', fill: '#9aa0a6', paths: () => null, points: pts('#9aa0a6') }],
     scales: { x: { time: false, range: [0, 100] }, y: { range: (u, lo, hi) => [0, Math.max(1, Math.ceil(hi ?? 1))] } },
     axes: [{ ...axisStyle, label: t('matrixX'), values: (u, vals) => vals.map((v) => `${v} %`) }, { ...axisStyle, label: t('matrixY') }],
     legend: { live: false },
