@@ -25,7 +25,7 @@ var (
 	bucketMembers = []byte("members") // user -> ts, account
 	bucketTraits  = []byte("traits")  // kind, id, key -> ts, value
 	bucketInput   = []byte("input")   // counter -> int64
-	allBuckets    = [][]byte{bucketDedup, bucketCells, bucketMembers, bucketTraits, bucketInput}
+	allBuckets    = [][]byte{bucketDedup, bucketCells, bucketMembers, bucketTraits, bucketInput, bucketSnapshots}
 )
 
 // Store is a core.Store in a bbolt file.
@@ -35,6 +35,7 @@ type Store struct {
 	retention int
 	now       func() time.Time
 	ingests   atomic.Int64 // Ingest calls, which run concurrently
+	gen       atomic.Int64 // successful Ingest calls since Open (Generation)
 }
 
 // Open opens (or creates) the store file; tz is the time zone its days are
@@ -118,6 +119,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bolt ingest: %w", err)
 	}
+	s.gen.Add(1)
 	if s.ingests.Add(1)%1000 == 1 {
 		s.pruneDedup()
 	}
@@ -236,6 +238,9 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 			}
 			return nil
 		}); err != nil {
+			return err
+		}
+		if err := loadSnapshots(tx, r, from, to); err != nil {
 			return err
 		}
 		tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {

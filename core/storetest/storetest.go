@@ -127,6 +127,9 @@ func Run(t *testing.T, raw Open) {
 	clock := Clock
 	open := func(t *testing.T, tz string) core.Store { return openAt(t, raw, tz, &clock) }
 
+	t.Run("CompactionKeepsReportsExact", func(t *testing.T) { runCompaction(t, raw, &clock) })
+	t.Run("Generation", func(t *testing.T) { runGeneration(t, raw, &clock) })
+
 	t.Run("LoadScoresLikeTheEvents", func(t *testing.T) {
 		st := open(t, "UTC")
 		evs := Product()
@@ -402,4 +405,136 @@ func cellsIn(t *testing.T, tz string, events []core.Event) string {
 	var b strings.Builder
 	r.Counts(func(c core.Count) { fmt.Fprintln(&b, c) })
 	return b.String()
+}
+
+// runCompaction checks a store that keeps closed days compacted
+// (core.Compactor): compacting never changes a report, late events for a
+// compacted day count, a retried delivery of compacted days counts once, and
+// a day that closes later is compacted then.
+func runCompaction(t *testing.T, open Open, clock *time.Time) {
+	ctx := context.Background()
+	settings := core.Settings{Window: 14}
+	for _, tz := range []string{"UTC", "Asia/Kolkata"} {
+		t.Run(tz, func(t *testing.T) {
+			*clock = Clock
+			defer func() { *clock = Clock }()
+			st := openAt(t, open, tz, clock)
+			c, ok := st.(core.Compactor)
+			if !ok {
+				t.Skipf("%T keeps no snapshots", st)
+			}
+			s := settings
+			s.TZ = tz
+			evs := NearMidnight(tz)
+			// One event today: an open day, never compacted.
+			evs = append(evs, core.Event{MessageID: "today", UserID: "u3", Name: "Feature 1", Kind: core.KindTrack, TimeMs: Clock.Add(-time.Hour).UnixMilli()})
+			if _, err := st.Ingest(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+			before := Got(t, st, s)
+			if want := Want(t, tz, evs, s); before != want {
+				t.Fatalf("before compaction:\n%s\nwant:\n%s", before, want)
+			}
+			days, err := c.Compact(ctx)
+			if err != nil || days < 60 {
+				t.Fatalf("Compact: %d days, %v; want the 70 closed days of Product", days, err)
+			}
+			if got := Got(t, st, s); got != before {
+				t.Fatalf("after compaction the report differs:\n%s\nwant:\n%s", got, before)
+			}
+			if days, err := c.Compact(ctx); err != nil || days != 0 {
+				t.Fatalf("a second Compact wrote %d days, %v; want 0", days, err)
+			}
+			// Late events for compacted days: an existing user's cell and a new user.
+			late := []core.Event{
+				{MessageID: "late-1", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: ms(30, 10)},
+				{MessageID: "late-2", UserID: "late-user", AccountID: "acct-1", Name: "Feature 3", Kind: core.KindTrack, TimeMs: ms(65, 0)},
+				{MessageID: "late-3", UserID: "u2", Name: "Home", Kind: core.KindPage, TimeMs: ms(69, 0)},
+			}
+			if n, err := st.Ingest(ctx, late); err != nil || n != 3 {
+				t.Fatalf("late events stored %d, %v", n, err)
+			}
+			all := append(append([]core.Event{}, evs...), late...)
+			want := Want(t, tz, all, s)
+			if got := Got(t, st, s); got != want {
+				t.Fatalf("late events beside the snapshots:\n%s\nwant:\n%s", got, want)
+			}
+			if days, err := c.Compact(ctx); err != nil || days != 3 {
+				t.Fatalf("Compact after late events wrote %d days, %v; want 3", days, err)
+			}
+			if got := Got(t, st, s); got != want {
+				t.Fatalf("late events folded into the snapshots:\n%s\nwant:\n%s", got, want)
+			}
+			// A retried delivery of compacted days counts its events once.
+			if n, err := st.Ingest(ctx, evs[:40]); err != nil || n != 0 {
+				t.Fatalf("a retried delivery of compacted days stored %d, %v; want 0", n, err)
+			}
+			all = append(all, evs[:40]...)
+			want = Want(t, tz, all, s)
+			if got := Got(t, st, s); got != want {
+				t.Fatalf("after a retried delivery:\n%s\nwant:\n%s", got, want)
+			}
+			// Two days later today's day is closed too: compacted, the same report.
+			*clock = Clock.AddDate(0, 0, 2)
+			if days, err := c.Compact(ctx); err != nil || days != 1 {
+				t.Fatalf("Compact two days later wrote %d days, %v; want 1 (the day that closed)", days, err)
+			}
+			if got := Got(t, st, s); got != want {
+				t.Fatalf("after the open day closed:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// runGeneration checks a store's generation (core.Generationer): reads and
+// compaction leave it, a delivery and a new day change it.
+func runGeneration(t *testing.T, open Open, clock *time.Time) {
+	ctx := context.Background()
+	*clock = Clock
+	defer func() { *clock = Clock }()
+	st := openAt(t, open, "UTC", clock)
+	g, ok := st.(core.Generationer)
+	if !ok {
+		t.Skipf("%T has no generation", st)
+	}
+	gen := func() string {
+		t.Helper()
+		v, err := g.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	g0 := gen()
+	if _, err := st.Ingest(ctx, Product()[:20]); err != nil {
+		t.Fatal(err)
+	}
+	g1 := gen()
+	if g1 == g0 {
+		t.Fatalf("a delivery left the generation at %q", g0)
+	}
+	if _, err := st.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := st.(core.Compactor); ok {
+		if _, err := c.Compact(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g := gen(); g != g1 {
+		t.Fatalf("a read or a compaction moved the generation from %q to %q", g1, g)
+	}
+	// A replayed delivery stores nothing; a generation that moves anyway is
+	// safe (a cache miss), one that stays must mean nothing changed.
+	if _, err := st.Ingest(ctx, Product()[20:21]); err != nil {
+		t.Fatal(err)
+	}
+	if g := gen(); g == g1 {
+		t.Fatalf("a delivery of a new event left the generation at %q", g1)
+	}
+	g2 := gen()
+	*clock = Clock.AddDate(0, 0, 1)
+	if g := gen(); g == g2 {
+		t.Fatalf("a new day (retention and today move) left the generation at %q", g2)
+	}
 }

@@ -1,0 +1,123 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/sep-project/sep/core"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// bucketSnapshots holds one compacted snapshot per closed day: the day
+// (4 bytes, big-endian) -> core.DaySnapshot bytes.
+var bucketSnapshots = []byte("snapshots")
+
+func dayKeyBytes(d core.Day) []byte { return binary.BigEndian.AppendUint32(nil, uint32(d)) }
+
+// Compact folds the cells of every closed day (before today by the store's
+// clock) into the day's snapshot, in one transaction, and drops snapshots past
+// the retention. A late event for a compacted day is stored as an ordinary
+// cell and added to the snapshot at load, so compacting never changes a
+// report; the next Compact folds it in. It returns how many days it wrote.
+func (s *Store) Compact(ctx context.Context) (int, error) {
+	written := 0
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		r, err := core.NewRollup(s.tz)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		from, _ := core.RetainedDays(r, now, s.retention)
+		cells, snaps := tx.Bucket(bucketCells), tx.Bucket(bucketSnapshots)
+		days := map[core.Day]*core.DaySnapshot{}
+		var done [][]byte
+		var strs keyStrings
+		if err := cells.ForEach(func(k, v []byte) error {
+			c, err := strs.parseCellKey(k)
+			if err != nil {
+				return err
+			}
+			if !core.ClosedDay(r, now, c.Day) {
+				return nil
+			}
+			done = append(done, k)
+			if c.Day < from {
+				return nil // past retention: Load would leave it out
+			}
+			snap := days[c.Day]
+			if snap == nil {
+				snap = core.NewDaySnapshot(c.Day)
+				if old := snaps.Get(dayKeyBytes(c.Day)); old != nil {
+					if _, err := core.DecodeDaySnapshot(old, snap.Add); err != nil {
+						return fmt.Errorf("snapshot of %s: %w", c.Day, err)
+					}
+				}
+				days[c.Day] = snap
+			}
+			c.N = uint32(binary.BigEndian.Uint64(v))
+			snap.Add(c)
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range done {
+			if err := cells.Delete(k); err != nil {
+				return err
+			}
+		}
+		for d, snap := range days {
+			if err := snaps.Put(dayKeyBytes(d), snap.Bytes()); err != nil {
+				return err
+			}
+			written++
+		}
+		var old [][]byte
+		snaps.ForEach(func(k, _ []byte) error {
+			if len(k) == 4 && core.Day(int32(binary.BigEndian.Uint32(k))) < from {
+				old = append(old, k)
+			}
+			return nil
+		})
+		for _, k := range old {
+			if err := snaps.Delete(k); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bolt compact: %w", err)
+	}
+	return written, nil
+}
+
+// loadSnapshots adds the snapshots of the days from..to to r.
+func loadSnapshots(tx *bbolt.Tx, r *core.Rollup, from, to core.Day) error {
+	c := tx.Bucket(bucketSnapshots).Cursor()
+	for k, v := c.Seek(dayKeyBytes(max(from, 0))); k != nil; k, v = c.Next() {
+		if len(k) != 4 {
+			return fmt.Errorf("corrupt snapshot key %x", k)
+		}
+		if core.Day(int32(binary.BigEndian.Uint32(k))) > to {
+			break
+		}
+		if _, err := core.DecodeDaySnapshot(v, r.AddCount); err != nil {
+			return fmt.Errorf("snapshot of day %x: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// Generation changes with every stored delivery and with the store's day
+// (which moves retention and "today"); it reads no data. It counts from
+// Open: the bbolt file is one process's, so no other writer can change it.
+func (s *Store) Generation(ctx context.Context) (string, error) {
+	r, err := core.NewRollup(s.tz)
+	if err != nil {
+		return "", err
+	}
+	today := r.DayOf(s.now().UnixMilli())
+	return strconv.FormatInt(s.gen.Load(), 10) + "/" + strconv.Itoa(int(today)), ctx.Err()
+}
