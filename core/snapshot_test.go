@@ -13,7 +13,7 @@ func snapshotCells() []Count {
 		{User: "u1", Account: "", Event: "Home", Navigation: true, Day: 20000, N: 3},
 		{User: "u1", Account: "acct-1", Event: "Signup", Day: 20000, N: 2},
 		{User: "u2", Account: "acct-1", Event: "Export", Day: 20000, N: 4000000000},
-		{User: "", Account: "", Event: "", Day: 20000, N: 7}, // empty strings survive
+		{User: "", Account: "", Event: "", Day: 20000, N: 7},                         // empty strings survive
 		{User: "u1", Account: "", Event: "Home", Navigation: true, Day: 20000, N: 1}, // a user again, later
 	}
 }
