@@ -100,7 +100,8 @@ func (o Options) TZ() string {
 }
 
 type server struct {
-	opt Options
+	opt   Options
+	cache reportCache
 }
 
 // New returns the API handler. Ingestion must be protected by a webhook secret
@@ -288,47 +289,45 @@ func (s *server) settingsFrom(q url.Values) (core.Settings, error) {
 	return st.Normalized()
 }
 
-func (s *server) storedReport(w http.ResponseWriter, r *http.Request) (*core.Report, bool) {
+// storedReport answers the report of the stored rollups with the request's
+// settings, through the report cache (cache.go); nil after answering an error.
+func (s *server) storedReport(w http.ResponseWriter, r *http.Request) *cached {
 	if !s.readAllowed(w, r) {
-		return nil, false
+		return nil
 	}
 	if s.opt.Store == nil {
 		writeError(w, http.StatusInternalServerError, "no store configured", nil)
-		return nil, false
+		return nil
 	}
 	st, err := s.settingsFrom(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
-		return nil, false
+		return nil
 	}
 	if st.TZ != s.opt.TZ() {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("stored rollups count days in %s (SEP_CONFIG tz); tz=%s needs them re-read, which the API cannot do", s.opt.TZ(), st.TZ), nil)
-		return nil, false
+		return nil
 	}
-	roll, err := s.opt.Store.Load(r.Context())
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "loading the rollups failed", err.Error())
-		return nil, false
-	}
-	rep, err := core.Score(roll, st)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
-		return nil, false
-	}
-	return rep, true
+	return s.cachedRead(w, r, st)
 }
 
 func (s *server) getScore(w http.ResponseWriter, r *http.Request) {
-	rep, ok := s.storedReport(w, r)
-	if !ok {
+	e := s.storedReport(w, r)
+	if e == nil {
 		return
 	}
-	s.writeReport(w, rep)
+	b, err := e.reportJSON()
+	s.writeReportJSON(w, b, err)
 }
 
 // writeReport answers a report, or 422 when it is over MaxAnswer bytes.
 func (s *server) writeReport(w http.ResponseWriter, rep *core.Report) {
 	b, err := rep.JSON()
+	s.writeReportJSON(w, b, err)
+}
+
+// writeReportJSON answers an encoded report, or 422 when it is over MaxAnswer bytes.
+func (s *server) writeReportJSON(w http.ResponseWriter, b []byte, err error) {
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
 		return
@@ -342,10 +341,11 @@ func (s *server) writeReport(w http.ResponseWriter, rep *core.Report) {
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
-	rep, ok := s.storedReport(w, r)
-	if !ok {
+	e := s.storedReport(w, r)
+	if e == nil {
 		return
 	}
+	rep := e.res.rep
 	id := r.PathValue("id")
 	for _, a := range rep.Accounts {
 		if a.ID == id {
