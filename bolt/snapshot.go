@@ -1,9 +1,12 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/sep-project/sep/core"
@@ -120,4 +123,45 @@ func (s *Store) Generation(ctx context.Context) (string, error) {
 	}
 	today := r.DayOf(s.now().UnixMilli())
 	return strconv.FormatInt(s.gen.Load(), 10) + "/" + strconv.Itoa(int(today)), ctx.Err()
+}
+
+// WriteRollup stores a rollup's cells, memberships, traits and counters in one
+// transaction as Ingest would, without message ids (nothing to deduplicate
+// against later): for bulk loads and measurements (bench/reads).
+func (s *Store) WriteRollup(ctx context.Context, r *core.Rollup) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if r.TZ() != s.tz {
+		return fmt.Errorf("bolt write rollup: its days are in %s, the store's in %s", r.TZ(), s.tz)
+	}
+	// Cells in key order: bbolt appends instead of splitting pages at random.
+	type kv struct{ k, v []byte }
+	var cells []kv
+	r.Counts(func(c core.Count) { cells = append(cells, kv{cellKey(c), u64(uint64(c.N))}) })
+	slices.SortFunc(cells, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	cellsOnly := func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketCells)
+		for _, c := range cells {
+			if old := b.Get(c.k); len(old) == 8 {
+				c.v = u64(binary.BigEndian.Uint64(old) + binary.BigEndian.Uint64(c.v))
+			}
+			if err := b.Put(c.k, c.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rest, err := core.NewRollup(s.tz) // memberships, traits and counters
+	if err != nil {
+		return err
+	}
+	r.Memberships(rest.AddMembership)
+	r.Traits(rest.AddTrait)
+	rest.Input = r.Input
+	if err := s.db.Update(func(tx *bbolt.Tx) error { return errors.Join(cellsOnly(tx), writeDelta(tx, rest)) }); err != nil {
+		return fmt.Errorf("bolt write rollup: %w", err)
+	}
+	s.gen.Add(1)
+	return nil
 }

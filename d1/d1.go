@@ -148,7 +148,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		}
 		return nil
 	}
-	if err := errors.Join(exec(insertIncoming, rows), exec(upsertMembers, members), exec(upsertTraits, traits)); err != nil {
+	if err := errors.Join(exec(insertIncoming, rows), exec(upsertMembers, members), exec(upsertTraits, traits), s.bumpGeneration(ctx)); err != nil {
 		return 0, fmt.Errorf("d1 ingest: %w", err)
 	}
 	var withID int
@@ -159,6 +159,9 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO input (name, n) VALUES ('duplicates', ?), ('events', ?)
 ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`, dups, dups); err != nil {
 			return withID + noID, fmt.Errorf("d1 ingest: counting %d duplicates: %w", dups, err)
+		}
+		if err := s.bumpGeneration(ctx); err != nil {
+			return withID + noID, err
 		}
 	}
 	// Forget old messageIds now and then (one delivery in 100).

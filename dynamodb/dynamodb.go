@@ -219,6 +219,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	if dups := received - stored; len(errs) == 0 && dups > 0 {
 		errs = append(errs, s.countDuplicates(ctx, ingestDay, dups))
 	}
+	errs = append(errs, s.bumpGeneration(ctx)) // after the writes, even failed ones (generation.go)
 	if err := errors.Join(errs...); err != nil {
 		return stored, fmt.Errorf("dynamodb ingest into %s: %w", s.table, err)
 	}
