@@ -185,7 +185,7 @@ func read(dir string) error {
 	out := map[string]any{
 		"items_read": cells + snaps, "cells": cells, "snapshots": snaps, "answer_bytes": size,
 		"fresh_s": fresh.Seconds(), "fresh_cache": how, "peak_rss_mb": peak >> 20,
-		"cached_median_ms": float64(cached[2].Microseconds()) / 1000,
+		"cached_median_ms":  float64(cached[2].Microseconds()) / 1000,
 		"four_concurrent_s": four.Seconds(), "four_cache": hows, "peak_rss_after_four_mb": vmHWM() >> 20,
 	}
 	b, _ := json.Marshal(out)
