@@ -92,6 +92,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer startSchedule(ctx)()
+	defer startCompaction(ctx, store, CompactEvery, stderr)()
 	select {
 	case err := <-errc:
 		return err
