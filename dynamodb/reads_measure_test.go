@@ -25,7 +25,12 @@ import (
 // plus values) that Scans return, and the GetItems.
 type scanCounter struct {
 	*ddb.Client
-	items, bytes, gets atomic.Int64
+	items, bytes, gets, updates atomic.Int64
+}
+
+func (c *scanCounter) UpdateItem(ctx context.Context, in *ddb.UpdateItemInput, opt ...func(*ddb.Options)) (*ddb.UpdateItemOutput, error) {
+	c.updates.Add(1)
+	return c.Client.UpdateItem(ctx, in, opt...)
 }
 
 func (c *scanCounter) Scan(ctx context.Context, in *ddb.ScanInput, opt ...func(*ddb.Options)) (*ddb.ScanOutput, error) {
@@ -120,7 +125,7 @@ func TestMeasureReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _ := json.Marshal(map[string]any{
-		"users": users, "events": len(evs), "cells": r.Len(), "ingest_s": load.Seconds(),
+		"users": users, "events": len(evs), "updates_ingest": c.updates.Load(), "deliveries": (len(evs) + 999) / 1000, "cells": r.Len(), "ingest_s": load.Seconds(),
 		"fresh_s": fresh.Seconds(), "fresh_cache": how, "cached_ms": float64(cached.Microseconds()) / 1000, "cached_cache": how2,
 		"items_scanned": items, "bytes_scanned": size, "bytes_per_item": size / max(items, 1),
 		"rcu_strong": (size + 4095) / 4096, "getitems": c.gets.Load(),

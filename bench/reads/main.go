@@ -204,6 +204,9 @@ func items(dir string) (cells, snaps int, err error) {
 		cells = tx.Bucket([]byte("cells")).Stats().KeyN
 		if b := tx.Bucket([]byte("snapshots")); b != nil {
 			snaps = b.Stats().KeyN
+			size := 0
+			b.ForEach(func(_, v []byte) error { size += len(v); return nil })
+			fmt.Printf("snapshots: %d bytes, %d a day\n", size, size/max(snaps, 1))
 		}
 		return nil
 	})
