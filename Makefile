@@ -15,7 +15,7 @@ DATA    ?= .sep-data
 
 TEST_STEPS :=
 
-.PHONY: all build run test deps unit vet bench clean FORCE
+.PHONY: all build run test deps unit vet bench bench-reads clean FORCE
 
 all: build
 
@@ -61,3 +61,13 @@ bench: build
 	$(GO) run ./bench -parquet -sep $(BIN)/sep
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/...
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./api ./bolt
+
+# GET /v1/score on sep serve's store (docs/hosting-costs.md): fresh, cached and
+# four identical reads at once, before and after compacting the closed days.
+READS_USERS ?= 10000
+bench-reads:
+	rm -rf bench/data/reads-$(READS_USERS)
+	$(GO) run ./bench/reads gen -users $(READS_USERS) -dir bench/data/reads-$(READS_USERS)
+	$(GO) run ./bench/reads read -dir bench/data/reads-$(READS_USERS)
+	$(GO) run ./bench/reads compact -dir bench/data/reads-$(READS_USERS)
+	$(GO) run ./bench/reads read -dir bench/data/reads-$(READS_USERS)
