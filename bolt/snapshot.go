@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/sep-project/sep/core"
 	bbolt "go.etcd.io/bbolt"
@@ -19,81 +20,153 @@ var bucketSnapshots = []byte("snapshots")
 
 func dayKeyBytes(d core.Day) []byte { return binary.BigEndian.AppendUint32(nil, uint32(d)) }
 
+// CompactBatchCells is how many cells one compaction transaction folds at
+// most (whole days: a day larger than it is one batch). The first compaction
+// of a large store runs in several transactions, each holding its cells in
+// memory (~100 bytes a cell) and holding deliveries back while it writes.
+const CompactBatchCells = 1 << 21
+
 // Compact folds the cells of every closed day (before today by the store's
-// clock) into the day's snapshot, in one transaction, and drops snapshots past
-// the retention. A late event for a compacted day is stored as an ordinary
-// cell and added to the snapshot at load, so compacting never changes a
-// report; the next Compact folds it in. It returns how many days it wrote.
+// clock) into the day's snapshot and drops snapshots past the retention. Days
+// are folded in batches of about CompactBatchCells cells, one transaction
+// each. A late event for a compacted day is stored as an ordinary cell and
+// added to the snapshot at load, so compacting never changes a report; the
+// next Compact folds it in. It returns how many days it wrote.
 func (s *Store) Compact(ctx context.Context) (int, error) {
+	r, err := core.NewRollup(s.tz)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	var perDay map[core.Day]int
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		perDay, err = closedCells(tx, r, now)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("bolt compact: %w", err)
+	}
 	written := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		r, err := core.NewRollup(s.tz)
+	for _, batch := range dayBatches(perDay, s.compactBatch) {
+		if err := s.db.Update(func(tx *bbolt.Tx) error {
+			n, err := compactDays(tx, r, now, s.retention, batch)
+			written += n
+			return err
+		}); err != nil {
+			return written, fmt.Errorf("bolt compact: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return written, err
+		}
+	}
+	if err := s.db.Update(func(tx *bbolt.Tx) error { return dropOldSnapshots(tx, r, now, s.retention) }); err != nil {
+		return written, fmt.Errorf("bolt compact: %w", err)
+	}
+	return written, nil
+}
+
+// closedCells counts the cells of each closed day.
+func closedCells(tx *bbolt.Tx, r *core.Rollup, now time.Time) (map[core.Day]int, error) {
+	out := map[core.Day]int{}
+	err := tx.Bucket(bucketCells).ForEach(func(k, _ []byte) error {
+		if len(k) < 5 {
+			return fmt.Errorf("corrupt cell key")
+		}
+		d := core.Day(int32(binary.BigEndian.Uint32(k[len(k)-4:])))
+		if core.ClosedDay(r, now, d) {
+			out[d]++
+		}
+		return nil
+	})
+	return out, err
+}
+
+// dayBatches groups days, in order, into sets of about limit cells.
+func dayBatches(perDay map[core.Day]int, limit int) []map[core.Day]bool {
+	days := make([]core.Day, 0, len(perDay))
+	for d := range perDay {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	var out []map[core.Day]bool
+	n := 0
+	for _, d := range days {
+		if len(out) == 0 || (n > 0 && n+perDay[d] > limit) {
+			out = append(out, map[core.Day]bool{})
+			n = 0
+		}
+		out[len(out)-1][d] = true
+		n += perDay[d]
+	}
+	return out
+}
+
+// compactDays folds the cells of the given closed days into their snapshots
+// and deletes them (days past retention are deleted only: Load would leave
+// them out).
+func compactDays(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int, days map[core.Day]bool) (int, error) {
+	from, _ := core.RetainedDays(r, now, retention)
+	cells, snaps := tx.Bucket(bucketCells), tx.Bucket(bucketSnapshots)
+	built := map[core.Day]*core.DaySnapshot{}
+	var done [][]byte
+	var strs keyStrings
+	if err := cells.ForEach(func(k, v []byte) error {
+		c, err := strs.parseCellKey(k)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		from, _ := core.RetainedDays(r, now, s.retention)
-		cells, snaps := tx.Bucket(bucketCells), tx.Bucket(bucketSnapshots)
-		days := map[core.Day]*core.DaySnapshot{}
-		var done [][]byte
-		var strs keyStrings
-		if err := cells.ForEach(func(k, v []byte) error {
-			c, err := strs.parseCellKey(k)
-			if err != nil {
-				return err
-			}
-			if !core.ClosedDay(r, now, c.Day) {
-				return nil
-			}
-			done = append(done, k)
-			if c.Day < from {
-				return nil // past retention: Load would leave it out
-			}
-			snap := days[c.Day]
-			if snap == nil {
-				snap = core.NewDaySnapshot(c.Day)
-				if old := snaps.Get(dayKeyBytes(c.Day)); old != nil {
-					if _, err := core.DecodeDaySnapshot(old, snap.Add); err != nil {
-						return fmt.Errorf("snapshot of %s: %w", c.Day, err)
-					}
-				}
-				days[c.Day] = snap
-			}
-			c.N = uint32(binary.BigEndian.Uint64(v))
-			snap.Add(c)
+		if !days[c.Day] {
 			return nil
-		}); err != nil {
+		}
+		done = append(done, k)
+		if c.Day < from {
+			return nil
+		}
+		snap := built[c.Day]
+		if snap == nil {
+			snap = core.NewDaySnapshot(c.Day)
+			if old := snaps.Get(dayKeyBytes(c.Day)); old != nil {
+				if _, err := core.DecodeDaySnapshot(old, snap.Add); err != nil {
+					return fmt.Errorf("snapshot of %s: %w", c.Day, err)
+				}
+			}
+			built[c.Day] = snap
+		}
+		c.N = uint32(binary.BigEndian.Uint64(v))
+		snap.Add(c)
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, k := range done {
+		if err := cells.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	for d, snap := range built {
+		if err := snaps.Put(dayKeyBytes(d), snap.Bytes()); err != nil {
+			return 0, err
+		}
+	}
+	return len(built), nil
+}
+
+// dropOldSnapshots deletes the snapshots of days past the retention.
+func dropOldSnapshots(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int) error {
+	from, _ := core.RetainedDays(r, now, retention)
+	snaps := tx.Bucket(bucketSnapshots)
+	var old [][]byte
+	snaps.ForEach(func(k, _ []byte) error {
+		if len(k) == 4 && core.Day(int32(binary.BigEndian.Uint32(k))) < from {
+			old = append(old, k)
+		}
+		return nil
+	})
+	for _, k := range old {
+		if err := snaps.Delete(k); err != nil {
 			return err
 		}
-		for _, k := range done {
-			if err := cells.Delete(k); err != nil {
-				return err
-			}
-		}
-		for d, snap := range days {
-			if err := snaps.Put(dayKeyBytes(d), snap.Bytes()); err != nil {
-				return err
-			}
-			written++
-		}
-		var old [][]byte
-		snaps.ForEach(func(k, _ []byte) error {
-			if len(k) == 4 && core.Day(int32(binary.BigEndian.Uint32(k))) < from {
-				old = append(old, k)
-			}
-			return nil
-		})
-		for _, k := range old {
-			if err := snaps.Delete(k); err != nil {
-				return err
-			}
-		}
-		return ctx.Err()
-	})
-	if err != nil {
-		return 0, fmt.Errorf("bolt compact: %w", err)
 	}
-	return written, nil
+	return nil
 }
 
 // loadSnapshots adds the snapshots of the days from..to to r.
