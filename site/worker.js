@@ -2,6 +2,12 @@
 // settings; this reads each file as a stream of chunks (never whole, except a
 // .zip, whose directory sits at its end) and answers with the report JSON that
 // `sep score --json` prints. Nothing leaves the browser.
+//
+// The pool: a large file of JSON lines is cut into slices at line ends; this
+// worker reads the first and helper workers (this same script, started from
+// here) read the others at the same time; their rollups come back and are put
+// together in slice order by the core (core.Sliced), which keeps "one event,
+// once" exact across slices (docs/page.md, "Workers").
 importScripts('wasm_exec.js');
 
 const ready = (async () => {
@@ -16,8 +22,17 @@ let session = 0;
 let files = [];
 let config = {};
 let cancelled = false;
+let workers = 1; // the pool's size asked by the page (?workers=N, else the cores)
 
-const post = (msg) => self.postMessage(msg);
+// MAX_WORKERS caps the pool; MIN_SLICE is the smallest slice worth a helper
+// (a helper loads its own sep.wasm).
+const MAX_WORKERS = 8;
+const MIN_SLICE = 4 << 20;
+// CUT_SEARCH is how far past a slice's nominal start a line end is looked
+// for; a longer line keeps the slices around it together.
+const CUT_SEARCH = 8 << 20;
+
+const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 
 function check(errText, where) {
   if (errText) throw new Error(where ? `${where}: ${errText}` : errText);
@@ -73,6 +88,7 @@ async function readInto() {
   session = opened;
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
+  let used = 1;
   const start = performance.now();
   const progress = (extra) => {
     const secs = Math.max((performance.now() - start) / 1000, 0.001);
@@ -87,36 +103,178 @@ async function readInto() {
       progress(0);
       continue;
     }
-    check(self.sepBegin(session, file.name));
-    const reader = file.stream().getReader();
-    let read = 0;
-    let last = 0;
-    for (;;) {
-      if (cancelled) {
-        await reader.cancel();
-        break;
-      }
-      const { value, done: end } = await reader.read();
-      if (end) break;
-      const err = self.sepPush(session, value);
-      read += value.length;
-      if (err) {
-        // The decoder stopped (an unreadable file): finish tells why.
-        await reader.cancel();
-        break;
-      }
-      const now = performance.now();
-      if (now - last > 100) {
-        last = now;
-        progress(read);
-      }
+    const cuts = await slicesOf(file);
+    if (cuts.length > 2) {
+      used = Math.max(used, cuts.length - 1);
+      await readSliced(file, cuts, progress);
+    } else {
+      check(self.sepBegin(session, file.name));
+      await pump(file, progress);
+      check(self.sepFinish(session), file.name);
     }
-    check(self.sepFinish(session), file.name);
     done += file.size;
     progress(0);
   }
   const secs = (performance.now() - start) / 1000;
-  return { bytes: done, seconds: secs };
+  return { bytes: done, seconds: secs, workers: used };
+}
+
+// pump streams a blob into the open read (sepPush), calling progress with
+// the bytes read now and then. It stops early on cancel or when the
+// decoder stopped (the finish call says why).
+async function pump(blob, progress) {
+  const reader = blob.stream().getReader();
+  let read = 0;
+  let last = 0;
+  for (;;) {
+    if (cancelled) {
+      await reader.cancel();
+      break;
+    }
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    const err = self.sepPush(session, value);
+    read += value.length;
+    if (err) {
+      await reader.cancel();
+      break;
+    }
+    const now = performance.now();
+    if (now - last > 100) {
+      last = now;
+      progress(read);
+    }
+  }
+}
+
+// slicesOf returns where to cut a file for the pool: [0, cut, ..., size],
+// each cut just after a line end; [0, size] when the file is read whole (one
+// worker asked, under two slices' worth, gzip, zip, CSV or a JSON document).
+async function slicesOf(file) {
+  const n = Math.min(workers, MAX_WORKERS, Math.floor(file.size / MIN_SLICE));
+  if (n < 2 || /\.zip$/i.test(file.name)) return [0, file.size];
+  const head = new Uint8Array(await file.slice(0, 64 << 10).arrayBuffer());
+  const sniff = parseOrThrow(self.sepSliceFormat(session, file.name, head));
+  if (!sniff.slices) return [0, file.size];
+  sliceFormat = sniff.format;
+  const cuts = [0];
+  for (let k = 1; k < n; k++) {
+    const cut = await lineEndAfter(file, Math.floor((k * file.size) / n));
+    if (cut > cuts[cuts.length - 1] && cut < file.size) cuts.push(cut);
+  }
+  cuts.push(file.size);
+  return cuts;
+}
+let sliceFormat = '';
+
+// lineEndAfter returns the offset just past the first line end at or after
+// pos, or -1 when there is none within CUT_SEARCH.
+async function lineEndAfter(file, pos) {
+  for (let p = pos; p < Math.min(file.size, pos + CUT_SEARCH); p += 64 << 10) {
+    const b = new Uint8Array(await file.slice(p, p + (64 << 10)).arrayBuffer());
+    const i = b.indexOf(10);
+    if (i >= 0) return p + i + 1;
+  }
+  return -1;
+}
+
+// The helpers: workers running this script, kept between reads, dropped
+// after a cancel or an error.
+let helpers = [];
+
+function helper(k) {
+  while (helpers.length < k) helpers.push(new Worker('worker.js'));
+  return helpers[k - 1];
+}
+
+let failPending = () => {};
+function dropHelpers(why) {
+  for (const w of helpers) w.terminate();
+  helpers = [];
+  failPending(why);
+}
+
+// readSliced reads a file cut at cuts: slice 0 here, the others in helpers;
+// then, in slice order, each helper's ids are checked against the earlier
+// slices' (a helper with repeats reads its slice again with them seeded) and
+// its rollup is added.
+async function readSliced(file, cuts, progress) {
+  const now = Date.now(); // one clock for every slice
+  const n = cuts.length - 1;
+  const jobs = [];
+  const pending = new Set();
+  failPending = (why) => { for (const rej of pending) rej(new Error(why)); pending.clear(); };
+  const answer = (job, type) => new Promise((resolve, reject) => {
+    pending.add(reject);
+    job.waiting[type] = (v) => { pending.delete(reject); resolve(v); };
+  });
+  for (let k = 1; k < n; k++) {
+    const w = helper(k);
+    const job = { w, bytes: 0, events: 0, waiting: {} };
+    job.ids = answer(job, 'ids');
+    job.rollup = answer(job, 'rollup');
+    job.ids.catch(() => {});
+    job.rollup.catch(() => {});
+    w.onmessage = (e) => {
+      const m = e.data;
+      if (m.type === 'slice-progress') { job.bytes = m.bytes; job.events = m.events; return; }
+      if (m.type === 'slice-error') { failPending(m.message); return; }
+      if (job.waiting[m.type]) job.waiting[m.type](m);
+    };
+    w.onerror = (e) => { e.preventDefault(); failPending(`${file.name}: a reading worker failed: ${e.message}`); };
+    w.postMessage({ type: 'slice', file, start: cuts[k], end: cuts[k + 1], config, format: sliceFormat, now });
+    jobs.push(job);
+  }
+  const others = () => jobs.reduce((a, j) => a + j.bytes, 0);
+  try {
+    check(self.sepSliceBegin(session, file.name, sliceFormat, now, true, null));
+    await pump(file.slice(0, cuts[1]), (read) => progress(read + others()));
+    parseOrThrow(self.sepSliceFinish(session));
+    if (cancelled) throw new Error('cancelled');
+    for (const job of jobs) {
+      const { ids } = await job.ids;
+      const repeats = self.sepSliceRepeats(session, ids);
+      job.w.postMessage({ type: 'repeats', ids: repeats }, [repeats.buffer]);
+    }
+    for (const job of jobs) {
+      const { data, notes } = await job.rollup;
+      check(self.sepSliceAdd(session, data, notes), file.name);
+      progress(cuts[1] + others());
+    }
+    self.sepSliceEnd(session);
+  } catch (err) {
+    dropHelpers(String(err && err.message ? err.message : err));
+    if (cancelled) return;
+    throw err;
+  }
+}
+
+// readSlice is a helper's job: read one slice into its own session, send the
+// ids it counted, read it again if the first worker says some repeat an
+// earlier slice's, and send back its rollup.
+let repeatsArrive = null;
+async function readSlice(msg) {
+  config = msg.config;
+  drop();
+  const opened = self.sepOpen(JSON.stringify(config));
+  if (typeof opened !== 'number') throw new Error(JSON.parse(opened).error);
+  session = opened;
+  const blob = msg.file.slice(msg.start, msg.end);
+  const readOnce = async (seed) => {
+    check(self.sepSliceBegin(session, msg.file.name, msg.format, msg.now, false, seed));
+    await pump(blob, (bytes) => post({ type: 'slice-progress', bytes, events: self.sepCount(session) }));
+    return parseOrThrow(self.sepSliceFinish(session));
+  };
+  let notes = await readOnce(null);
+  const waitRepeats = new Promise((resolve) => { repeatsArrive = resolve; });
+  const ids = self.sepSliceIDs(session);
+  post({ type: 'ids', ids }, [ids.buffer]);
+  const repeats = await waitRepeats;
+  if (repeats.length) notes = await readOnce(repeats);
+  post({ type: 'slice-progress', bytes: blob.size, events: self.sepCount(session) });
+  const data = self.sepSliceRollup(session);
+  post({ type: 'rollup', data, notes: JSON.stringify(notes) }, [data.buffer]);
+  drop();
 }
 
 // result posts the report first, then the pictures (lifecycle, daily
@@ -141,9 +299,17 @@ function result(settings, stats) {
 async function handle(msg) {
   await ready;
   switch (msg.type) {
+    case 'slice':
+      try {
+        await readSlice(msg);
+      } catch (err) {
+        post({ type: 'slice-error', message: String(err && err.message ? err.message : err) });
+      }
+      break;
     case 'files': {
       files = msg.files;
       config = msg.config;
+      workers = Math.max(1, Math.min(MAX_WORKERS, msg.workers || 1));
       cancelled = false;
       drop();
       checkSettings(msg.settings);
@@ -192,6 +358,12 @@ self.onmessage = (e) => {
   const msg = e.data;
   if (msg.type === 'cancel') {
     cancelled = true;
+    dropHelpers('cancelled');
+    return;
+  }
+  if (msg.type === 'repeats') {
+    if (repeatsArrive) repeatsArrive(msg.ids);
+    repeatsArrive = null;
     return;
   }
   queue = queue.then(() => handle(msg)).catch((err) => {

@@ -18,6 +18,7 @@
 //	sepCalc(inputJSON) -> JSON                  the manual calculator
 //	sepCount(id) -> events read so far         for the progress bar
 //	sepClose(id)                                frees the session
+//	sepSlice*                                   a file read in slices by a pool of workers (slices.go)
 //
 // Errors are returned as {"error": "..."} JSON, with "kind": "input" when the
 // files rather than the settings are at fault (or a message string for
@@ -48,6 +49,9 @@ type session struct {
 	// scores and the CSV of the same settings reuse it.
 	last     *core.Report
 	lastWith string
+	// A file read in slices by the pool of workers (wasm/slices.go).
+	sliced *core.Sliced
+	notes  core.SliceNotes
 }
 
 // report scores the session, or returns the report already computed with the

@@ -86,7 +86,7 @@ function onResult(m) {
   if (m.stats) {
     lastStats = m.stats;
     $('progress-text').textContent = upload.doneText(m.stats);
-    document.body.dataset.lastRead = JSON.stringify({ bytes: m.stats.bytes, seconds: m.stats.seconds, scoring: m.stats.scoring, events: report.input.events });
+    document.body.dataset.lastRead = JSON.stringify({ bytes: m.stats.bytes, seconds: m.stats.seconds, scoring: m.stats.scoring, events: report.input.events, workers: m.stats.workers });
   }
   render();
 }

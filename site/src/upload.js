@@ -2,7 +2,7 @@
 // the Go core on them, the progress bar and Cancel. Answers of the worker go
 // to the handlers given to initUpload.
 import { t, mb, int } from './i18n.js';
-import { state, config, settings } from './settings.js';
+import { state, config, settings, params } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,6 +39,17 @@ export function forget() { readTZ = null; }
 // dropFiles forgets the files themselves (after a cancel).
 export function dropFiles() { files = []; }
 
+// MAX_WORKERS caps the pool of workers that read a file (site/worker.js).
+const MAX_WORKERS = 8;
+
+// poolSize is how many workers read a large file: ?workers=N in the address,
+// else the machine's cores (navigator.hardwareConcurrency), at most 8.
+export function poolSize() {
+  const asked = Number.parseInt(params.get('workers') || '', 10);
+  const n = asked > 0 ? asked : (navigator.hardwareConcurrency || 1);
+  return Math.min(n, MAX_WORKERS);
+}
+
 // scoreFiles sends new files to the worker with the settings in force.
 export function scoreFiles(list, before) {
   files = Array.from(list);
@@ -46,7 +57,7 @@ export function scoreFiles(list, before) {
   before();
   busy(true);
   readTZ = state.tz;
-  worker.postMessage({ type: 'files', files, config: config(), settings: settings() });
+  worker.postMessage({ type: 'files', files, config: config(), settings: settings(), workers: poolSize() });
 }
 
 // rescore sends changed settings to the worker, which checks them (and says
