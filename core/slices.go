@@ -129,6 +129,7 @@ func BeginSlices(into *Rollup, file string, f Format) *Sliced {
 // seeded (SeedIDs) before it is added; without repeats it is added as read.
 func (s *Sliced) Repeats(ids []uint64) []uint64 {
 	var out []uint64
+	s.into.seen.reserve(len(ids))
 	for _, h := range ids {
 		if !s.into.seen.insert(h) {
 			out = append(out, h)
@@ -178,6 +179,24 @@ func (r *Rollup) shiftLines(file string, n int) {
 		e.Line += n
 		if rest, ok := strings.CutPrefix(e.Message, old); ok {
 			e.Message = name + ":" + strconv.Itoa(e.Line) + ": " + rest
+		}
+	}
+}
+
+// reserve makes room for n more hashes at once (one rehash, not one per doubling).
+func (s *idSet) reserve(n int) {
+	size := max(1024, len(s.slots))
+	for (s.n+n+1)*4 > size*3 {
+		size *= 2
+	}
+	if size == len(s.slots) {
+		return
+	}
+	old := s.slots
+	s.slots, s.n = make([]uint64, size), 0
+	for _, h := range old {
+		if h != 0 {
+			s.insert(h)
 		}
 	}
 }

@@ -10,10 +10,19 @@
 // once" exact across slices (docs/page.md, "Workers").
 importScripts('wasm_exec.js');
 
+// A helper is started with the name HELPER and gets sep.wasm compiled from
+// the first worker (compiling it again would cost each helper a second). It
+// says when its scripts are loaded: the page makes no request after that.
+const HELPER = 'sep-helper';
+if (self.name === HELPER) self.postMessage({ type: 'loaded' });
+let moduleArrives = null;
+let compiled = null;
 const ready = (async () => {
   const go = new Go();
-  const resp = await fetch('sep.wasm');
-  const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
+  compiled = self.name === HELPER
+    ? await new Promise((resolve) => { moduleArrives = resolve; })
+    : await WebAssembly.compileStreaming(fetch('sep.wasm'));
+  const instance = await WebAssembly.instantiate(compiled, go.importObject);
   go.run(instance);
   while (!self.sepReady) await new Promise((r) => setTimeout(r, 5));
 })();
@@ -24,8 +33,7 @@ let config = {};
 let cancelled = false;
 let workers = 1; // the pool's size asked by the page (?workers=N, else the cores)
 
-// MAX_WORKERS caps the pool; MIN_SLICE is the smallest slice worth a helper
-// (a helper loads its own sep.wasm).
+// MAX_WORKERS caps the pool; MIN_SLICE is the smallest slice worth a helper.
 const MAX_WORKERS = 8;
 const MIN_SLICE = 4 << 20;
 // CUT_SEARCH is how far past a slice's nominal start a line end is looked
@@ -178,12 +186,20 @@ async function lineEndAfter(file, pos) {
   return -1;
 }
 
-// The helpers: workers running this script, kept between reads, dropped
-// after a cancel or an error.
+// The helpers: workers running this script, started when the page says the
+// pool's size (before a file is picked) or when a read needs them, kept
+// between reads, dropped after a cancel or an error.
 let helpers = [];
 
-function helper(k) {
-  while (helpers.length < k) helpers.push(new Worker('worker.js'));
+async function helper(k) {
+  await ready;
+  while (helpers.length < k) {
+    const w = new Worker('worker.js', { name: HELPER });
+    w.postMessage({ type: 'module', module: compiled });
+    helpers.push(w);
+    w.loaded = new Promise((resolve) => { w.onmessage = resolve; });
+  }
+  await helpers[k - 1].loaded;
   return helpers[k - 1];
 }
 
@@ -194,10 +210,11 @@ function dropHelpers(why) {
   failPending(why);
 }
 
-// readSliced reads a file cut at cuts: slice 0 here, the others in helpers;
-// then, in slice order, each helper's ids are checked against the earlier
-// slices' (a helper with repeats reads its slice again with them seeded) and
-// its rollup is added.
+// readSliced reads a file cut at cuts: slice 0 here, the others in helpers,
+// which send back the ids they counted and their rollup; then, in slice
+// order, each helper's ids are checked against the earlier slices' (a helper
+// with repeats reads its slice again with them seeded and sends its rollup
+// again), and the rollups are added.
 async function readSliced(file, cuts, progress) {
   const now = Date.now(); // one clock for every slice
   const n = cuts.length - 1;
@@ -209,15 +226,15 @@ async function readSliced(file, cuts, progress) {
     job.waiting[type] = (v) => { pending.delete(reject); resolve(v); };
   });
   for (let k = 1; k < n; k++) {
-    const w = helper(k);
-    const job = { w, bytes: 0, events: 0, waiting: {} };
-    job.ids = answer(job, 'ids');
-    job.rollup = answer(job, 'rollup');
-    job.ids.catch(() => {});
-    job.rollup.catch(() => {});
+    const w = await helper(k);
+    const job = { w, bytes: 0, waiting: {} };
+    job.read = answer(job, 'read');
+    job.reread = answer(job, 'reread');
+    job.read.catch(() => {});
+    job.reread.catch(() => {});
     w.onmessage = (e) => {
       const m = e.data;
-      if (m.type === 'slice-progress') { job.bytes = m.bytes; job.events = m.events; return; }
+      if (m.type === 'slice-progress') { job.bytes = m.bytes; return; }
       if (m.type === 'slice-error') { failPending(m.message); return; }
       if (job.waiting[m.type]) job.waiting[m.type](m);
     };
@@ -231,15 +248,16 @@ async function readSliced(file, cuts, progress) {
     await pump(file.slice(0, cuts[1]), (read) => progress(read + others()));
     parseOrThrow(self.sepSliceFinish(session));
     if (cancelled) throw new Error('cancelled');
+    const parts = [];
     for (const job of jobs) {
-      const { ids } = await job.ids;
-      const repeats = self.sepSliceRepeats(session, ids);
+      const read = await job.read;
+      const repeats = self.sepSliceRepeats(session, read.ids);
+      parts.push(repeats.length ? job.reread : read); // before the transfer empties it
       job.w.postMessage({ type: 'repeats', ids: repeats }, [repeats.buffer]);
     }
-    for (const job of jobs) {
-      const { data, notes } = await job.rollup;
+    for (const part of parts) {
+      const { data, notes } = await part;
       check(self.sepSliceAdd(session, data, notes), file.name);
-      progress(cuts[1] + others());
     }
     self.sepSliceEnd(session);
   } catch (err) {
@@ -250,8 +268,8 @@ async function readSliced(file, cuts, progress) {
 }
 
 // readSlice is a helper's job: read one slice into its own session, send the
-// ids it counted, read it again if the first worker says some repeat an
-// earlier slice's, and send back its rollup.
+// ids it counted and its rollup; read it again with the repeats the first
+// worker answers, if any, and send the rollup again.
 let repeatsArrive = null;
 async function readSlice(msg) {
   config = msg.config;
@@ -262,18 +280,20 @@ async function readSlice(msg) {
   const blob = msg.file.slice(msg.start, msg.end);
   const readOnce = async (seed) => {
     check(self.sepSliceBegin(session, msg.file.name, msg.format, msg.now, false, seed));
-    await pump(blob, (bytes) => post({ type: 'slice-progress', bytes, events: self.sepCount(session) }));
-    return parseOrThrow(self.sepSliceFinish(session));
+    await pump(blob, (bytes) => post({ type: 'slice-progress', bytes }));
+    const notes = JSON.stringify(parseOrThrow(self.sepSliceFinish(session)));
+    post({ type: 'slice-progress', bytes: blob.size });
+    return { data: self.sepSliceRollup(session), notes };
   };
-  let notes = await readOnce(null);
   const waitRepeats = new Promise((resolve) => { repeatsArrive = resolve; });
+  const first = await readOnce(null);
   const ids = self.sepSliceIDs(session);
-  post({ type: 'ids', ids }, [ids.buffer]);
+  post({ type: 'read', ids, ...first }, [ids.buffer, first.data.buffer]);
   const repeats = await waitRepeats;
-  if (repeats.length) notes = await readOnce(repeats);
-  post({ type: 'slice-progress', bytes: blob.size, events: self.sepCount(session) });
-  const data = self.sepSliceRollup(session);
-  post({ type: 'rollup', data, notes: JSON.stringify(notes) }, [data.buffer]);
+  if (repeats.length) {
+    const again = await readOnce(repeats);
+    post({ type: 'reread', ...again }, [again.data.buffer]);
+  }
   drop();
 }
 
@@ -299,6 +319,12 @@ function result(settings, stats) {
 async function handle(msg) {
   await ready;
   switch (msg.type) {
+    case 'pool':
+      // Start the helpers now, while the visitor picks a file (in the queue:
+      // what follows, such as the manual score, waits for their scripts).
+      workers = Math.max(1, Math.min(MAX_WORKERS, msg.workers || 1));
+      if (workers > 1) await helper(workers - 1);
+      break;
     case 'slice':
       try {
         await readSlice(msg);
@@ -359,6 +385,10 @@ self.onmessage = (e) => {
   if (msg.type === 'cancel') {
     cancelled = true;
     dropHelpers('cancelled');
+    return;
+  }
+  if (msg.type === 'module') {
+    moduleArrives(msg.module);
     return;
   }
   if (msg.type === 'repeats') {

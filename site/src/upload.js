@@ -76,6 +76,7 @@ export const calc = (input) => worker.postMessage({ type: 'calc', input });
 // runs before new files are read.
 export function initUpload(on, before) {
   worker = new Worker('worker.js');
+  worker.postMessage({ type: 'pool', workers: poolSize() });
   worker.onmessage = (e) => {
     const m = e.data;
     if (m.type === 'progress') return showProgress(m);
