@@ -3,7 +3,8 @@
 // copies fall on both sides of every cut) and a broken line in its last
 // quarter (its line number must come out as in one read), read with 1, 2 and
 // 3 workers and the default pool, gives the same downloaded JSON, byte for
-// byte, as `sep score --json`.
+// byte, as `sep score --json`; Cancel during a read by three workers stops
+// them, and the next file is read by the pool exactly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
@@ -71,5 +72,37 @@ test('1, 2, 3 workers and the default pool give sep score --json byte for byte',
     const want = Math.max(1, Math.min(workers || cores, 8, Math.floor(size / MIN_SLICE)));
     assert.equal(used, want, `?workers=${workers || '(default)'}: slices read`);
     assert.equal(json, expected, `?workers=${workers || '(default)'}: the downloaded JSON is \`sep score --json\``);
+  }
+});
+
+test('Cancel during a read by three workers stops them all; the next file is read by the pool exactly', async () => {
+  const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', acceptDownloads: true });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.base + '/?workers=3');
+    await page.getByTestId('manual-pes').filter({ hasNotText: '–' }).waitFor({ state: 'attached' });
+    // A 150 MB export made in the page: long enough to cancel in the middle.
+    await page.evaluate(() => {
+      const line = '{"type":"track","event":"Report Created","userId":"u1","messageId":"m1","timestamp":"2026-09-01T10:00:00Z"}\n';
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Blob(new Array(1400000).fill(line))], 'big.jsonl'));
+      document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await page.waitForFunction(() => document.getElementById('progress-bar').value > 0.05, null, { polling: 10 });
+    await page.locator('#cancel').click();
+    await page.getByTestId('error').filter({ hasText: 'Reading cancelled.' }).waitFor();
+    assert.equal(await page.locator('#result').isHidden(), true);
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.waitForFunction(() => document.body.dataset.lastRead, null, { timeout: 120000 });
+    assert.equal(JSON.parse(await page.evaluate(() => document.body.dataset.lastRead)).workers, 3);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-json').click()]);
+    const saved = join(tmp, 'report-after-cancel.json');
+    await download.saveAs(saved);
+    assert.equal(readFileSync(saved, 'utf8'), expected, 'after a cancel, the pool reads the next file exactly');
+    assert.deepEqual(errors, [], 'page errors');
+  } finally {
+    await context.close();
   }
 });
