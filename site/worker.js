@@ -162,8 +162,10 @@ async function slicesOf(file) {
   const n = Math.min(workers, MAX_WORKERS, Math.floor(file.size / MIN_SLICE));
   if (n < 2 || /\.zip$/i.test(file.name)) return [0, file.size];
   const head = new Uint8Array(await file.slice(0, 64 << 10).arrayBuffer());
-  const sniff = parseOrThrow(self.sepSliceFormat(session, file.name, head));
-  if (!sniff.slices) return [0, file.size];
+  // A file the core cannot read in slices, or whose format it cannot tell,
+  // is read whole (which reports such an error in its usual words).
+  const sniff = JSON.parse(self.sepSliceFormat(session, file.name, head));
+  if (sniff.error || !sniff.slices) return [0, file.size];
   sliceFormat = sniff.format;
   const cuts = [0];
   for (let k = 1; k < n; k++) {
