@@ -137,35 +137,62 @@ func New(opt Options) (http.Handler, error) {
 	}
 	s := &server{opt: opt}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/events", s.methods(map[string]http.HandlerFunc{http.MethodPost: s.postEvents}))
-	mux.HandleFunc("/v1/score", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getScore, http.MethodPost: s.postScore}))
-	mux.HandleFunc("/v1/accounts/{id}", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getAccount}))
+	mux.HandleFunc("POST /v1/events", s.postEvents)
+	mux.HandleFunc("GET /v1/score", s.getScore)
+	mux.HandleFunc("POST /v1/score", s.postScore)
+	mux.HandleFunc("GET /v1/accounts/{id}", s.getAccount)
 	s.routeTracking(mux)
 	s.routeHistory(mux)
-	mux.HandleFunc("/healthz", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.healthz}))
-	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, nil)
-	})
-	if opt.Site != nil {
-		mux.Handle("/", opt.Site)
-	}
-	return s.guard(mux), nil
+	mux.HandleFunc("GET /healthz", s.healthz)
+	return s.guard(s.routes(mux)), nil
 }
 
-// methods dispatches by method, answering 405 with an Allow header otherwise.
-func (s *server) methods(h map[string]http.HandlerFunc) http.HandlerFunc {
-	var allow []string
-	for m := range h {
-		allow = append(allow, m)
-	}
-	return func(w http.ResponseWriter, r *http.Request) {
-		if f, ok := h[r.Method]; ok {
-			f(w, r)
+// routes serves what mux's method patterns match. Outside them, the page
+// answers its paths (all but /v1/ and /healthz), and the 404 and the 405 that
+// mux decides (with its Allow header) are written as the API's JSON errors.
+func (s *server) routes(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
 			return
 		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed", map[string]any{"allow": allow})
+		api := strings.HasPrefix(r.URL.Path, "/v1/") || r.URL.Path == "/healthz"
+		if s.opt.Site != nil && !api {
+			s.opt.Site.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(&muxError{ResponseWriter: w, method: r.Method, path: r.URL.Path, api: api}, r)
+	})
+}
+
+// muxError turns the plain-text 405 of ServeMux, and its 404 under the API's
+// paths, into JSON errors; other answers pass through.
+type muxError struct {
+	http.ResponseWriter
+	method, path string
+	api          bool
+	replaced     bool
+}
+
+func (e *muxError) WriteHeader(code int) {
+	switch {
+	case code == http.StatusMethodNotAllowed:
+		allow := strings.Split(e.Header().Get("Allow"), ", ")
+		writeError(e.ResponseWriter, code, "method "+e.method+" not allowed", map[string]any{"allow": allow})
+	case code == http.StatusNotFound && e.api:
+		writeError(e.ResponseWriter, code, "no such endpoint: "+e.path, nil)
+	default:
+		e.ResponseWriter.WriteHeader(code)
+		return
 	}
+	e.replaced = true
+}
+
+func (e *muxError) Write(b []byte) (int, error) {
+	if e.replaced {
+		return len(b), nil // the mux's plain-text body, replaced by the JSON error
+	}
+	return e.ResponseWriter.Write(b)
 }
 
 // apiError is the JSON body of every error: {"error": "...", "detail": ...}.

@@ -138,15 +138,33 @@ func TestBodyLimitAndMethods(t *testing.T) {
 	if rec.Code != 413 || stored(t, st) != 0 {
 		t.Fatalf("over the limit: %d %s", rec.Code, rec.Body)
 	}
+	// ServeMux's method patterns answer 405 with their Allow (a GET pattern
+	// also answers HEAD); routes writes it as the API's JSON error.
 	for _, c := range []struct{ method, path, allow string }{
-		{"GET", eventsPath, "POST"}, {"DELETE", "/v1/score", "GET, POST"}, {"POST", "/v1/accounts/x", "GET"}, {"POST", "/healthz", "GET"},
+		{"GET", eventsPath, "POST"}, {"DELETE", "/v1/score", "GET, HEAD, POST"}, {"POST", "/v1/accounts/x", "GET, HEAD"},
+		{"POST", "/healthz", "GET, HEAD"}, {"PUT", "/v1/history", "GET, HEAD"}, {"GET", "/v1/b", "POST"},
 	} {
 		rec := do(h, c.method, c.path, nil)
-		var e struct{ Error string }
+		var e struct {
+			Error  string
+			Detail struct{ Allow []string }
+		}
 		json.Unmarshal(rec.Body.Bytes(), &e)
-		if rec.Code != 405 || e.Error == "" || !strings.Contains(strings.ReplaceAll(rec.Header().Get("Allow"), "POST, GET", "GET, POST"), c.allow) {
+		if rec.Code != 405 || e.Error != "method "+c.method+" not allowed" || rec.Header().Get("Allow") != c.allow ||
+			strings.Join(e.Detail.Allow, ", ") != c.allow || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 			t.Errorf("%s %s: %d allow %q %s", c.method, c.path, rec.Code, rec.Header().Get("Allow"), rec.Body)
 		}
+	}
+	for _, path := range []string{"/v1/nothing", "/v1/accounts/a/b", "/v1/"} {
+		rec := do(h, "GET", path, nil, "Authorization", "Bearer "+readTok)
+		var e struct{ Error string }
+		json.Unmarshal(rec.Body.Bytes(), &e)
+		if rec.Code != 404 || e.Error != "no such endpoint: "+path {
+			t.Errorf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	if rec := do(h, "HEAD", "/healthz", nil); rec.Code != 200 {
+		t.Errorf("HEAD /healthz: %d %s", rec.Code, rec.Body)
 	}
 	if rec := do(h, "GET", "/v1/nope", nil); rec.Code != 404 {
 		t.Errorf("unknown endpoint: %d", rec.Code)

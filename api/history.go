@@ -18,7 +18,7 @@ const DefaultHistoryDays = 90
 
 // routeHistory adds GET /v1/history.
 func (s *server) routeHistory(mux *http.ServeMux) {
-	mux.HandleFunc("/v1/history", s.methods(map[string]http.HandlerFunc{http.MethodGet: s.getHistory}))
+	mux.HandleFunc("GET /v1/history", s.getHistory)
 }
 
 // HistoryDay is one day of GET /v1/history.

@@ -41,7 +41,7 @@ var TrackingPaths = map[string]string{
 // routeTracking adds the tracking API's paths to mux (POST only).
 func (s *server) routeTracking(mux *http.ServeMux) {
 	for path, typ := range TrackingPaths {
-		mux.HandleFunc(path, s.methods(map[string]http.HandlerFunc{http.MethodPost: s.postTracking(typ)}))
+		mux.HandleFunc("POST "+path, s.postTracking(typ))
 	}
 }
 
