@@ -319,11 +319,54 @@ func (r *Rollup) index() *index {
 	return r.ix
 }
 
-// scoreIndex computes the report; productOnly leaves out the lint and the
-// per-account table (monthly trends need the product's components only) and
-// needs s.CoreEvents set.
+// scoreIndex computes the report in one pass of named steps: the report's
+// input part, the frame of the period, the core events, the period's units,
+// the standard score, then the insights and the trend that read the same
+// period. productOnly leaves out the lint, the per-account table and the
+// insights (monthly trends need the product's components only) and needs
+// s.CoreEvents set.
 func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
-	r := ix.r
+	rep := newReport(ix.r, s)
+	if len(ix.cells) == 0 {
+		rep.Warnings = append(rep.Warnings, "The input has no activity events (track, page or screen): nothing to score.")
+		if rep.Settings.CoreEvents == nil {
+			rep.Settings.CoreEvents = []string{}
+		}
+		return rep, nil
+	}
+	rep.Input.FirstDay, rep.Input.LastDay = ix.firstDay.String(), ix.lastDay.String()
+	f := newFrame(ix, s, rep)
+	var lint lintResult
+	if !productOnly {
+		lint = lintEvents(ix, f.p)
+		rep.Suggestions = lint.suggestions
+	}
+	p := &period{ix: ix, r: ix.r, f: f, s: s, coreEvents: resolveCoreEvents(ix.r, f, s, lint, productOnly, rep)}
+
+	// The per-account table only reads the index: it runs beside the rest.
+	accounts := make(chan []AccountScore, 1)
+	if productOnly {
+		accounts <- []AccountScore{}
+	} else {
+		go func() { accounts <- accountTable(ix, f) }()
+	}
+	p.groupUnits()
+	standardScore(p, rep)
+	rep.Accounts = <-accounts
+	if !productOnly {
+		p.resolveInsightSettings()
+		p.gather()
+		rep.Insights = insights(p, rep)
+		if s.Trend {
+			trend(p, rep.Insights)
+		}
+	}
+	return rep, nil
+}
+
+// newReport starts a report with its settings and the input's counts and
+// warnings.
+func newReport(r *Rollup, s Settings) *Report {
 	rep := &Report{
 		Settings: ReportSettings{CoreEvents: s.CoreEvents, Window: s.Window, AsOf: s.AsOf,
 			TZ: s.TZ, Ratio: s.Ratio, Unit: s.Unit},
@@ -346,15 +389,12 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d records repeat an earlier record's id (messageId, uuid, insert_id): each event was counted once.",
 			r.Input.Duplicates, r.Input.Events))
 	}
-	if len(ix.cells) == 0 {
-		rep.Warnings = append(rep.Warnings, "The input has no activity events (track, page or screen): nothing to score.")
-		if rep.Settings.CoreEvents == nil {
-			rep.Settings.CoreEvents = []string{}
-		}
-		return rep, nil
-	}
-	rep.Input.FirstDay, rep.Input.LastDay = ix.firstDay.String(), ix.lastDay.String()
+	return rep
+}
 
+// newFrame sets the period P (W days to the as-of day, by default the last
+// active day) and Q before it, and writes them to the report.
+func newFrame(ix *index, s Settings, rep *Report) *frame {
 	d := ix.lastDay
 	if s.AsOf != "" {
 		d, _ = ParseDay(s.AsOf)
@@ -368,13 +408,13 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	}
 	rep.Settings.AsOf = d.String()
 	rep.Period = Period{Start: f.p.start.String(), End: f.p.end.String()}
+	return f
+}
 
-	// The per-account table only reads the index: it runs beside the rest.
-	var lint lintResult
-	if !productOnly {
-		lint = lintEvents(ix, f.p)
-		rep.Suggestions = lint.suggestions
-	}
+// resolveCoreEvents picks the core events (the settings', or the lint's
+// suggestion), maps them to the frame's slots and warns about what cannot be
+// adopted.
+func resolveCoreEvents(r *Rollup, f *frame, s Settings, lint lintResult, productOnly bool, rep *Report) []string {
 	core := s.CoreEvents
 	if len(core) == 0 && !productOnly {
 		core = lint.suggested
@@ -403,28 +443,19 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	if f.k == 0 {
 		rep.Warnings = append(rep.Warnings, "No core events: adoption (and so the PES) cannot be computed.")
 	}
+	return core
+}
 
-	accounts := make(chan []AccountScore, 1)
-	if productOnly {
-		accounts <- []AccountScore{}
-	} else {
-		go func() { accounts <- accountTable(ix, f) }()
-	}
-
-	// The product-level score.
+// standardScore is the product-level SEP of SPEC.md over the period's units
+// (users or accounts), with its counts and warnings.
+func standardScore(p *period, rep *Report) {
+	ix, f, s := p.ix, p.f, p.s
+	rep.Input.Users, rep.Input.Accounts = len(p.userKeys), len(p.accKeys)
 	var units []*unitAct
-	users := 0
-	{
-		keys, m := groupUnits(ix.cells, f, func(c *icell) (uint64, bool) { return uint64(c.user), true })
-		users = len(keys)
-		if s.Unit == UnitUser {
-			units = unitsOf(keys, m)
-		}
-	}
-	accKeys, accUnits := groupUnits(ix.cells, f, func(c *icell) (uint64, bool) { return uint64(c.account), c.account != 0 })
-	rep.Input.Users, rep.Input.Accounts = users, len(accKeys)
-	if s.Unit == UnitAccount {
-		units = unitsOf(accKeys, accUnits)
+	if s.Unit == UnitUser {
+		units = unitsOf(p.userKeys, p.userUnits)
+	} else {
+		units = unitsOf(p.accKeys, p.accUnits)
 		if n := activeUsersWithoutAccount(ix, f.p); n > 0 {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d users active in the period belong to no account and are left out of the account-level score.", n))
 		}
@@ -446,15 +477,6 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("Growth needs 2×%d = %d days of history (from %s); the input starts on %s, so growth and the PES are null.",
 			s.Window, 2*s.Window, f.q.start, ix.firstDay))
 	}
-
-	rep.Accounts = <-accounts
-	if !productOnly {
-		rep.Insights = insights(ix, f, s, rep)
-		if s.Trend {
-			trend(ix, f, s, rep.Insights)
-		}
-	}
-	return rep, nil
 }
 
 // accountTable scores each account at user level over the users whose events are
