@@ -21,21 +21,67 @@ const (
 	FormatCSV       Format = "csv"
 )
 
-// Formats lists the concrete formats, in the order the docs present them.
+// Formats lists the concrete formats, in the order the docs present them
+// (then those of RegisterFormat).
 var Formats = []Format{FormatSegment, FormatMixpanel, FormatAmplitude, FormatPostHog, FormatCSV}
 
-// ParseFormat parses a format name ("" means auto; "rudderstack" is segment).
+// ParseFormat parses a format name ("" means auto; "rudderstack" is segment);
+// formats registered with RegisterFormat are known by their name too.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
 	case "", FormatAuto:
 		return FormatAuto, nil
 	case "rudderstack":
 		return FormatSegment, nil
-	case FormatSegment, FormatMixpanel, FormatAmplitude, FormatPostHog, FormatCSV:
-		return f, nil
+	default:
+		if specOf(f) != nil {
+			return f, nil
+		}
 	}
-	return "", fmt.Errorf("unknown format %q: want auto, segment, mixpanel, amplitude, posthog or csv", s)
+	names := []string{string(FormatAuto)}
+	for _, s := range registry {
+		names = append(names, string(s.name))
+	}
+	return "", fmt.Errorf("unknown format %q: want %s or %s", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
+
+// FormatSpec is an export format as another package registers it with
+// RegisterFormat, after Go's image.RegisterFormat: the evidence that
+// recognises its records and the decoder that reads them.
+type FormatSpec struct {
+	// Name is the format's --format name (lower case).
+	Name Format
+	// Label is how errors and the docs name it.
+	Label string
+	// Keys weighs the record keys that tell it apart (see formatSpec.keys).
+	Keys map[string]int
+	// Decoder returns a decoder of its JSON records, one per goroutine.
+	Decoder func(opt *ReadOptions) RecordDecoder
+}
+
+// RecordDecoder turns one JSON record into events; emit's *Event is valid only
+// during the call. Errors name the field and reason; the reader adds the file
+// and line.
+type RecordDecoder interface {
+	Decode(rec []byte, emit func(*Event)) *ParseError
+}
+
+// RegisterFormat adds a JSON record format to detection, to ParseFormat and to
+// Formats, after the built-in ones (which win ties). Call it from an init
+// function; it panics on a name already registered or a spec without decoder.
+func RegisterFormat(s FormatSpec) {
+	if s.Name == "" || s.Name == FormatAuto || specOf(s.Name) != nil || s.Decoder == nil {
+		panic(fmt.Sprintf("core.RegisterFormat: format %q is already registered, reserved or has no decoder", s.Name))
+	}
+	registerFormat(formatSpec{name: s.Name, label: s.Label, keys: s.Keys,
+		decoder: func(o *ReadOptions) recordDecoder { return registered{s.Decoder(o)} }})
+	Formats = append(Formats, s.Name)
+}
+
+// registered adapts a RecordDecoder to the readers' recordDecoder.
+type registered struct{ RecordDecoder }
+
+func (d registered) decode(rec []byte, emit func(*Event)) *ParseError { return d.Decode(rec, emit) }
 
 // A formatSpec is one registered export format, after Go's image.RegisterFormat:
 // the evidence that recognises its records and the decoder that reads them.
@@ -62,35 +108,10 @@ var registry []formatSpec
 func registerFormat(s formatSpec) { registry = append(registry, s) }
 
 func init() {
-	registerFormat(formatSpec{name: FormatSegment, label: "Segment/RudderStack",
-		keys: map[string]int{"type=track": 4, "type=page": 4, "type=screen": 4, "type=identify": 4, "type=group": 4, "type=alias": 4,
-			"messageId": 3, "userId": 3, "anonymousId": 3, "originalTimestamp": 2, "sentAt": 1, "receivedAt": 1,
-			"context": 1, "integrations": 2, "rudderId": 3, "channel": 1, "request_ip": 1,
-			"wrapper.writeKey": 4, "wrapper.sentAt": 1, "wrapper.context": 1},
-		decoder: func(*ReadOptions) recordDecoder { return &segmentDecoder{} }})
-	registerFormat(formatSpec{name: FormatMixpanel, label: "Mixpanel",
-		keys: map[string]int{"properties.time": 2, "properties.distinct_id": 2, "properties.$insert_id": 2,
-			"properties.$mp_api_timestamp_ms": 4, "properties.mp_lib": 2, "properties.$mp_api_endpoint": 3,
-			"properties.mp_processing_time_ms": 3, "shape=event+properties": 3},
-		decoder: func(o *ReadOptions) recordDecoder { return newMixpanelDecoder(o) }})
-	registerFormat(formatSpec{name: FormatAmplitude, label: "Amplitude",
-		keys: map[string]int{"event_type": 4, "event_time": 2, "amplitude_id": 4, "device_id": 2, "user_id": 1,
-			"insert_id": 2, "session_id": 1, "client_event_time": 3, "server_upload_time": 3, "event_properties": 3,
-			"user_properties": 1, "group_properties": 2, "groups": 1},
-		decoder: func(o *ReadOptions) recordDecoder { return &amplitudeDecoder{groupKeys: groupKeys(o)} }})
-	registerFormat(formatSpec{name: FormatPostHog, label: "PostHog",
-		keys: map[string]int{"distinct_id": 4, "uuid": 2, "api_key": 6, "wrapper.api_key": 12, "elements_chain": 3,
-			"person_id": 2, "team_id": 3, "properties.distinct_id": 2, "properties.$lib": 2, "properties.$groups": 2,
-			"properties.$session_id": 1, "properties.$set": 1},
-		csv: func(cols map[string]bool) int {
-			if cols["distinct_id"] && cols["event"] {
-				return 2
-			}
-			return 0
-		},
-		decoder: func(o *ReadOptions) recordDecoder { return &posthogDecoder{groupKeys: groupKeys(o)} }})
-	registerFormat(formatSpec{name: FormatCSV, label: "CSV",
-		csv: func(map[string]bool) int { return 1 }})
+	// The order breaks ties in detection and is the order of Formats.
+	for _, s := range []formatSpec{segmentFormat(), mixpanelFormat(), amplitudeFormat(), posthogFormat(), csvFormat()} {
+		registerFormat(s)
+	}
 }
 
 // specOf returns the registered format named f.

@@ -291,3 +291,10 @@ func (s *csvSource) headerName(i int) string {
 	}
 	return ""
 }
+
+// csvFormat is the generic CSV: any header not claimed by another format,
+// read with the column layouts of csvLayouts (or --csv-columns).
+func csvFormat() formatSpec {
+	return formatSpec{name: FormatCSV, label: "CSV",
+		csv: func(map[string]bool) int { return 1 }}
+}
