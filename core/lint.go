@@ -26,84 +26,114 @@ type lintResult struct {
 // performer (an event never performed within an account is not admin-only);
 // "one-time setup" looks at every performance up to the period's end.
 func lintEvents(ix *index, p span) lintResult {
-	r := ix.r
-	type perName struct {
-		usersP     int
-		performers int // users who performed it up to p.end
-		firstOnly  int // ... only on one day, their first active day
-		accounts   map[uint32]int
+	stats, activeP := eventStats(ix, p)
+	var res lintResult
+	res.suggestions = flagEvents(ix.r, stats, activeP)
+	res.suggested = suggestCore(res.suggestions, activeP)
+	if len(res.suggestions) > maxSuggestions {
+		res.suggestions = res.suggestions[:maxSuggestions]
 	}
-	stats := make([]perName, len(r.names.names))
-	activeP := 0
+	if res.suggestions == nil {
+		res.suggestions = []Suggestion{}
+	}
+	return res
+}
 
-	type perUser struct {
-		days    int
-		onFirst bool
-		inP     bool
-		accsP   []uint32
-	}
-	var cur map[uint32]*perUser
-	flush := func() {
-		for name, pu := range cur {
-			st := &stats[name]
-			st.performers++
-			if pu.days == 1 && pu.onFirst {
-				st.firstOnly++
-			}
-			if pu.inP {
-				st.usersP++
-				for _, a := range pu.accsP {
-					if st.accounts == nil {
-						st.accounts = make(map[uint32]int)
-					}
-					st.accounts[a]++
-				}
-			}
-		}
-	}
+// nameStat is what the lint knows of one event name.
+type nameStat struct {
+	usersP     int
+	performers int // users who performed it up to p.end
+	firstOnly  int // ... only on one day, their first active day
+	accounts   map[uint32]int
+}
+
+// userNameStat is one user's use of one event name up to p.end.
+type userNameStat struct {
+	days    int
+	onFirst bool
+	inP     bool
+	accsP   []uint32
+}
+
+// eventStats counts, per event name, its users in P, its performers up to
+// P's end and their accounts, user by user; and the users active in P.
+func eventStats(ix *index, p span) ([]nameStat, int) {
+	stats := make([]nameStat, len(ix.r.names.names))
+	activeP := 0
 	cells := ix.cells
 	for i := 0; i < len(cells); {
 		j := i
 		for j < len(cells) && cells[j].user == cells[i].user {
 			j++
 		}
-		cur = make(map[uint32]*perUser)
-		first := cells[i].day
-		userActiveP := false
-		lastDay := make(map[uint32]Day)
-		for k := i; k < j; k++ {
-			c := &cells[k]
-			if c.day > p.end {
-				break
-			}
-			pu := cur[c.name]
-			if pu == nil {
-				pu = &perUser{}
-				cur[c.name] = pu
-			}
-			if ld, ok := lastDay[c.name]; !ok || ld != c.day {
-				pu.days++
-				lastDay[c.name] = c.day
-				if c.day == first {
-					pu.onFirst = true
-				}
-			}
-			if p.has(c.day) {
-				userActiveP = true
-				pu.inP = true
-				if c.account != 0 && !containsU32(pu.accsP, c.account) {
-					pu.accsP = append(pu.accsP, c.account)
-				}
-			}
-		}
-		if userActiveP {
+		names, active := userEventStats(cells[i:j], p)
+		if active {
 			activeP++
 		}
-		flush()
+		for name, pu := range names {
+			stats[name].add(pu)
+		}
 		i = j
 	}
+	return stats, activeP
+}
 
-	var res lintResult
+// userEventStats reads one user's cells (sorted by day) up to P's end: their
+// use of each event name, and whether they were active in P.
+func userEventStats(cells []icell, p span) (map[uint32]*userNameStat, bool) {
+	cur := make(map[uint32]*userNameStat)
+	first := cells[0].day
+	activeP := false
+	lastDay := make(map[uint32]Day)
+	for k := range cells {
+		c := &cells[k]
+		if c.day > p.end {
+			break
+		}
+		pu := cur[c.name]
+		if pu == nil {
+			pu = &userNameStat{}
+			cur[c.name] = pu
+		}
+		if ld, ok := lastDay[c.name]; !ok || ld != c.day {
+			pu.days++
+			lastDay[c.name] = c.day
+			if c.day == first {
+				pu.onFirst = true
+			}
+		}
+		if p.has(c.day) {
+			activeP = true
+			pu.inP = true
+			if c.account != 0 && !containsU32(pu.accsP, c.account) {
+				pu.accsP = append(pu.accsP, c.account)
+			}
+		}
+	}
+	return cur, activeP
+}
+
+// add counts one user's use of the name.
+func (st *nameStat) add(pu *userNameStat) {
+	st.performers++
+	if pu.days == 1 && pu.onFirst {
+		st.firstOnly++
+	}
+	if pu.inP {
+		st.usersP++
+		for _, a := range pu.accsP {
+			if st.accounts == nil {
+				st.accounts = make(map[uint32]int)
+			}
+			st.accounts[a]++
+		}
+	}
+}
+
+// flagEvents lists the events used in P, most used first, each with its
+// flags: navigation, admin-only, one-time setup.
+func flagEvents(r *Rollup, stats []nameStat, activeP int) []Suggestion {
+	var out []Suggestion
 	for id, st := range stats {
 		if st.usersP == 0 {
 			continue
@@ -125,32 +155,34 @@ func lintEvents(ix *index, p span) lintResult {
 		if st.performers > 0 && float64(st.firstOnly) >= 0.8*float64(st.performers) {
 			s.Flags = append(s.Flags, FlagOneTimeSetup)
 		}
-		res.suggestions = append(res.suggestions, s)
+		out = append(out, s)
 	}
-	sort.Slice(res.suggestions, func(i, j int) bool {
-		a, b := res.suggestions[i], res.suggestions[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.Users != b.Users {
 			return a.Users > b.Users
 		}
 		return a.Event < b.Event
 	})
-	for _, s := range res.suggestions {
+	return out
+}
+
+// suggestCore takes the most used unflagged events as core events: at most
+// maxSuggestedCore, and past minSuggestedCore none used by under rareShare of
+// the active users.
+func suggestCore(suggestions []Suggestion, activeP int) []string {
+	var out []string
+	for _, s := range suggestions {
 		if len(s.Flags) > 0 {
 			continue
 		}
-		if len(res.suggested) >= maxSuggestedCore ||
-			(len(res.suggested) >= minSuggestedCore && float64(s.Users) < rareShare*float64(activeP)) {
+		if len(out) >= maxSuggestedCore ||
+			(len(out) >= minSuggestedCore && float64(s.Users) < rareShare*float64(activeP)) {
 			break
 		}
-		res.suggested = append(res.suggested, s.Event)
+		out = append(out, s.Event)
 	}
-	if len(res.suggestions) > maxSuggestions {
-		res.suggestions = res.suggestions[:maxSuggestions]
-	}
-	if res.suggestions == nil {
-		res.suggestions = []Suggestion{}
-	}
-	return res
+	return out
 }
 
 func containsU32(s []uint32, v uint32) bool {
