@@ -39,14 +39,27 @@ func runAlerts(args []string, stdout, stderr io.Writer) error {
 	if (*data == "") == (len(files) == 0) {
 		return usagef("give either --data DIR (the local server's store) or export files")
 	}
-	opt, err := api.OptionsFromEnv(os.Getenv)
+	cfg, settings, err := alertSettings(fs, *configPath)
 	if err != nil {
 		return err
 	}
+	if *data != "" {
+		return storeAlerts(context.Background(), *data, cfg, settings, *dryRun, stdout)
+	}
+	return fileAlerts(context.Background(), files, cfg, settings, *dryRun, stdout, stderr)
+}
+
+// alertSettings is the config (SEP_CONFIG, or --config) with the flags set
+// on fs over it, and its normalized settings.
+func alertSettings(fs *flag.FlagSet, configPath string) (core.Config, core.Settings, error) {
+	opt, err := api.OptionsFromEnv(os.Getenv)
+	if err != nil {
+		return core.Config{}, core.Settings{}, err
+	}
 	cfg := opt.Config
-	if *configPath != "" {
-		if cfg, err = core.LoadConfigFile(*configPath); err != nil {
-			return err
+	if configPath != "" {
+		if cfg, err = core.LoadConfigFile(configPath); err != nil {
+			return cfg, core.Settings{}, err
 		}
 	}
 	var setErr error
@@ -59,35 +72,42 @@ func runAlerts(args []string, stdout, stderr io.Writer) error {
 		}
 	})
 	if setErr != nil {
-		return usagef("%v", setErr)
+		return cfg, core.Settings{}, usagef("%v", setErr)
 	}
 	settings, err := cfg.Settings.Normalized()
 	if err != nil {
-		return usagef("%v", err)
+		return cfg, settings, usagef("%v", err)
 	}
-	ctx := context.Background()
-	if *data != "" {
-		store, err := bolt.Open(filepath.Join(*data, "sep.db"), settings.TZ)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		job, err := schedule.FromEnv(store, cfg, os.Getenv)
-		if err != nil {
-			return err
-		}
-		if !*dryRun {
-			job.Logf = func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
-			_, err := job.Run(ctx)
-			return err
-		}
-		p, err := job.Preview(ctx)
-		if err != nil {
-			return err
-		}
-		return printPreview(stdout, job.Alerts, p.Plan, p.Messages, len(p.Traits), job.Traits != nil)
-	}
+	return cfg, settings, nil
+}
 
+// storeAlerts runs (or previews) the scheduled run of the local server's
+// store in data, against its state.
+func storeAlerts(ctx context.Context, data string, cfg core.Config, settings core.Settings, dryRun bool, stdout io.Writer) error {
+	store, err := bolt.Open(filepath.Join(data, "sep.db"), settings.TZ)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	job, err := schedule.FromEnv(store, cfg, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if !dryRun {
+		job.Logf = func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
+		_, err := job.Run(ctx)
+		return err
+	}
+	p, err := job.Preview(ctx)
+	if err != nil {
+		return err
+	}
+	return printPreview(stdout, job.Alerts, p.Plan, p.Messages, len(p.Traits), job.Traits != nil)
+}
+
+// fileAlerts scores exports and sends (or previews) every alert, without
+// state.
+func fileAlerts(ctx context.Context, files []string, cfg core.Config, settings core.Settings, dryRun bool, stdout, stderr io.Writer) error {
 	roll, err := core.NewRollup(settings.TZ)
 	if err != nil {
 		return err
@@ -114,7 +134,7 @@ func runAlerts(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *dryRun {
+	if dryRun {
 		return printPreview(stdout, dest, plan, msgs, -1, false)
 	}
 	if !dest.Enabled() {
