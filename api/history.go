@@ -1,7 +1,7 @@
 package api
 
-// GET /v1/history and the /healthz detail of the scheduled run (README
-// "Scores that reach people"). Both need a store that is also a
+// GET /v1/history and the /healthz detail of the scheduled run
+// (docs/schedules.md). Both need a store that is also a
 // core.HistoryStore (bolt, d1, dynamodb are).
 
 import (

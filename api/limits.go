@@ -14,7 +14,7 @@ import (
 	"github.com/sep-project/sep/core"
 )
 
-// Limits of the API, each listed with its reason in the README ("Limits").
+// Limits of the API, each listed with its reason in docs/hosting.md ("Limits").
 const (
 	// DefaultMaxEventsBody is the most bytes a delivery (POST /v1/events and
 	// the tracking endpoints) may send: Segment sends at most 500 KB per batch.

@@ -2,7 +2,7 @@ package api
 
 // The tracking API: the paths Segment's and RudderStack's SDKs (every
 // language) and Segment-compatible tools post to, so a user points an SDK's
-// host at sep. See the README, "Tracking API (Segment and RudderStack SDKs)".
+// host at sep. See docs/hosting.md, "The tracking API (Segment and RudderStack SDKs)".
 
 import (
 	"bytes"

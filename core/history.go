@@ -7,8 +7,8 @@ import (
 )
 
 // HistoryRow is one day's scores of the product (Account "") or of one
-// account, as the scheduled run keeps them (README "Scores that reach
-// people"): trends then come from the store even after the raw rollups age out.
+// account, as the scheduled run keeps them (docs/schedules.md): trends then
+// come from the store even after the raw rollups age out.
 type HistoryRow struct {
 	// Day is the report's as-of day (YYYY-MM-DD).
 	Day string `json:"day"`

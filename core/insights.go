@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Insights is what the standard SEP misses (README "Beyond the standard
-// score"): weighted scores, seat usage, the spread inside each account,
+// Insights is what the standard SEP misses (docs/report.md, "Beyond the
+// standard score"): weighted scores, seat usage, the spread inside each account,
 // explanations of falls, alerts, activation and segments.
 type Insights struct {
 	Weighted   WeightedSummary  `json:"weighted"`

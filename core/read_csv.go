@@ -42,7 +42,7 @@ type csvLayout struct {
 }
 
 // csvLayouts are the layouts recognised without flags, in the order they are
-// tried (the README lists them).
+// tried (docs/formats.md lists them).
 var csvLayouts = []csvLayout{
 	{name: "fivetran_mixpanel", needs: []string{"name", "time", "distinct_id"}, unless: "event",
 		cols: CSVColumns{Event: "name", Timestamp: "time", UserID: "distinct_id", MessageID: "insert_id"}},

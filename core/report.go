@@ -3,7 +3,7 @@ package core
 import "encoding/json"
 
 // Report is the result of scoring: the JSON report of `sep score --json`, of the
-// API and of the page's download. Its shape is documented in the README; numbers
+// API and of the page's download. Its shape is documented in docs/report.md; numbers
 // are full precision (display rounds to one decimal) and null where SPEC says a
 // value is undefined.
 type Report struct {

@@ -40,7 +40,7 @@ type Settings struct {
 	// Unit is what is scored: user (default) or account.
 	Unit string `json:"unit,omitempty"`
 
-	// Beyond the standard SEP (README "Beyond the standard score").
+	// Beyond the standard SEP (docs/report.md, "Beyond the standard score").
 
 	// Weights are per-event weights of the weighted score (default 1 per core event).
 	Weights map[string]float64 `json:"weights,omitempty"`

@@ -230,7 +230,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 // the item its first copy was counted in (the same user, account and day, or
 // skip reason and day): each item keeps the hashes of the ids it counted and
 // refuses them in the same conditional write. A copy that differs in user,
-// account or day is counted again (storetest.PerItemDedup; README).
+// account or day is counted again (storetest.PerItemDedup; docs/hosting.md).
 func (s *Store) DedupPerItem() bool { return true }
 
 // countDuplicates adds n to the day's counter of repeated messageIds (an

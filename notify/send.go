@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-// Delivery limits (README "Scores that reach people").
+// Delivery limits (docs/schedules.md).
 const (
 	DefaultTimeout  = 10 * time.Second // one POST, answer included
 	DefaultAttempts = 4                // one POST and up to 3 retries

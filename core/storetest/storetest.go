@@ -173,7 +173,7 @@ func Run(t *testing.T, raw Open) {
 	// A messageId repeated on another user and day (a copy that differs):
 	// bolt and D1 keep one set of ids and count the first copy only; a store
 	// whose ids live with the counts they guard (DynamoDB) counts both, the
-	// known difference README names.
+	// known difference docs/hosting.md names.
 	t.Run("RepeatedMessageIDElsewhere", func(t *testing.T) {
 		st := open(t, "UTC")
 		first := core.Event{MessageID: "same", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(1, 0)}
