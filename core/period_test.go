@@ -238,3 +238,41 @@ func TestActivationAndSegments(t *testing.T) {
 		t.Errorf("%d users up to the period's end, want 3", n)
 	}
 }
+
+func TestTrendSteps(t *testing.T) {
+	p := handPeriod(t, nil)
+	end, _ := ParseDay("2026-02-28")
+	fm := p.monthFrame(end)
+	if fm.p.start.String() != "2026-02-22" || fm.p.end != end || fm.q.end.String() != "2026-02-21" || fm.k != 3 {
+		t.Errorf("month frame P %s..%s Q ..%s k %d", fm.p.start, fm.p.end, fm.q.end, fm.k)
+	}
+	// Chaining: each month's change from the one before, for the product and
+	// the accounts the report lists (others are left out).
+	in := &Insights{Accounts: []AccountInsight{{ID: "a1"}}}
+	ends := []Day{end, end + 31}
+	chainTrend(in, ends, []trendScores{
+		{pes: ptr(50), weighted: ptr(10), accounts: []accountMonthScore{{ID: "a1", PES: ptr(40), weighted: 5}, {ID: "gone", PES: ptr(1)}}},
+		{pes: ptr(45), accounts: []accountMonthScore{{ID: "a1", PES: nil, weighted: 0}}},
+	})
+	if len(in.Trend) != 2 || in.Trend[0].Month != "2026-02" || in.Trend[0].Change != nil || *in.Trend[1].Change != -5 || in.Trend[1].WeightedScore != nil {
+		t.Errorf("product trend %+v", in.Trend)
+	}
+	if tr := in.Accounts[0].Trend; len(tr) != 2 || *tr[0].PES != 40 || tr[0].WeightedScore != 5 || tr[1].Change != nil || tr[1].Month != "2026-03" {
+		t.Errorf("a1 trend %+v", tr)
+	}
+	// The weighted scores of a month: raws capped at their 95th percentile.
+	if got := sumWeighted([]float64{5, 1, 1}, 3); got != 100+2*WeightedScore(1, 5, 3) {
+		t.Errorf("sumWeighted %v", got)
+	}
+	// The whole trend of the hand-built product: one month per month end
+	// from the first active day to the as-of day.
+	full := &Insights{}
+	trend(p, full)
+	var months []string
+	for _, m := range full.Trend {
+		months = append(months, m.Month)
+	}
+	if !reflect.DeepEqual(months, []string{"2026-02", "2026-03"}) {
+		t.Errorf("months %v", months)
+	}
+}
