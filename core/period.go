@@ -64,7 +64,7 @@ type accStat struct {
 // pairKey is the key of one user in one account.
 func pairKey(account, user uint32) uint64 { return uint64(account)<<32 | uint64(user) }
 
-// groupPeriodUnits groups the cells into the standard score's units: one per
+// groupUnits groups the cells into the standard score's units: one per
 // user and one per account.
 func (p *period) groupUnits() {
 	p.userKeys, p.userUnits = groupUnits(p.ix.cells, p.f, func(c *icell) (uint64, bool) { return uint64(c.user), true })
