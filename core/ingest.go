@@ -517,11 +517,15 @@ func fileSummary(name string, before inputCounts, after *InputStats, n *fileNote
 		fs.Warnings = append(fs.Warnings, fmt.Sprintf(
 			"%s: %d of %d records were skipped, mostly %s (%d), reading it as %s: if it is another export, say which with --format.",
 			name, fs.Skipped, fs.Events, reason, count, n.format))
+		fs.WarningKeys = append(fs.WarningKeys, Message{Key: "file_mostly_skipped", Values: map[string]any{
+			"file": name, "skipped": fs.Skipped, "events": fs.Events, "reason": reason, "count": count, "format": n.format}})
 	}
 	if h, c := mainOffset(n); c > 0 && 2*c > n.withAPI {
 		fs.Warnings = append(fs.Warnings, fmt.Sprintf(
 			"%s: in %d of %d Mixpanel events, time sits %+d h from $mp_api_timestamp_ms: the project exports time in its own time zone (UTC%+d at those dates); pass it with --input-tz ZONE (config input_tz).",
 			name, c, n.withAPI, h, h))
+		fs.WarningKeys = append(fs.WarningKeys, Message{Key: "mixpanel_offset", Values: map[string]any{
+			"file": name, "count": c, "events": n.withAPI, "hours": h}})
 	}
 	return fs
 }
@@ -583,7 +587,11 @@ func (s *InputStats) NoActivityError() error {
 		}
 	}
 	b.WriteString("\nIf a file is another export than detected, say which with --format (and --csv-columns for a CSV).")
-	return errors.New(b.String())
+	files := make([]map[string]any, len(s.Files))
+	for i, f := range s.Files {
+		files[i] = map[string]any{"name": f.Name, "format": f.FormatName(), "events": f.Events, "skipped": f.Skipped}
+	}
+	return &MessageError{Err: errors.New(b.String()), Msg: Message{Key: "no_activity_read", Values: map[string]any{"files": files, "events": s.Events}}}
 }
 
 // reasonCounts lists skip reasons by count, the largest first: "no_user 2, bad_timestamp 1".

@@ -52,9 +52,11 @@ func explain(p *period, a *accStat, ai *AccountInsight, now, prev AccountScore) 
 		}
 	}
 	days := p.days()
-	e.Text = append(e.Text, fmt.Sprintf("SEP fell from %.1f to %.1f (%+.1f) against the previous %d days.", *ai.PreviousPES, *ai.PES, e.PESChange, days))
+	e.say("pes_fell", map[string]any{"from": *ai.PreviousPES, "to": *ai.PES, "change": e.PESChange, "days": int(days)},
+		fmt.Sprintf("SEP fell from %.1f to %.1f (%+.1f) against the previous %d days.", *ai.PreviousPES, *ai.PES, e.PESChange, days))
 	if e.Component != "" {
-		e.Text = append(e.Text, fmt.Sprintf("%s moved most: %+.1f points.", capitalize(e.Component), e.ComponentChange))
+		e.say("component_moved", map[string]any{"component": e.Component, "change": e.ComponentChange},
+			fmt.Sprintf("%s moved most: %+.1f points.", capitalize(e.Component), e.ComponentChange))
 	}
 	if n := len(e.DormantUsers); n > 0 {
 		names := e.DormantUsers[:min(n, 10)]
@@ -62,13 +64,22 @@ func explain(p *period, a *accStat, ai *AccountInsight, now, prev AccountScore) 
 		if n > 10 {
 			more = fmt.Sprintf(" and %d more", n-10)
 		}
-		e.Text = append(e.Text, fmt.Sprintf("%d %s went dormant (active before, not in the period): %s%s.", n, plural(n, "user", "users"), strings.Join(names, ", "), more))
+		e.say("users_dormant", map[string]any{"n": n, "names": names, "more": max(n-10, 0)},
+			fmt.Sprintf("%d %s went dormant (active before, not in the period): %s%s.", n, plural(n, "user", "users"), strings.Join(names, ", "), more))
 	}
 	if n := len(e.DroppedCoreEvents); n > 0 {
-		e.Text = append(e.Text, fmt.Sprintf("%d core %s no longer used: %s.", n, plural(n, "event", "events"), strings.Join(e.DroppedCoreEvents, ", ")))
+		e.say("core_events_dropped", map[string]any{"n": n, "events": e.DroppedCoreEvents},
+			fmt.Sprintf("%d core %s no longer used: %s.", n, plural(n, "event", "events"), strings.Join(e.DroppedCoreEvents, ", ")))
 	}
 	if e.SeatUsageChange != nil && *e.SeatUsageChange != 0 {
-		e.Text = append(e.Text, fmt.Sprintf("Seat usage went from %.1f%% to %.1f%%.", *ai.PreviousSeatUsage, *ai.SeatUsage))
+		e.say("seat_usage_changed", map[string]any{"from": *ai.PreviousSeatUsage, "to": *ai.SeatUsage},
+			fmt.Sprintf("Seat usage went from %.1f%% to %.1f%%.", *ai.PreviousSeatUsage, *ai.SeatUsage))
 	}
 	return e
+}
+
+// say adds a sentence to the explanation: its English text and its key.
+func (e *Explanation) say(key string, values map[string]any, text string) {
+	e.Text = append(e.Text, text)
+	e.Keys = append(e.Keys, Message{Key: key, Values: values})
 }

@@ -106,6 +106,9 @@ type Explanation struct {
 	Component         string   `json:"component"`
 	ComponentChange   float64  `json:"component_change"`
 	Text              []string `json:"text"`
+	// Keys words each of Text, in the same order, as a message key and its
+	// values (docs/report.md).
+	Keys []Message `json:"keys"`
 }
 
 // Alert is one rule that fired for an account, as a sentence with its numbers.

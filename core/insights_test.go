@@ -163,6 +163,17 @@ func TestInsightsHandComputed(t *testing.T) {
 	if strings.Join(e.Text, "\n") != strings.Join(wantText, "\n") {
 		t.Errorf("explanation text:\n%s\nwant:\n%s", strings.Join(e.Text, "\n"), strings.Join(wantText, "\n"))
 	}
+	// Each sentence has its key and values, for a page to word it.
+	var keys []string
+	for _, k := range e.Keys {
+		keys = append(keys, k.Key)
+	}
+	if want := "pes_fell,component_moved,users_dormant,core_events_dropped,seat_usage_changed"; strings.Join(keys, ",") != want {
+		t.Errorf("explanation keys %s, want %s", strings.Join(keys, ","), want)
+	}
+	if v := e.Keys[0].Values; v["from"] != 75.0 || v["days"] != 10 || e.Keys[2].Values["n"] != 2 || e.Keys[4].Values["to"] != 10.0 {
+		t.Errorf("explanation values %v, %v, %v", v, e.Keys[2].Values, e.Keys[4].Values)
+	}
 
 	// Alerts: acme fires all four; solo's 25% seat usage is not under 25%.
 	var got []string

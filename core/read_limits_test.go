@@ -226,6 +226,13 @@ func TestNoActivityError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "a.jsonl: read as segment, 1 records, 1 skipped (no_user 1)") || !strings.Contains(err.Error(), "--format") {
 		t.Errorf("got %v", err)
 	}
+	var me *MessageError
+	if !errors.As(err, &me) || me.Msg.Key != "no_activity_read" {
+		t.Fatalf("no message key in %#v", err)
+	}
+	if f := me.Msg.Values["files"].([]map[string]any); len(f) != 1 || f[0]["name"] != "a.jsonl" || f[0]["format"] != "segment" || f[0]["skipped"] != int64(1) {
+		t.Errorf("message values %v", me.Msg.Values)
+	}
 	if err := Ingest(context.Background(), strings.NewReader(`{"type":"track","event":"A","userId":"u","timestamp":"2026-09-01T00:00:00Z"}`), ReadOptions{File: "b.jsonl"}, roll); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,9 @@ type Report struct {
 	Input       InputSummary   `json:"input"`
 	Suggestions []Suggestion   `json:"suggestions"`
 	Warnings    []string       `json:"warnings"`
+	// WarningKeys words each of Warnings, in the same order, as a message key
+	// and its values, for a page to word in its own language (docs/report.md).
+	WarningKeys []Message `json:"warning_keys,omitempty"`
 	// Insights go beyond the standard SEP (weighted scores, seats, alerts...).
 	Insights *Insights `json:"insights,omitempty"`
 }
@@ -100,6 +103,8 @@ type FileSummary struct {
 	// Warnings are about this file (most records skipped, Mixpanel times in a
 	// project time zone); the report lists them with the others.
 	Warnings []string `json:"-"`
+	// WarningKeys are Warnings as message keys and values, in the same order.
+	WarningKeys []Message `json:"-"`
 }
 
 // Suggestion is an event seen in P with the lint flags it carries.
@@ -129,3 +134,30 @@ func (r *Report) JSON() ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// Message is one of the report's English sentences as a key and the values
+// it is made of, so that a page can word it in its own language (the keys
+// are listed in docs/report.md; site/src/i18n.js words them).
+type Message struct {
+	Key    string         `json:"key"`
+	Values map[string]any `json:"values,omitempty"`
+}
+
+// warn adds a warning to the report: its English sentence and its key.
+func (r *Report) warn(key string, values map[string]any, text string) {
+	r.Warnings = append(r.Warnings, text)
+	r.WarningKeys = append(r.WarningKeys, Message{Key: key, Values: values})
+}
+
+// MessageError is an error with its message key and values, so that a page
+// can word it in its own language; Error is the English sentence.
+type MessageError struct {
+	Err error
+	Msg Message
+}
+
+// Error returns the English sentence.
+func (e *MessageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *MessageError) Unwrap() error { return e.Err }

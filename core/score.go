@@ -328,7 +328,7 @@ func (r *Rollup) index() *index {
 func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	rep := newReport(ix.r, s)
 	if len(ix.cells) == 0 {
-		rep.Warnings = append(rep.Warnings, "The input has no activity events (track, page or screen): nothing to score.")
+		rep.warn("no_activity", nil, "The input has no activity events (track, page or screen): nothing to score.")
 		if rep.Settings.CoreEvents == nil {
 			rep.Settings.CoreEvents = []string{}
 		}
@@ -379,15 +379,16 @@ func newReport(r *Rollup, s Settings) *Report {
 		rep.Input.SkippedByReason = map[string]int64{}
 	}
 	if r.Input.Skipped > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d records were skipped (%s).",
-			r.Input.Skipped, r.Input.Events, reasonList(r.Input.SkippedByReason)))
+		rep.warn("skipped", map[string]any{"skipped": r.Input.Skipped, "events": r.Input.Events, "reasons": r.Input.SkippedByReason},
+			fmt.Sprintf("%d of %d records were skipped (%s).", r.Input.Skipped, r.Input.Events, reasonList(r.Input.SkippedByReason)))
 	}
 	for _, f := range r.Input.Files {
 		rep.Warnings = append(rep.Warnings, f.Warnings...)
+		rep.WarningKeys = append(rep.WarningKeys, f.WarningKeys...)
 	}
 	if r.Input.Duplicates > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d records repeat an earlier record's id (messageId, uuid, insert_id): each event was counted once.",
-			r.Input.Duplicates, r.Input.Events))
+		rep.warn("duplicates", map[string]any{"duplicates": r.Input.Duplicates, "events": r.Input.Events},
+			fmt.Sprintf("%d of %d records repeat an earlier record's id (messageId, uuid, insert_id): each event was counted once.", r.Input.Duplicates, r.Input.Events))
 	}
 	return rep
 }
@@ -420,8 +421,8 @@ func resolveCoreEvents(r *Rollup, f *frame, s Settings, lint lintResult, product
 		core = lint.suggested
 		rep.Settings.CoreEventsSuggested = true
 		if len(core) > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("No core events were given: scored with the %d suggested ones (%s). Choose your own core events (core_events) for a score you can compare over time.",
-				len(core), strings.Join(core, ", ")))
+			rep.warn("suggested_core_events", map[string]any{"n": len(core), "events": core},
+				fmt.Sprintf("No core events were given: scored with the %d suggested ones (%s). Choose your own core events (core_events) for a score you can compare over time.", len(core), strings.Join(core, ", ")))
 		}
 	}
 	if core == nil {
@@ -437,11 +438,12 @@ func resolveCoreEvents(r *Rollup, f *frame, s Settings, lint lintResult, product
 		if id, ok := r.names.ids[name]; ok {
 			f.core[id] = int32(slot)
 		} else {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("Core event %q never appears in the input: it counts in K but nobody can have adopted it.", name))
+			rep.warn("core_event_absent", map[string]any{"event": name},
+				fmt.Sprintf("Core event %q never appears in the input: it counts in K but nobody can have adopted it.", name))
 		}
 	}
 	if f.k == 0 {
-		rep.Warnings = append(rep.Warnings, "No core events: adoption (and so the PES) cannot be computed.")
+		rep.warn("no_core_events", nil, "No core events: adoption (and so the PES) cannot be computed.")
 	}
 	return core
 }
@@ -457,7 +459,8 @@ func standardScore(p *period, rep *Report) {
 	} else {
 		units = unitsOf(p.accKeys, p.accUnits)
 		if n := activeUsersWithoutAccount(ix, f.p); n > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d users active in the period belong to no account and are left out of the account-level score.", n))
+			rep.warn("users_without_account", map[string]any{"n": n},
+				fmt.Sprintf("%d users active in the period belong to no account and are left out of the account-level score.", n))
 		}
 	}
 	c := f.score(units)
@@ -468,14 +471,16 @@ func standardScore(p *period, rep *Report) {
 		rep.Band = &b
 	}
 	if c.counts.Active == 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("No %s was active between %s and %s.", s.Unit, rep.Period.Start, rep.Period.End))
+		rep.warn("no_active", map[string]any{"unit": s.Unit, "start": rep.Period.Start, "end": rep.Period.End},
+			fmt.Sprintf("No %s was active between %s and %s.", s.Unit, rep.Period.Start, rep.Period.End))
 	}
 	if ix.firstDay > f.p.start-29 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("The input starts on %s, less than 29 days before the period: early MAU/WAU values are partial, so stickiness reads high.", ix.firstDay))
+		rep.warn("short_history", map[string]any{"first_day": ix.firstDay.String()},
+			fmt.Sprintf("The input starts on %s, less than 29 days before the period: early MAU/WAU values are partial, so stickiness reads high.", ix.firstDay))
 	}
 	if c.growth == nil {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("Growth needs 2×%d = %d days of history (from %s); the input starts on %s, so growth and the PES are null.",
-			s.Window, 2*s.Window, f.q.start, ix.firstDay))
+		rep.warn("growth_needs_history", map[string]any{"window": s.Window, "days": 2 * s.Window, "from": f.q.start.String(), "first_day": ix.firstDay.String()},
+			fmt.Sprintf("Growth needs 2×%d = %d days of history (from %s); the input starts on %s, so growth and the PES are null.", s.Window, 2*s.Window, f.q.start, ix.firstDay))
 	}
 }
 

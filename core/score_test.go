@@ -39,7 +39,30 @@ func mustScore(t testing.TB, r *Rollup, s Settings) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkMessageKeys(t, rep)
 	return rep
+}
+
+// checkMessageKeys checks that every warning and explanation sentence of a
+// report has its message key beside it, in the same order.
+func checkMessageKeys(t testing.TB, rep *Report) {
+	t.Helper()
+	if len(rep.WarningKeys) != len(rep.Warnings) {
+		t.Errorf("%d warnings, %d warning keys", len(rep.Warnings), len(rep.WarningKeys))
+	}
+	for _, k := range rep.WarningKeys {
+		if k.Key == "" {
+			t.Errorf("warning with no key in %v", rep.Warnings)
+		}
+	}
+	if rep.Insights == nil {
+		return
+	}
+	for _, a := range rep.Insights.Accounts {
+		if e := a.Explanation; e != nil && len(e.Keys) != len(e.Text) {
+			t.Errorf("account %s: %d sentences, %d keys", a.ID, len(e.Text), len(e.Keys))
+		}
+	}
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
