@@ -135,12 +135,19 @@ for (const [place, viewport, size] of [[LA_EN, DESKTOP, 'desktop'], [PARIS_FR, P
     const notes = await page.getByTestId('account-notes').locator('li').allTextContents();
     if (place.lang === 'en') for (const m of alerts) assert.ok(notes.includes(m), `its alert: ${m}`);
     else assert.equal(notes.filter((n) => n.includes(`(${id}) : `)).length, alerts.length, `its alerts, in French: ${JSON.stringify(notes)}`);
+    // Its month-by-month trend, as `sep score --trend` has it (SEP and weighted score).
+    const trended = JSON.parse(await run(sepBin, ['score', '--json', '--trend', '--tz', place.tz, 'demo.jsonl.gz'], { cwd: demoDir }));
+    const months = trended.insights.accounts.find((a) => a.id === id).trend;
+    const wantPoints = months.filter((m) => m.pes !== null).length + months.length;
+    await page.locator('#account-trend[data-points]:not([data-points="0"])').waitFor();
+    assert.equal(Number(await page.getByTestId('account-trend').getAttribute('data-points')), wantPoints, `the trend of ${id} over ${months.length} months`);
+    assert.equal(await page.locator('#account-trend canvas').count(), 1, 'the account\'s trend is drawn (uPlot)');
     await axe(page, `account (${place.lang})`);
     await shot(page, `account-${place.tag}-${size}`);
 
     if (place.lang === 'fr') {
-      // No English left in the page's own words (the core's alert,
-      // explanation and warning sentences are still English: docs/page.md).
+      // No English left in the page's own words (the core's sentences are
+      // checked below: the page words them from their keys).
       const text = await page.evaluate(() => {
         // The data's own words (account names, events, files) and the core's sentences are skipped.
         const skip = '.alert, #explanations, #warnings, #account-notes, #error, #event-names, #chips, #result-for, #tz-list, .attention-row button, .alert-group > button, #account-title, #accounts-table tbody, #account-users, #input-files tbody';
@@ -164,6 +171,27 @@ for (const [place, viewport, size] of [[LA_EN, DESKTOP, 'desktop'], [PARIS_FR, P
       assert.deepEqual(englishAlerts, [], 'English alerts on the French page');
       const low = expected.insights.alerts.find((a) => a.rule === 'pes_below');
       assert.ok(alertTexts.some((a) => a.includes(`(${low.account}) : SEP ${one(low.value)} sous 60 (adoption `)), 'a pes_below alert in French');
+      // Explanations and warnings are worded in French from the core's
+      // message keys: as many as the report has, none of the core's English.
+      const coreEnglish = /fell from|moved most|went dormant|no longer used|Seat usage went|records were skipped|The input starts|Growth needs|No core events|never appears|belong to no account|repeat an earlier|was active between/;
+      const why = expected.insights.accounts.filter((x) => x.explanation);
+      assert.ok(why.length > 0 && expected.warnings.length > 0, 'the demo has explanations and warnings to word');
+      const whyTexts = await page.locator('#explanations li').allTextContents();
+      assert.equal(whyTexts.length, why.length);
+      assert.deepEqual(whyTexts.filter((w) => coreEnglish.test(w)), [], 'English explanations on the French page');
+      const first = why[0].explanation;
+      assert.ok(whyTexts[0].startsWith(`${why[0].id} : Le SEP est passé de ${one(first.keys[0].values.from)} à ${one(first.keys[0].values.to)}`), whyTexts[0]);
+      const warnTexts = await page.locator('#warnings li').allTextContents();
+      assert.equal(warnTexts.length, expected.warnings.length);
+      assert.deepEqual(warnTexts.filter((w) => coreEnglish.test(w)), [], 'English warnings on the French page');
+      assert.ok(notes.every((n) => !coreEnglish.test(n)), `the account's explanation in French: ${JSON.stringify(notes)}`);
+      // An error message from the core, in French: a file with no activity.
+      await page.getByTestId('file-input').setInputFiles({ name: 'identify-only.jsonl', mimeType: 'application/json', buffer: Buffer.from('{"type":"identify","userId":"u1","messageId":"i1","timestamp":"2026-09-01T23:30:00+05:30"}\n') });
+      const err = page.getByTestId('error');
+      await err.filter({ hasText: /^Impossible de noter ce fichier : / }).waitFor();
+      const errText = await err.textContent();
+      assert.match(errText, /aucun événement d’activité .*identify-only\.jsonl lu comme segment, 1 enregistrements/);
+      assert.doesNotMatch(errText, /could be read|read as|say which/);
     }
     assert.deepEqual(errors, []);
     await context.close();

@@ -246,7 +246,7 @@ test('Paris: a broken file after a result clears it, says which file, and the pa
   const idOnly = join(tmp, 'identify-only.jsonl');
   writeFileSync(idOnly, '{"type":"identify","userId":"u1","messageId":"i1","timestamp":"2026-09-01T23:30:00+05:30","traits":{"plan":null}}\n');
   await page.getByTestId('file-input').setInputFiles(idOnly);
-  await assertUsable(page, /no activity event \(track, page or screen\) could be read from the input:\s+identify-only\.jsonl: read as segment, 1 records/);
+  await assertUsable(page, /aucun événement d’activité \(track, page ou screen\) n’a pu être lu : identify-only\.jsonl lu comme segment, 1 enregistrements/);
   await page.getByTestId('file-input').setInputFiles(join(tmp, exportName));
   await waitForResult(page);
   await assertScores(page, expected, 'fr');

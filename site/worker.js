@@ -307,13 +307,18 @@ function result(settings, stats) {
   const t0 = performance.now();
   const report = self.sepScore(session, s);
   const parsed = JSON.parse(report);
-  if (parsed && parsed.error) throw parsed.kind === 'input' ? new Error(parsed.error) : new SettingsError(parsed.error);
+  if (parsed && parsed.error) {
+    const err = parsed.kind === 'input' ? new Error(parsed.error) : new SettingsError(parsed.error);
+    if (parsed.key) err.msg = { key: parsed.key, values: parsed.values };
+    throw err;
+  }
   const csv = self.sepAccountsCSV(session, s);
   const traits = self.sepTraitsCSV(session, s);
   if (stats) stats.scoring = (performance.now() - t0) / 1000;
   post({ type: 'result', report, csv, traits, stats });
   post({ type: 'pictures', pictures: parseOrThrow(self.sepPictures(session, s)) });
   post({ type: 'monthly', monthly: parseOrThrow(self.sepMonthly(session, s)) });
+  post({ type: 'trends', trends: parseOrThrow(self.sepAccountTrends(session, s)) });
 }
 
 // handle answers one message; messages are handled one at a time, in order
@@ -403,6 +408,7 @@ self.onmessage = (e) => {
       type: 'error',
       kind: err instanceof SettingsError ? 'settings' : 'file',
       message: String(err && err.message ? err.message : err),
+      msg: err && err.msg,
       during: msg.type,
     });
   });

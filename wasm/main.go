@@ -12,6 +12,7 @@
 //	sepZip(id, fileName, Uint8Array) -> error   reads a whole .zip (entries streamed inside)
 //	sepScore(id, settingsJSON) -> report JSON   exactly `sep score --json`
 //	sepMonthly(id, settingsJSON) -> JSON        the score month by month
+//	sepAccountTrends(id, settingsJSON) -> JSON  each account's months
 //	sepPictures(id, settingsJSON) -> JSON       lifecycle, daily stickiness, event matrix (core.PicturesOf)
 //	sepAccountsCSV(id, settingsJSON) -> CSV     the per-account table
 //	sepTraitsCSV(id, settingsJSON) -> CSV       the account traits for a CRM import
@@ -89,11 +90,19 @@ var (
 // page says "could not score this file" for it, and keeps the settings.
 type inputError struct{ error }
 
-// errJSON is {"error": message}, with "kind": "input" for an inputError.
+// Unwrap returns the error about the files (a core.MessageError keeps its key).
+func (e inputError) Unwrap() error { return e.error }
+
+// errJSON is {"error": message}, with "kind": "input" for an inputError and
+// the message's "key" and "values" for a core.MessageError.
 func errJSON(err error) string {
-	m := map[string]string{"error": err.Error()}
+	m := map[string]any{"error": err.Error()}
 	if errors.As(err, new(inputError)) {
 		m["kind"] = "input"
+	}
+	var me *core.MessageError
+	if errors.As(err, &me) {
+		m["key"], m["values"] = me.Msg.Key, me.Msg.Values
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
@@ -260,6 +269,36 @@ func monthly(_ js.Value, args []js.Value) any {
 	return string(b)
 }
 
+// accountTrends answers each account's months ({"id": [AccountMonth...]}):
+// the report's settings with the trend on (setting trend, `sep score
+// --trend`), for the page's account view.
+func accountTrends(_ js.Value, args []js.Value) any {
+	s := get(args[0])
+	if s == nil {
+		return errJSON(io.ErrClosedPipe)
+	}
+	if _, err := s.report(args[1]); err != nil {
+		return errJSON(err)
+	}
+	st, err := s.settings(args[1])
+	if err != nil {
+		return errJSON(err)
+	}
+	st.Trend = true
+	rep, err := core.Score(s.rollup, st)
+	if err != nil {
+		return errJSON(err)
+	}
+	out := map[string][]core.AccountMonth{}
+	if rep.Insights != nil {
+		for _, a := range rep.Insights.Accounts {
+			out[a.ID] = a.Trend
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
 // pictures answers the page's charts beyond the report (core.PicturesOf).
 func pictures(_ js.Value, args []js.Value) any {
 	s := get(args[0])
@@ -325,7 +364,7 @@ func closeSession(_ js.Value, args []js.Value) any {
 func main() {
 	for name, f := range map[string]func(js.Value, []js.Value) any{
 		"sepCheck": check, "sepOpen": open, "sepBegin": begin, "sepPush": push, "sepFinish": finish, "sepZip": zip,
-		"sepScore": score, "sepMonthly": monthly, "sepPictures": pictures, "sepAccountsCSV": accountsCSV, "sepTraitsCSV": traitsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
+		"sepScore": score, "sepMonthly": monthly, "sepAccountTrends": accountTrends, "sepPictures": pictures, "sepAccountsCSV": accountsCSV, "sepTraitsCSV": traitsCSV, "sepCalc": calc, "sepCount": count, "sepClose": closeSession,
 	} {
 		js.Global().Set(name, js.FuncOf(f))
 	}

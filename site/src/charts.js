@@ -53,6 +53,28 @@ export function monthly(el, months) {
   }, [xs, s('pes'), s('adoption'), s('stickiness'), s('growth')]);
 }
 
+// accountTrend draws an account's SEP and weighted score month by month
+// (undefined until the worker sends the trends: nothing drawn yet).
+export function accountTrend(el, months) {
+  if (!months) {
+    plots.get(el)?.destroy();
+    plots.delete(el);
+    el.replaceChildren();
+    el.dataset.points = '0';
+    return;
+  }
+  const xs = months.map((_, i) => i);
+  place(el, {
+    series: [{}, { label: t('pes'), stroke: COLORS.pes, width: 3, points: { show: true, size: 7 }, value: (u, v) => num1(v) },
+      { label: t('weightedScore'), stroke: COLORS.bars, width: 1.5, dash: [4, 3], points: { show: true, size: 4 }, value: (u, v) => num1(v) }],
+    scales: { x: { time: false }, y: { range: [0, 100] } },
+    axes: [{ ...axisStyle, values: (u, vals) => vals.map((i) => (Number.isInteger(i) && months[i] ? monthFmt(months[i].month) : '')), splits: () => xs },
+      { ...axisStyle, splits: () => [0, 20, 40, 60, 80, 100] }],
+    legend: { live: false },
+    hooks: { draw: [(u) => markLine(u, 60)] },
+  }, [xs, months.map((m) => m.pes), months.map((m) => m.weighted_score)]);
+}
+
 // markLine draws a dashed horizontal line at value v.
 function markLine(u, v, color = '#a50e0e') {
   const { ctx } = u;

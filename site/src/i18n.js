@@ -61,9 +61,11 @@ export const I18N = {
     done: 'Scored', inSec: 'in', seconds: 's',
     settingsErrorPrefix: 'This setting cannot be used (the files are kept; change it to score them): ', resultFor: 'Result for',
     days30: '30 days', days90: '90 days',
+    colon: ': ',
     filesRead: 'How each file was read', file: 'File', records: 'Records', activityEvents: 'Activity events', skipped: 'Skipped',
   },
   fr: {
+    colon: ' : ',
     docTitle: 'Calculateur SEP — Score d’Engagement Produit',
     settingsTitle: 'Réglages :', suggested: 'suggérés', coreEventsShort: 'événements clés', daysWord: 'jours',
     addEventLabel: 'Ajouter un événement clé', windowDays: 'Fenêtre en jours', answerTitle: 'Résultat',
@@ -167,4 +169,49 @@ export function applyLang() {
   document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   document.querySelectorAll('[data-i18n-label]').forEach((el) => { el.setAttribute('aria-label', t(el.dataset.i18nLabel)); });
   document.title = t('docTitle');
+}
+
+// signed1 writes a change with its sign and one decimal (+1,5 / −2,0).
+const signed1 = (v) => new Intl.NumberFormat(lang, { signDisplay: 'always', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+const list = (a) => (a || []).join(', ');
+const plural = (n, one, many) => (n > 1 ? many : one);
+const REASONS_FR = {
+  invalid_json: 'JSON invalide', bad_timestamp: 'date illisible', no_user: 'sans utilisateur', no_event_name: 'sans nom d’événement',
+  missing_field: 'champ manquant', bad_csv: 'CSV invalide', unknown_type: 'type inconnu', bad_field: 'champ invalide',
+};
+const reasonFr = (r) => REASONS_FR[r] || r;
+const reasonsFr = (m) => Object.keys(m || {}).sort().map((k) => `${reasonFr(k)} : ${int(m[k])}`).join(', ');
+
+// MESSAGES words the core's message keys (report warnings, explanations,
+// errors: docs/report.md lists them) from their values. English needs none:
+// the core's own sentences are English.
+const MESSAGES = {
+  fr: {
+    no_activity: () => 'Les données ne contiennent aucun événement d’activité (track, page ou screen) : rien à noter.',
+    skipped: (v) => `${int(v.skipped)} enregistrements sur ${int(v.events)} ont été ignorés (${reasonsFr(v.reasons)}).`,
+    file_mostly_skipped: (v) => `${v.file} : ${int(v.skipped)} enregistrements sur ${int(v.events)} ont été ignorés, surtout ${reasonFr(v.reason)} (${int(v.count)}), en le lisant comme ${v.format} ; si c’est un autre export, ${I18N.fr.formatHintPage}`,
+    mixpanel_offset: (v) => `${v.file} : dans ${int(v.count)} événements Mixpanel sur ${int(v.events)}, l’heure est décalée de ${v.hours > 0 ? '+' : ''}${v.hours} h par rapport à $mp_api_timestamp_ms : le projet exporte l’heure dans son propre fuseau (UTC${v.hours > 0 ? '+' : ''}${v.hours} à ces dates) ; indiquez ce fuseau (--input-tz en ligne de commande, input_tz en configuration).`,
+    duplicates: (v) => `${int(v.duplicates)} enregistrements sur ${int(v.events)} répètent l’identifiant d’un enregistrement précédent (messageId, uuid, insert_id) : chaque événement a été compté une fois.`,
+    suggested_core_events: (v) => `Aucun événement clé choisi : score calculé avec les ${int(v.n)} suggérés (${list(v.events)}). Choisissez vos propres événements clés pour un score comparable dans le temps.`,
+    core_event_absent: (v) => `L’événement clé « ${v.event} » n’apparaît jamais dans les données : il compte dans K, mais personne ne peut l’avoir adopté.`,
+    no_core_events: () => 'Aucun événement clé : l’adoption (et donc le SEP) ne peut pas être calculée.',
+    users_without_account: (v) => `${int(v.n)} ${plural(v.n, 'utilisateur actif', 'utilisateurs actifs')} sur la période n’appartiennent à aucun compte : ils sont exclus du score par compte.`,
+    no_active: (v) => `Aucun ${v.unit === 'account' ? 'compte' : 'utilisateur'} actif entre le ${dateFmt(v.start)} et le ${dateFmt(v.end)}.`,
+    short_history: (v) => `Les données commencent le ${dateFmt(v.first_day)}, moins de 29 jours avant la période : les premiers MAU/WAU sont partiels, la régularité paraît donc élevée.`,
+    growth_needs_history: (v) => `La croissance demande 2×${v.window} = ${v.days} jours d’historique (depuis le ${dateFmt(v.from)}) ; les données commencent le ${dateFmt(v.first_day)} : la croissance et le SEP ne sont pas calculés.`,
+    pes_fell: (v) => `Le SEP est passé de ${num1(v.from)} à ${num1(v.to)} (${signed1(v.change)}) par rapport aux ${v.days} jours précédents.`,
+    component_moved: (v) => `${I18N.fr[v.component] || v.component} : le composant qui a le plus bougé (${signed1(v.change)} points).`,
+    users_dormant: (v) => `${int(v.n)} ${plural(v.n, 'utilisateur devenu inactif', 'utilisateurs devenus inactifs')} (actifs avant, pas sur la période) : ${list(v.names)}${v.more > 0 ? ` et ${int(v.more)} de plus` : ''}.`,
+    core_events_dropped: (v) => `${int(v.n)} ${plural(v.n, 'événement clé n’est plus utilisé', 'événements clés ne sont plus utilisés')} : ${list(v.events)}.`,
+    seat_usage_changed: (v) => `L’usage des licences est passé de ${num1(v.from)} % à ${num1(v.to)} %.`,
+    no_activity_read: (v) => `aucun événement d’activité (track, page ou screen) n’a pu être lu : ${(v.files || []).map((f) => `${f.name} lu comme ${f.format}, ${int(f.events)} enregistrements${f.skipped ? `, ${int(f.skipped)} ignorés` : ''}`).join(' ; ')}. Si un fichier vient d’un autre export que celui détecté, ${I18N.fr.formatHintPage}`,
+  },
+};
+
+// word writes one of the core's messages ({key, values}) in the page's
+// language, or its English sentence (fallback) when the language has no
+// wording for the key.
+export function word(m, fallback) {
+  const f = m && MESSAGES[lang] && MESSAGES[lang][m.key];
+  return f ? f(m.values || {}) : fallback;
 }

@@ -1,6 +1,6 @@
 // The page's entry (bundled by esbuild into app.js): wires settings, upload,
 // the result view, charts, tables, the manual calculator and the language.
-import { t, pickLang, setLang, getLang, applyLang } from './i18n.js';
+import { t, pickLang, setLang, getLang, applyLang, word } from './i18n.js';
 import { params, state, writeURL, markInvalid, clearInvalid, renderChips, summary, initSettings } from './settings.js';
 import * as upload from './upload.js';
 import * as view from './result.js';
@@ -15,6 +15,7 @@ let reportText = ''; // the exact JSON the core wrote
 let csvText = '';
 let traitsText = '';
 let monthly = [];
+let trends = null; // each account's months, after the 'trends' message
 let lastStats = null;
 let pictures = null; // lifecycle, daily stickiness, event matrix (core.PicturesOf)
 
@@ -51,6 +52,7 @@ function clearResult() {
   csvText = '';
   traitsText = '';
   monthly = [];
+  trends = null;
   pictures = null;
   $('result').hidden = true;
   document.body.classList.remove('has-result');
@@ -80,6 +82,7 @@ function onResult(m) {
   reportText = m.report;
   report = JSON.parse(m.report);
   monthly = []; // until the worker's 'monthly' message
+  trends = null; // until its 'trends' message
   pictures = null; // until its 'pictures' message
   csvText = m.csv;
   traitsText = m.traits;
@@ -96,6 +99,7 @@ function open(id) {
   if (!report || !view.account(report, id)) return;
   $('account-view').hidden = false;
   $('account-view').dataset.account = id;
+  charts.accountTrend($('account-trend'), trends && trends[id]);
   $('account-close').focus();
   $('account-view').scrollIntoView({ block: 'start' });
 }
@@ -112,7 +116,7 @@ function render() {
   drawPictures();
   charts.spread($('spread-chart'), r.insights ? r.insights.accounts : []);
   view.benchmarks(r);
-  $('warnings').replaceChildren(...r.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+  $('warnings').replaceChildren(...r.warnings.map((w, i) => Object.assign(document.createElement('li'), { textContent: word((r.warning_keys || [])[i], w) })));
   view.insights(r.insights);
   view.alerts(r, open);
   tables.inputFiles(r);
@@ -161,6 +165,10 @@ function init() {
   upload.initUpload({
     result: onResult,
     monthly: (m) => { monthly = m.monthly; charts.monthly($('chart'), monthly); },
+    trends: (m) => {
+      trends = m.trends;
+      if (!$('account-view').hidden) charts.accountTrend($('account-trend'), trends[$('account-view').dataset.account]);
+    },
     pictures: (m) => { pictures = m.pictures; drawPictures(); },
     calc: (m) => manual.show(m.result),
     checked: () => { $('error').hidden = true; },
@@ -169,7 +177,7 @@ function init() {
       if (m.during === 'calc') return manual.showError(m.message);
       fail();
       if (m.kind === 'settings') markInvalid(m.message);
-      return showError((m.kind === 'settings' ? t('settingsErrorPrefix') : t('errorPrefix')) + pageWords(m.message));
+      return showError((m.kind === 'settings' ? t('settingsErrorPrefix') : t('errorPrefix')) + pageWords(word(m.msg, m.message)));
     },
   }, beforeFiles);
   manual.initManual();

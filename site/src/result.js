@@ -2,7 +2,7 @@
 // band, the accounts needing attention), then pictures, alerts grouped by
 // account, and one account opened on demand. Every number comes from the
 // core's report; only the words are the page's.
-import { t, num1, int, qr, dateFmt, getLang } from './i18n.js';
+import { t, num1, int, qr, dateFmt, getLang, word } from './i18n.js';
 import { byId } from './tables.js';
 import * as charts from './charts.js';
 
@@ -162,6 +162,9 @@ export function alerts(report, open) {
   $('alerts-more-summary').textContent = t('nMoreAccounts').replace('{n}', groups.length - GROUPS_SHOWN);
 }
 
+// explanationText is an explanation's sentences in the page's language.
+const explanationText = (e) => e.text.map((s, i) => word((e.keys || [])[i], s));
+
 // insights writes the weighted score, activation and the explanations.
 export function insights(ins) {
   if (!ins) {
@@ -172,7 +175,7 @@ export function insights(ins) {
   const a = ins.activation;
   $('weighted').textContent = `${t('weightedScore')} ${num1(ins.weighted.mean)} · ${t('activated')} ${num1(a.users_pct)} % (${a.activated_users}/${a.active_users})`;
   const why = ins.accounts.filter((x) => x.explanation);
-  $('explanations').replaceChildren(...why.map((x) => el('li', {}, `${x.id}: ${x.explanation.text.join(' ')}`)));
+  $('explanations').replaceChildren(...why.map((x) => el('li', {}, `${x.id}${t('colon')}${explanationText(x.explanation).join(' ')}`)));
   $('why-summary').textContent = `${t('whyTitle')} (${why.length})`;
 }
 
@@ -194,7 +197,7 @@ export function account(report, id) {
   const notes = [];
   if (a.seat_usage > 100) notes.push(t('seatOver'));
   if (a.single_champion) notes.push(t('reasons').champion.replace('{v}', a.top_user || ''));
-  if (a.explanation) notes.push(...a.explanation.text);
+  if (a.explanation) notes.push(...explanationText(a.explanation));
   for (const x of (report.insights ? report.insights.alerts : []).filter((x) => x.account === id)) notes.push(alertText(x, report));
   $('account-notes').replaceChildren(...notes.map((n) => el('li', {}, n)));
   const users = (report.insights ? report.insights.users : []).filter((u) => u.account === id);
