@@ -201,7 +201,7 @@ const MESSAGES = {
     growth_needs_history: (v) => `La croissance demande 2×${v.window} = ${v.days} jours d’historique (depuis le ${dateFmt(v.from)}) ; les données commencent le ${dateFmt(v.first_day)} : la croissance et le SEP ne sont pas calculés.`,
     pes_fell: (v) => `Le SEP est passé de ${num1(v.from)} à ${num1(v.to)} (${signed1(v.change)}) par rapport aux ${v.days} jours précédents.`,
     component_moved: (v) => `${I18N.fr[v.component] || v.component} : le composant qui a le plus bougé (${signed1(v.change)} points).`,
-    users_dormant: (v) => `${int(v.n)} ${plural(v.n, 'utilisateur devenu inactif', 'utilisateurs devenus inactifs')} (actifs avant, pas sur la période) : ${list(v.names)}${v.more > 0 ? ` et ${int(v.more)} de plus` : ''}.`,
+    users_dormant: (v) => `${int(v.n)} ${plural(v.n, 'utilisateur devenu inactif (actif avant, pas sur la période)', 'utilisateurs devenus inactifs (actifs avant, pas sur la période)')} : ${list(v.names)}${v.more > 0 ? ` et ${int(v.more)} de plus` : ''}.`,
     core_events_dropped: (v) => `${int(v.n)} ${plural(v.n, 'événement clé n’est plus utilisé', 'événements clés ne sont plus utilisés')} : ${list(v.events)}.`,
     seat_usage_changed: (v) => `L’usage des licences est passé de ${num1(v.from)} % à ${num1(v.to)} %.`,
     no_activity_read: (v) => `aucun événement d’activité (track, page ou screen) n’a pu être lu : ${(v.files || []).map((f) => `${f.name} lu comme ${f.format}, ${int(f.events)} enregistrements${f.skipped ? `, ${int(f.skipped)} ignorés` : ''}`).join(' ; ')}. Si un fichier vient d’un autre export que celui détecté, ${I18N.fr.formatHintPage}`,
