@@ -1,7 +1,7 @@
 # The online calculator: a static folder any host serves as it is.
 SITE      := dist/site
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/wasm_exec.js
-# The page's sep.wasm must stay under 3 MB gzipped (README: Limits); it is
+# The page's sep.wasm must stay under 3 MB gzipped (docs/page.md); it is
 # built with sep_nopush, without the traits push client and so net/http.
 SITE_WASM_MAX_GZIP := 3000000
 
