@@ -67,5 +67,31 @@ func (s *idSet) grow() {
 	}
 }
 
+// insertAll marks dup[i] for each hash of hs already in the set and adds the
+// others (a hash of 0, no id, is never a repeat), in order: one size check
+// for the whole block instead of one per id.
+func (s *idSet) insertAll(hs []uint64, dup []bool) {
+	s.reserve(len(hs))
+	slots := s.slots
+	mask := uint64(len(slots) - 1)
+	n := s.n
+	for k, h := range hs {
+		if h == 0 {
+			dup[k] = false
+			continue
+		}
+		i := h & mask
+		for slots[i] != 0 && slots[i] != h {
+			i = (i + 1) & mask
+		}
+		dup[k] = slots[i] == h
+		if !dup[k] {
+			slots[i] = h
+			n++
+		}
+	}
+	s.n = n
+}
+
 // Len returns the number of ids in the set.
 func (s *idSet) Len() int { return s.n }

@@ -175,3 +175,69 @@ func TestIDHashSpreads(t *testing.T) {
 		}
 	}
 }
+
+// TestIDSetInsertAll: a block's hashes are marked as repeats exactly as one
+// insert after the other would: repeats of earlier blocks and of the same
+// block, 0 (no id) never, and the set grows across blocks.
+func TestIDSetInsertAll(t *testing.T) {
+	var one, all idSet
+	for b := 0; b < 40; b++ {
+		hs := make([]uint64, 500)
+		for i := range hs {
+			switch i % 5 {
+			case 0:
+				hs[i] = 0
+			case 1:
+				hs[i] = idHash(fmt.Sprint("id-", b*500+i))
+			case 2:
+				hs[i] = hs[i-1] // same block
+			case 3:
+				hs[i] = idHash(fmt.Sprint("id-", (b*500+i)/3)) // often an earlier block's
+			default:
+				hs[i] = idHash(fmt.Sprint("id-", b*500+i))
+			}
+		}
+		dup := make([]bool, len(hs))
+		for i := range dup {
+			dup[i] = true // insertAll must set every entry
+		}
+		all.insertAll(hs, dup)
+		for i, h := range hs {
+			want := h != 0 && !one.insert(h)
+			if dup[i] != want {
+				t.Fatalf("block %d, hash %d: repeat %v, want %v", b, i, dup[i], want)
+			}
+		}
+	}
+	if all.Len() != one.Len() || all.Len() == 0 || len(all.slots)*3 < all.Len()*4 {
+		t.Fatalf("%d ids in %d slots, want %d ids", all.Len(), len(all.slots), one.Len())
+	}
+}
+
+// TestSizeHintChangesNothing: a size hint, right, far too large or too small,
+// gives the same rollup as none, with the set sized once from it.
+func TestSizeHintChangesNothing(t *testing.T) {
+	data, _ := dedupExport(4000, 900)
+	read := func(hint int64) (*Rollup, string) {
+		r, _ := NewRollup("UTC")
+		opt := ReadOptions{Workers: 2, File: "hint.jsonl", SizeHint: hint, Range: TimeRange{Now: testClock}}
+		if err := Ingest(context.Background(), bytes.NewReader(data), opt, r); err != nil {
+			t.Fatal(err)
+		}
+		return r, rollupText(r)
+	}
+	_, want := read(0)
+	for _, hint := range []int64{int64(len(data)), 50 * int64(len(data)), 100} {
+		r, got := read(hint)
+		if got != want {
+			t.Fatalf("hint %d: the rollup differs from the one without a hint", hint)
+		}
+		if hint == int64(len(data)) && len(r.seen.slots) < r.seen.Len()*4/3 {
+			t.Fatalf("hint %d: %d slots for %d ids", hint, len(r.seen.slots), r.seen.Len())
+		}
+	}
+	// A hint of 50 times the input sizes the set for about 50 times its ids.
+	if r, _ := read(50 * int64(len(data))); len(r.seen.slots) < 40*r.seen.Len() {
+		t.Fatalf("hint ignored: %d slots for %d ids", len(r.seen.slots), r.seen.Len())
+	}
+}

@@ -115,6 +115,8 @@ type dedupOrder struct {
 	into     *Rollup
 	checking sync.Mutex // held by the one checking blocks (TryLock only)
 
+	sizeHint int64 // ReadOptions.SizeHint: the set is sized from it at the first block
+
 	mu      sync.Mutex           // guards next and pending (held briefly)
 	next    int                  // the seq of the block whose turn it is
 	pending map[int]*chunkEvents // submitted blocks not checked yet
@@ -127,9 +129,10 @@ func (o *dedupOrder) submit(seq int, ce *chunkEvents) {
 	o.mu.Unlock()
 	for o.checking.TryLock() {
 		for b := o.take(); b != nil; b = o.take() {
-			for i, h := range b.hashes {
-				b.dup[i] = h != 0 && !o.into.seen.insert(h)
+			if b.c.seq == 0 {
+				o.presize(b)
 			}
+			o.into.seen.insertAll(b.hashes, b.dup)
 			b.checked <- struct{}{}
 		}
 		o.checking.Unlock()
@@ -139,6 +142,16 @@ func (o *dedupOrder) submit(seq int, ce *chunkEvents) {
 			return
 		}
 	}
+}
+
+// presize makes room in the set for the ids the input is likely to hold, from
+// its size and the first block's bytes per record: one allocation instead of a
+// rehash at every doubling (the rehashes cost about 6% of reading an export).
+func (o *dedupOrder) presize(first *chunkEvents) {
+	if o.sizeHint <= 0 || len(first.c.data) == 0 || len(first.hashes) == 0 {
+		return
+	}
+	o.into.seen.reserve(int(o.sizeHint * int64(len(first.hashes)) / int64(len(first.c.data))))
 }
 
 // take removes and returns the block whose turn it is, or nil if it is not in yet.
@@ -230,7 +243,7 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 		}
 	}()
 	work := make(chan chunk, workers)
-	order := &dedupOrder{into: into, pending: map[int]*chunkEvents{}}
+	order := &dedupOrder{into: into, sizeHint: opt.SizeHint, pending: map[int]*chunkEvents{}}
 	parts := make([]*Rollup, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

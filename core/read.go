@@ -70,6 +70,11 @@ type ReadOptions struct {
 	// Range is the plausible event times; Ingest sets it on the Rollup
 	// unless it is zero (then the Rollup's own applies).
 	Range TimeRange
+	// SizeHint, when positive, is the input's size in bytes (as stored: a
+	// compressed file's compressed size). JSON lines read in parallel size
+	// the set of event ids from it and the first block's mean record size,
+	// once, instead of growing it by doubling. It changes no result.
+	SizeHint int64
 
 	inflated *inflateBudget // what is left of MaxInflated, shared by copies
 }

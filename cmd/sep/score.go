@@ -225,6 +225,7 @@ func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *co
 	if string(head) == parquetrows.Magic {
 		return ingestParquet(ctx, f, size, opt, into)
 	}
+	opt.SizeHint = size
 	return core.Ingest(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
 }
 
