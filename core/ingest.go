@@ -151,8 +151,15 @@ func (o *dedupOrder) presize(first *chunkEvents) {
 	if o.sizeHint <= 0 || len(first.c.data) == 0 || len(first.hashes) == 0 {
 		return
 	}
-	o.into.seen.reserve(int(o.sizeHint * int64(len(first.hashes)) / int64(len(first.c.data))))
+	n := o.sizeHint * int64(len(first.hashes)) / int64(len(first.c.data))
+	o.into.seen.reserve(int(min(n, maxPresizedIDs)))
 }
+
+// maxPresizedIDs caps what presize reserves from the first block's estimate
+// (a first block of unusually small records would otherwise reserve far more
+// than the file holds): 8 M ids, a 128 MiB table at most; past it the set
+// grows by doubling as it does without a size hint.
+const maxPresizedIDs = 8 << 20
 
 // take removes and returns the block whose turn it is, or nil if it is not in yet.
 func (o *dedupOrder) take() *chunkEvents {
