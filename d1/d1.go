@@ -14,7 +14,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -136,19 +135,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 			addTraits("u", e.UserID)
 		}
 	}
-	exec := func(query string, all [][]any) error {
-		for i := 0; i < len(all); i += chunk {
-			b, err := json.Marshal(all[i:min(i+chunk, len(all))])
-			if err != nil {
-				return err
-			}
-			if _, err := s.db.ExecContext(ctx, query, string(b)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := errors.Join(exec(insertIncoming, rows), exec(upsertMembers, members), exec(upsertTraits, traits), s.bumpGeneration(ctx)); err != nil {
+	if err := errors.Join(s.execChunks(ctx, insertIncoming, rows), s.execChunks(ctx, upsertMembers, members), s.execChunks(ctx, upsertTraits, traits), s.bumpGeneration(ctx)); err != nil {
 		return 0, fmt.Errorf("d1 ingest: %w", err)
 	}
 	var withID int

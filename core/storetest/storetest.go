@@ -337,7 +337,7 @@ func Run(t *testing.T, raw Open) {
 				t.Fatal(err)
 			}
 			s := core.Settings{Window: 14, TZ: tz}
-			if cellsIn(t, tz, evs) == cellsIn(t, "UTC", evs) {
+			if CellsIn(t, tz, evs) == CellsIn(t, "UTC", evs) {
 				t.Fatalf("%s: the events fall on the same days in UTC: they cannot tell a store that ignores the zone", tz)
 			}
 			if got, want := Got(t, st, s), Want(t, tz, evs, s); got != want {
@@ -392,8 +392,9 @@ func NearMidnight(tz string) []core.Event {
 	return evs
 }
 
-// cellsIn lists the counts the events roll up to, days counted in tz.
-func cellsIn(t *testing.T, tz string, events []core.Event) string {
+// CellsIn lists the counts the events roll up to, days counted in tz: two
+// zones give different lists when some event falls on another local day.
+func CellsIn(t *testing.T, tz string, events []core.Event) string {
 	t.Helper()
 	r, err := core.NewRollup(tz)
 	if err != nil {

@@ -150,7 +150,7 @@ func RunIn(t *testing.T, do Do, tz string) {
 		if err != nil || bad.Total > 0 {
 			t.Fatal(err, bad)
 		}
-		if tz != "UTC" && daysIn(t, tz, evs) == daysIn(t, "UTC", evs) {
+		if tz != "UTC" && storetest.CellsIn(t, tz, evs) == storetest.CellsIn(t, "UTC", evs) {
 			t.Fatalf("the product's events fall on the same days in %s as in UTC: the suite cannot tell the zones apart", tz)
 		}
 		// The events of the earlier subtests are in the store too.
@@ -361,21 +361,6 @@ func Export() []byte {
 		panic(err)
 	}
 	return b.Bytes()
-}
-
-// daysIn lists the (user, event, day) counts of the events with days in tz.
-func daysIn(t *testing.T, tz string, events []core.Event) string {
-	t.Helper()
-	r, err := core.NewRollup(tz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range events {
-		r.Add(&events[i])
-	}
-	var b strings.Builder
-	r.Counts(func(c core.Count) { fmt.Fprintln(&b, c) })
-	return b.String()
 }
 
 // Check fails the test with the host's answer when it is not the expected status.
