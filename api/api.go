@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,8 @@ type Options struct {
 	// defaults, DefaultMaxEventsBody and the others; MaxEventsInflated
 	// follows MaxEventsBody).
 	MaxEventsBody, MaxScoreBody, MaxEventsInflated, MaxScoreInflated int64
-	// MaxAnswer limits the size of a report answer (0: DefaultMaxAnswer).
+	// MaxAnswer limits the size of a report answer as sent, after gzip when
+	// the client accepts it (0: DefaultMaxAnswer; SEP_MAX_ANSWER).
 	MaxAnswer int
 	// BodyTimeout is how long a body may take to arrive (0: BodyTimeout).
 	BodyTimeout time.Duration
@@ -68,14 +70,21 @@ type Options struct {
 	Site http.Handler
 }
 
-// OptionsFromEnv reads SEP_WEBHOOK_SECRET, SEP_INGEST_TOKEN, SEP_READ_TOKEN and
-// SEP_CONFIG (a path to the JSON config, or the JSON text itself when it starts
-// with '{').
+// OptionsFromEnv reads SEP_WEBHOOK_SECRET, SEP_INGEST_TOKEN, SEP_READ_TOKEN,
+// SEP_MAX_ANSWER (bytes) and SEP_CONFIG (a path to the JSON config, or the
+// JSON text itself when it starts with '{').
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	opt := Options{
 		WebhookSecret: getenv("SEP_WEBHOOK_SECRET"),
 		IngestToken:   getenv("SEP_INGEST_TOKEN"),
 		ReadToken:     getenv("SEP_READ_TOKEN"),
+	}
+	if v := strings.TrimSpace(getenv("SEP_MAX_ANSWER")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return opt, fmt.Errorf("SEP_MAX_ANSWER=%q: want the most bytes an answer may take, a number above 0", v)
+		}
+		opt.MaxAnswer = n
 	}
 	if c := strings.TrimSpace(getenv("SEP_CONFIG")); c != "" {
 		var err error
@@ -339,32 +348,51 @@ func (s *server) storedReport(w http.ResponseWriter, r *http.Request) *cached {
 }
 
 func (s *server) getScore(w http.ResponseWriter, r *http.Request) {
+	page, err := parsePage(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
 	e := s.storedReport(w, r)
 	if e == nil {
 		return
 	}
+	if page.Paged {
+		s.writePage(w, r, e.res.rep, page)
+		return
+	}
 	b, err := e.reportJSON()
-	s.writeReportJSON(w, b, err)
-}
-
-// writeReport answers a report, or 422 when it is over MaxAnswer bytes.
-func (s *server) writeReport(w http.ResponseWriter, rep *core.Report) {
-	b, err := rep.JSON()
-	s.writeReportJSON(w, b, err)
-}
-
-// writeReportJSON answers an encoded report, or 422 when it is over MaxAnswer bytes.
-func (s *server) writeReportJSON(w http.ResponseWriter, b []byte, err error) {
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
 		return
 	}
-	if len(b) > s.opt.MaxAnswer {
-		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("the report takes %d bytes, over the answer limit of %d: ask for fewer trend months or segments, or a shorter period", len(b), s.opt.MaxAnswer),
-			map[string]int{"size": len(b), "limit": s.opt.MaxAnswer})
+	s.writeAnswer(w, r, answer{body: b, gz: func() []byte { return e.gzipOnce(b) }, rep: e.res.rep, rows: len(e.res.rep.Accounts)})
+}
+
+// writeReport answers a computed report (POST /v1/score): whole, or the page
+// of its accounts the query asks for.
+func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep *core.Report, page pageQuery) {
+	if page.Paged {
+		s.writePage(w, r, rep, page)
 		return
 	}
-	writeRaw(w, http.StatusOK, b)
+	b, err := rep.JSON()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
+		return
+	}
+	s.writeAnswer(w, r, answer{body: b, rep: rep, rows: len(rep.Accounts)})
+}
+
+// writePage answers a page of a report's accounts.
+func (s *server) writePage(w http.ResponseWriter, r *http.Request, rep *core.Report, page pageQuery) {
+	p := cutPage(rep, page)
+	b, err := encodeIndented(p)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
+		return
+	}
+	s.writeAnswer(w, r, answer{body: b, rep: rep, rows: len(p.Accounts)})
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
@@ -372,30 +400,18 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
 	if e == nil {
 		return
 	}
-	rep := e.res.rep
 	id := r.PathValue("id")
-	for _, a := range rep.Accounts {
-		if a.ID == id {
-			out := map[string]any{"account": a, "settings": rep.Settings, "period": rep.Period}
-			if rep.Insights != nil {
-				for _, ai := range rep.Insights.Accounts {
-					if ai.ID == id {
-						out["insights"] = ai
-					}
-				}
-				alerts := []core.Alert{}
-				for _, al := range rep.Insights.Alerts {
-					if al.Account == id {
-						alerts = append(alerts, al)
-					}
-				}
-				out["alerts"] = alerts
-			}
-			writeJSON(w, http.StatusOK, out)
-			return
-		}
+	out, ok := accountAnswer(e.res.rep, id)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no account %q in the stored rollups", id), nil)
+		return
 	}
-	writeError(w, http.StatusNotFound, fmt.Sprintf("no account %q in the stored rollups", id), nil)
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding the answer failed", nil)
+		return
+	}
+	s.writeAnswer(w, r, answer{body: append(b, '\n')})
 }
 
 // postScore scores an export in the body, statelessly: any format the CLI
@@ -406,6 +422,11 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	st, err := s.settingsFrom(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	page, err := parsePage(q)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
@@ -437,7 +458,7 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	s.writeReport(w, rep)
+	s.writeReport(w, r, rep, page)
 }
 
 // ingestBody streams the body of POST /v1/score into a rollup (a zip is read

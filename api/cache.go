@@ -40,6 +40,8 @@ type cached struct {
 	once sync.Once
 	json []byte
 	err  error
+	// answers holds what is derived from json for every read (answer.go).
+	answers answerCache
 }
 
 // readResult is a stored report, or the error answer a read gives.

@@ -87,7 +87,7 @@ func adapt(h http.Handler) func(context.Context, json.RawMessage) (any, error) {
 			if err != nil {
 				return toV2(badEvent(err)), nil
 			}
-			return toV2(serve(h, req)), nil
+			return toV2(withinPayload(serve(h, req))), nil
 		case shapeHTTP1:
 			var ev events.APIGatewayProxyRequest
 			if err := json.Unmarshal(payload, &ev); err != nil {
@@ -97,7 +97,7 @@ func adapt(h http.Handler) func(context.Context, json.RawMessage) (any, error) {
 			if err != nil {
 				return toV1(badEvent(err)), nil
 			}
-			return toV1(serve(h, req)), nil
+			return toV1(withinPayload(serve(h, req))), nil
 		case shapeEvents:
 			return deliver(ctx, h, payload)
 		}
@@ -273,9 +273,44 @@ func fromV1(ctx context.Context, ev events.APIGatewayProxyRequest) (*http.Reques
 	return req, nil
 }
 
-// encodedBody returns a response body as text, or base64 when not UTF-8.
-func encodedBody(b []byte) (string, bool) {
-	if utf8.Valid(b) {
+// MaxResponsePayload is Lambda's limit on a buffered response (6 MB, the
+// invocation's JSON with the body in it); MaxAnswer keeps the API's answers
+// well under it (a gzip answer grows by a third in base64, a JSON one by its
+// escaped quotes).
+const (
+	MaxResponsePayload = 6 << 20
+	MaxAnswer          = 4 << 20
+)
+
+// withinPayload replaces an answer whose body would take Lambda's response
+// over MaxResponsePayload (SEP_MAX_ANSWER raised above MaxAnswer) with a 422
+// that says how to ask for less, instead of the function error Lambda would
+// turn it into.
+func withinPayload(rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+	body, b64 := encodedBody(rec.Body.Bytes(), rec.Header().Get("Content-Encoding") != "")
+	size := len(body)
+	if !b64 && size > 1<<20 {
+		if quoted, err := json.Marshal(body); err == nil {
+			size = len(quoted) // as the response's JSON holds it, escapes included
+		}
+	}
+	if size+64<<10 <= MaxResponsePayload { // 64 KiB for the headers and the envelope
+		return rec
+	}
+	out := httptest.NewRecorder()
+	out.Header().Set("Content-Type", "application/json; charset=utf-8")
+	out.Header().Set("Vary", "Accept-Encoding")
+	out.WriteHeader(http.StatusUnprocessableEntity)
+	msg := fmt.Sprintf("the answer takes %d bytes in Lambda's response, over its limit of %d for a buffered response: send Accept-Encoding: gzip, or ask for a page of the accounts with accounts=N (then after=<page.next>), or one account with GET /v1/accounts/{id}", size, MaxResponsePayload)
+	b, _ := json.Marshal(map[string]any{"error": msg, "detail": map[string]int{"size": size, "limit": MaxResponsePayload}})
+	out.Write(append(b, '\n'))
+	return out
+}
+
+// encodedBody returns a response body as text, or base64 when it is
+// content-encoded (gzip) or not UTF-8.
+func encodedBody(b []byte, encoded bool) (string, bool) {
+	if !encoded && utf8.Valid(b) {
 		return string(b), false
 	}
 	return base64.StdEncoding.EncodeToString(b), true
@@ -290,7 +325,7 @@ func toV2(rec *httptest.ResponseRecorder) events.APIGatewayV2HTTPResponse {
 		}
 		res.Headers[k] = strings.Join(vs, ", ")
 	}
-	res.Body, res.IsBase64Encoded = encodedBody(rec.Body.Bytes())
+	res.Body, res.IsBase64Encoded = encodedBody(rec.Body.Bytes(), rec.Header().Get("Content-Encoding") != "")
 	return res
 }
 
@@ -302,6 +337,6 @@ func toV1(rec *httptest.ResponseRecorder) events.APIGatewayProxyResponse {
 			res.Headers[k] = strings.Join(vs, ", ")
 		}
 	}
-	res.Body, res.IsBase64Encoded = encodedBody(rec.Body.Bytes())
+	res.Body, res.IsBase64Encoded = encodedBody(rec.Body.Bytes(), rec.Header().Get("Content-Encoding") != "")
 	return res
 }

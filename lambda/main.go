@@ -5,7 +5,8 @@
 // destination (an event, or an array of events) as webhook deliveries.
 //
 // Environment: SEP_DYNAMODB_TABLE (required), SEP_WEBHOOK_SECRET and/or
-// SEP_INGEST_TOKEN, SEP_READ_TOKEN, SEP_CONFIG; SEP_DYNAMODB_ENDPOINT replaces
+// SEP_INGEST_TOKEN, SEP_READ_TOKEN, SEP_CONFIG, SEP_MAX_ANSWER (default
+// MaxAnswer, 4 MiB, under Lambda's 6 MB response); SEP_DYNAMODB_ENDPOINT replaces
 // AWS's endpoint (tests use dynalite).
 package main
 
@@ -49,6 +50,9 @@ func setup(ctx context.Context, getenv func(string) string) (http.Handler, error
 		return nil, err
 	}
 	opt.Store = store
+	if opt.MaxAnswer == 0 {
+		opt.MaxAnswer = MaxAnswer // under Lambda's 6 MB response, unless SEP_MAX_ANSWER says otherwise
+	}
 	if err := setupSchedule(store, opt.Config, getenv); err != nil {
 		return nil, err
 	}

@@ -238,6 +238,9 @@ func RunIn(t *testing.T, do Do, tz string) {
 		}
 	})
 
+	// Pages of the accounts, the product's part alone, gzip answers.
+	t.Run("Answers", func(t *testing.T) { answers(t, do) })
+
 	// A .zip export (Amplitude's hourly gzipped JSON lines) in the body of the
 	// stateless endpoint scores like its records posted as plain lines.
 	t.Run("ZipExport", func(t *testing.T) {
