@@ -1,8 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/core/synth"
 )
 
 func TestAcceptsGzip(t *testing.T) {
@@ -29,5 +35,62 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(r); got != c.want {
 			t.Errorf("Accept-Encoding %q: gzip %v, want %v", c.header, got, c.want)
 		}
+	}
+}
+
+// benchReport is synth's product of 10k users (1,250 accounts) scored.
+func benchReport(b *testing.B) *core.Report {
+	b.Helper()
+	var buf bytes.Buffer
+	if _, err := synth.Write(&buf, synth.Options{Users: 10000, Days: 90, Seed: 1, Format: core.FormatSegment}); err != nil {
+		b.Fatal(err)
+	}
+	roll, err := core.NewRollup("UTC")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := core.Ingest(context.Background(), &buf, core.ReadOptions{Format: core.FormatSegment}, roll); err != nil {
+		b.Fatal(err)
+	}
+	rep, err := core.Score(roll, core.Settings{TZ: "UTC"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rep
+}
+
+// BenchmarkAnswers measures what each shape of answer costs once the report
+// is cached: cutting and encoding a page, gzipping it, one account.
+func BenchmarkAnswers(b *testing.B) {
+	rep := benchReport(b)
+	whole, err := rep.JSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := rep.Accounts[len(rep.Accounts)/2].ID
+	for _, c := range []struct {
+		name string
+		f    func() int
+	}{
+		{"page_100", func() int {
+			b, _ := encodeIndented(cutPage(rep, pageQuery{Paged: true, Limit: 100, After: id}))
+			return len(b)
+		}},
+		{"page_1000", func() int { b, _ := encodeIndented(cutPage(rep, pageQuery{Paged: true, Limit: 1000})); return len(b) }},
+		{"page_1000_gzip", func() int {
+			b, _ := encodeIndented(cutPage(rep, pageQuery{Paged: true, Limit: 1000}))
+			return len(gzipped(b))
+		}},
+		{"product_only", func() int { b, _ := encodeIndented(cutPage(rep, pageQuery{Paged: true, Limit: 0})); return len(b) }},
+		{"one_account", func() int { a, _ := accountAnswer(rep, id); b, _ := json.Marshal(a); return len(b) }},
+		{"whole_gzip_once", func() int { return len(gzipped(whole)) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for i := 0; i < b.N; i++ {
+				n = c.f()
+			}
+			b.ReportMetric(float64(n), "answer-bytes")
+		})
 	}
 }

@@ -60,6 +60,10 @@ type Options struct {
 	// MaxAnswer limits the size of a report answer as sent, after gzip when
 	// the client accepts it (0: DefaultMaxAnswer; SEP_MAX_ANSWER).
 	MaxAnswer int
+	// HostCompresses says the host gzips an answer itself when it carries
+	// Content-Encoding: gzip (Workers: the runtime's "automatic" body
+	// encoding), so the handler writes the plain bytes with that header.
+	HostCompresses bool
 	// BodyTimeout is how long a body may take to arrive (0: BodyTimeout).
 	BodyTimeout time.Duration
 	// LoopbackHosts answers only requests whose Host names the loopback

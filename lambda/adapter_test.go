@@ -209,3 +209,46 @@ func TestAdapterSegmentDestinationInvokes(t *testing.T) {
 		t.Fatalf("stored %+v, want 3 events of which 2 activity, besides the repeats", roll.Input)
 	}
 }
+
+// TestAdapterAnswerSizes: a gzip answer goes base64 even when its bytes
+// happen to be UTF-8, and an answer that would take Lambda's response over
+// its 6 MB (SEP_MAX_ANSWER raised) is a 422 that says what to ask instead.
+func TestAdapterAnswerSizes(t *testing.T) {
+	var body []byte
+	var encoding string
+	h := adapt(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if encoding != "" {
+			w.Header().Set("Content-Encoding", encoding)
+		}
+		w.Write(body)
+	}))
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/v1/score",
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET"}}}
+	for _, c := range []struct {
+		name     string
+		body     []byte
+		encoding string
+		status   int
+		base64   bool
+	}{
+		{"text", []byte(`{"pes":1}`), "", 200, false},
+		{"gzip that is valid UTF-8", []byte("ab"), "gzip", 200, true},
+		{"5 MB of quotes (10 MB escaped)", []byte(strings.Repeat(`"`, 5<<20)), "", 422, false},
+		{"4.5 MB gzip (6 MB in base64)", make([]byte, 4600<<10), "gzip", 422, false},
+		{"4 MB gzip", make([]byte, 4<<20), "gzip", 200, true},
+	} {
+		body, encoding = c.body, c.encoding
+		out, err := invoke(t, h, ev)
+		res, ok := out.(events.APIGatewayV2HTTPResponse)
+		if err != nil || !ok || res.StatusCode != c.status || res.IsBase64Encoded != c.base64 {
+			t.Errorf("%s: %v %d base64 %v; want %d base64 %v", c.name, err, res.StatusCode, res.IsBase64Encoded, c.status, c.base64)
+			continue
+		}
+		if c.status == 422 && (!strings.Contains(res.Body, "accounts=") || !strings.Contains(res.Body, "Accept-Encoding: gzip") || res.Headers["Content-Encoding"] != "") {
+			t.Errorf("%s: %.300s", c.name, res.Body)
+		}
+		if b, _ := json.Marshal(res); len(b) > MaxResponsePayload {
+			t.Errorf("%s: a response of %d bytes, over Lambda's %d", c.name, len(b), MaxResponsePayload)
+		}
+	}
+}

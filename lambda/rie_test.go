@@ -79,6 +79,10 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			}
 		})
 	}
+	// Answers over a lowered limit (SEP_MAX_ANSWER): 422 with advice that works.
+	t.Run("Capped", func(t *testing.T) {
+		apitest.RunCapped(t, apitest.HTTP(h.start(t, "sep-capped", apitest.EnvCapped()...).URL))
+	})
 	t.Run("SegmentDestination", func(t *testing.T) { segmentDestinationUnderRIE(t, h) })
 	t.Run("ScheduledEvent", func(t *testing.T) { scheduledEventUnderRIE(t, h) })
 }

@@ -50,5 +50,8 @@ func setup(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	opt.Store = store
+	// workerd gzips a Response that carries Content-Encoding: gzip itself
+	// (its automatic body encoding): the handler leaves the bytes plain.
+	opt.HostCompresses = true
 	return api.New(opt)
 }

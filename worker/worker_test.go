@@ -78,19 +78,23 @@ func TestWorkerUnderWranglerDev(t *testing.T) {
 	}
 	for _, tz := range []string{"UTC", "Europe/Paris"} {
 		t.Run(strings.ReplaceAll(tz, "/", "-"), func(t *testing.T) {
-			base := startWorker(t, root, wrangler, build, tz)
+			base := startWorker(t, root, wrangler, build, tz, apitest.Env())
 			apitest.RunIn(t, apitest.HTTP(base), tz)
 			// The tracking API through workerd: Basic write key, a gzip body
 			// labelled form-encoded (RudderStack's Node SDK), a retried batch.
 			t.Run("TrackingAPI", func(t *testing.T) { apitest.RunTracking(t, apitest.HTTP(base)) })
 		})
 	}
+	// Answers over a lowered limit (SEP_MAX_ANSWER): 422 with advice that works.
+	t.Run("Capped", func(t *testing.T) {
+		apitest.RunCapped(t, apitest.HTTP(startWorker(t, root, wrangler, build, "UTC", apitest.EnvCapped())))
+	})
 }
 
 // startWorker starts wrangler dev on the build with the project's
 // wrangler.toml, its SEP_CONFIG's tz set to tz, and a fresh local D1 with the
-// migrations applied; it returns the Worker's base URL.
-func startWorker(t *testing.T, root, wrangler, build, tz string) string {
+// migrations applied, and the variables vars; it returns the Worker's base URL.
+func startWorker(t *testing.T, root, wrangler, build, tz string, vars []string) string {
 	t.Helper()
 	dir := t.TempDir()
 	conf, err := os.ReadFile(filepath.Join(root, "worker", "wrangler.toml"))
@@ -123,7 +127,7 @@ func startWorker(t *testing.T, root, wrangler, build, tz string) string {
 	port := testenv.FreePort(t)
 	args := []string{wrangler, "dev", "-c", toml, "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--persist-to", state, "--inspector-port", strconv.Itoa(testenv.FreePort(t)), "--show-interactive-dev-session=false"}
-	for _, kv := range apitest.Env() {
+	for _, kv := range vars {
 		args = append(args, "--var", strings.Replace(kv, "=", ":", 1))
 	}
 	start := time.Now()

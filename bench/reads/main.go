@@ -21,12 +21,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sep-project/sep/api"
@@ -127,8 +129,9 @@ func compact(dir string) error {
 	return nil
 }
 
-// read measures one fresh read, five cached ones, and four concurrent reads
-// after a delivery invalidated the cache.
+// read measures one fresh read, five cached ones, the shapes of answers a
+// big deployment asks for (readShapes), and four concurrent reads after a
+// delivery invalidated the cache.
 func read(dir string) error {
 	cells, snaps, err := items(dir)
 	if err != nil {
@@ -144,13 +147,8 @@ func read(dir string) error {
 		return err
 	}
 	get := func() (time.Duration, string, int, error) {
-		t := time.Now()
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/v1/score", nil))
-		if rec.Code != 200 {
-			return 0, "", 0, fmt.Errorf("GET /v1/score: %d %s", rec.Code, rec.Body)
-		}
-		return time.Since(t), rec.Header().Get(api.CacheHeader), rec.Body.Len(), nil
+		d, _, how, size, err := getQuery(h, "/v1/score", false)
+		return d, how, size, err
 	}
 	fresh, how, size, err := get()
 	if err != nil {
@@ -166,6 +164,10 @@ func read(dir string) error {
 		cached = append(cached, d)
 	}
 	slices.Sort(cached)
+	shapes, err := readShapes(h)
+	if err != nil {
+		return err
+	}
 	// A delivery, then four identical reads at once: one computation.
 	if _, err := st.Ingest(context.Background(), []core.Event{{MessageID: "bench-late", UserID: "c0-user-1", Name: "Query Run", Kind: core.KindTrack, TimeMs: clock.Add(-time.Hour).UnixMilli()}}); err != nil {
 		return err
@@ -187,10 +189,125 @@ func read(dir string) error {
 		"fresh_s": fresh.Seconds(), "fresh_cache": how, "peak_rss_mb": peak >> 20,
 		"cached_median_ms":  float64(cached[2].Microseconds()) / 1000,
 		"four_concurrent_s": four.Seconds(), "four_cache": hows, "peak_rss_after_four_mb": vmHWM() >> 20,
+		"shapes": shapes,
 	}
 	b, _ := json.Marshal(out)
 	fmt.Println(string(b))
 	return nil
+}
+
+// getQuery reads one answer of the handler, gzipped or not: its wall and CPU
+// time (user+sys of the process), how the cache served it, and its size.
+func getQuery(h http.Handler, query string, gz bool) (wall, cpu time.Duration, how string, size int, err error) {
+	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1"+query, nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	rec := httptest.NewRecorder()
+	c0, t := cpuTime(), time.Now()
+	h.ServeHTTP(rec, req)
+	wall, cpu = time.Since(t), cpuTime()-c0
+	if rec.Code != 200 {
+		return 0, 0, "", 0, fmt.Errorf("GET %s: %d %.300s", query, rec.Code, rec.Body)
+	}
+	return wall, cpu, rec.Header().Get(api.CacheHeader), rec.Body.Len(), nil
+}
+
+// shape is one kind of answer, read from the cached report: its size and
+// the median wall and CPU time of five reads (the first apart: a gzip of the
+// whole report is made once, then kept).
+type shape struct {
+	Bytes     int     `json:"bytes"`
+	FirstMs   float64 `json:"first_ms"`
+	FirstCPU  float64 `json:"first_cpu_ms"`
+	MedianMs  float64 `json:"median_ms"`
+	MedianCPU float64 `json:"median_cpu_ms"`
+}
+
+// readShapes measures the answers of a big deployment on the cached report:
+// whole (plain, gzip), a page of 100 and of 1000 accounts, the product's part
+// (accounts=0), one account, and all the report's accounts read in pages of
+// 1000 following page.next.
+func readShapes(h http.Handler) (map[string]any, error) {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	out := map[string]any{}
+	var first string
+	for _, c := range []struct {
+		name, query string
+		gz          bool
+	}{
+		{"whole", "/v1/score", false}, {"whole_gzip", "/v1/score", true},
+		{"page_100", "/v1/score?accounts=100", false}, {"page_100_gzip", "/v1/score?accounts=100", true},
+		{"page_1000", "/v1/score?accounts=1000", false}, {"page_1000_gzip", "/v1/score?accounts=1000", true},
+		{"product_only", "/v1/score?accounts=0", false}, {"one_account", "/v1/accounts/{first}", false},
+	} {
+		q := strings.ReplaceAll(c.query, "{first}", first)
+		var walls, cpus []time.Duration
+		var sh shape
+		for i := 0; i < 6; i++ {
+			wall, cpu, how, size, err := getQuery(h, q, c.gz)
+			if err != nil {
+				return nil, err
+			}
+			if how != "hit" {
+				return nil, fmt.Errorf("GET %s: cache %q, want a hit", q, how)
+			}
+			if i == 0 {
+				sh.Bytes, sh.FirstMs, sh.FirstCPU = size, ms(wall), ms(cpu)
+				continue
+			}
+			walls, cpus = append(walls, wall), append(cpus, cpu)
+		}
+		slices.Sort(walls)
+		slices.Sort(cpus)
+		sh.MedianMs, sh.MedianCPU = ms(walls[2]), ms(cpus[2])
+		out[c.name] = sh
+		if first == "" {
+			id, err := firstAccount(h)
+			if err != nil {
+				return nil, err
+			}
+			first = url.PathEscape(id)
+		}
+	}
+	// Every account, in pages of 1000.
+	c0, t0 := cpuTime(), time.Now()
+	pages, total, after := 0, 0, ""
+	for {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/v1/score?accounts=1000&after="+url.QueryEscape(after), nil))
+		var p struct {
+			Page struct{ Next *string } `json:"page"`
+		}
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &p) != nil {
+			return nil, fmt.Errorf("page after %q: %d", after, rec.Code)
+		}
+		pages, total = pages+1, total+rec.Body.Len()
+		if p.Page.Next == nil {
+			break
+		}
+		after = *p.Page.Next
+	}
+	out["all_pages_of_1000"] = map[string]any{"pages": pages, "bytes": total, "wall_ms": ms(time.Since(t0)), "cpu_ms": ms(cpuTime() - c0)}
+	return out, nil
+}
+
+// firstAccount is the id of the report's first account row.
+func firstAccount(h http.Handler) (string, error) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/v1/score?accounts=1", nil))
+	var p struct{ Accounts []struct{ ID string } }
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Accounts) == 0 {
+		return "", fmt.Errorf("no account in the report: %d %v", rec.Code, err)
+	}
+	return p.Accounts[0].ID, nil
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // items counts the keys a read loads: the cells and the day snapshots.

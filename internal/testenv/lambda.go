@@ -167,6 +167,14 @@ func (f *FunctionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("RIE answered %d: %s", res.StatusCode, out), http.StatusBadGateway)
 		return
 	}
+	if len(out) > MaxInvokePayload {
+		// Lambda fails an invocation whose response is over its 6 MB, and
+		// the Function URL answers 502.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, `{"Message":"Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes)."}`, len(out), MaxInvokePayload)
+		return
+	}
 	writeFunctionResponse(w, out)
 }
 
