@@ -21,11 +21,13 @@ import (
 // computes the report again.
 
 // pageQuery is a request's page of the accounts: the accounts after After in
-// id order, at most Limit of them (Limit < 0: all of them).
+// id order, at most Limit of them (Limit < 0: all of them); RowsOnly leaves
+// the product's part out (fields=accounts).
 type pageQuery struct {
-	Paged bool
-	Limit int
-	After string
+	Paged    bool
+	Limit    int
+	After    string
+	RowsOnly bool
 }
 
 // parsePage reads accounts= and after= from a query.
@@ -40,6 +42,12 @@ func parsePage(q url.Values) (pageQuery, error) {
 	}
 	if v, ok := q["after"]; ok {
 		p.Paged, p.After = true, v[0]
+	}
+	if v, ok := q["fields"]; ok {
+		if v[0] != "accounts" {
+			return p, fmt.Errorf("fields=%q: the only choice is fields=accounts (a page's account rows, insights and alerts without the product's part)", v[0])
+		}
+		p.Paged, p.RowsOnly = true, true
 	}
 	return p, nil
 }
@@ -97,6 +105,31 @@ func cutPage(rep *core.Report, p pageQuery) pagedReport {
 		out.Insights = &ins
 	}
 	return pagedReport{Report: &out, Page: info}
+}
+
+// pageRows is a page without the product's part (fields=accounts): the
+// settings and period it was scored with, the rows, and where it is.
+type pageRows struct {
+	Settings core.ReportSettings `json:"settings"`
+	Period   core.Period         `json:"period"`
+	Accounts []core.AccountScore `json:"accounts"`
+	Insights *rowInsights        `json:"insights,omitempty"`
+	Page     pageInfo            `json:"page"`
+}
+
+// rowInsights is the insights of a page's accounts.
+type rowInsights struct {
+	Accounts []core.AccountInsight `json:"accounts"`
+	Alerts   []core.Alert          `json:"alerts"`
+}
+
+// rowsOf leaves a page's rows only.
+func rowsOf(p pagedReport) pageRows {
+	out := pageRows{Settings: p.Settings, Period: p.Period, Accounts: p.Accounts, Page: p.Page}
+	if p.Insights != nil {
+		out.Insights = &rowInsights{Accounts: p.Insights.Accounts, Alerts: p.Insights.Alerts}
+	}
+	return out
 }
 
 // accountRange returns the insights of the ids from first to last, both
@@ -200,8 +233,9 @@ type answer struct {
 	gz   func() []byte
 	// rep is the report the answer holds rows of (nil: not a report), and
 	// rows how many; the 422's advice is measured on them.
-	rep  *core.Report
-	rows int
+	rep      *core.Report
+	rows     int
+	rowsOnly bool
 }
 
 // writeAnswer writes an answer, gzipped when the client accepts it. Over
@@ -276,7 +310,11 @@ func rowsThatFit(a answer, size, limit int, gz bool) (int, bool) {
 	if a.rep == nil || a.rows == 0 {
 		return 0, false
 	}
-	b, err := encodeIndented(cutPage(a.rep, pageQuery{Paged: true, Limit: 0}))
+	var v any = cutPage(a.rep, pageQuery{Paged: true, Limit: 0})
+	if a.rowsOnly {
+		v = rowsOf(v.(pagedReport))
+	}
+	b, err := encodeIndented(v)
 	if err != nil {
 		return 0, false
 	}

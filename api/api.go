@@ -8,6 +8,7 @@
 //	POST /v1/score          stateless scoring of an export in the body
 //	GET  /v1/score          the report from the stored rollups
 //	GET  /v1/accounts/{id}  one account's row of that report
+//	GET  /v1/accounts.csv, /v1/users.csv  the CLI's CSV exports of it, streamed (csv.go)
 //	GET  /v1/history        each day's scores kept by the scheduled run (history.go)
 //	GET  /healthz           liveness
 //
@@ -154,6 +155,8 @@ func New(opt Options) (http.Handler, error) {
 	mux.HandleFunc("GET /v1/score", s.getScore)
 	mux.HandleFunc("POST /v1/score", s.postScore)
 	mux.HandleFunc("GET /v1/accounts/{id}", s.getAccount)
+	mux.HandleFunc("GET /v1/accounts.csv", s.getCSV("accounts.csv", core.WriteAccountsCSV))
+	mux.HandleFunc("GET /v1/users.csv", s.getCSV("users.csv", core.WriteUsersCSV))
 	s.routeTracking(mux)
 	s.routeHistory(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -391,12 +394,16 @@ func (s *server) writeReport(w http.ResponseWriter, r *http.Request, rep *core.R
 // writePage answers a page of a report's accounts.
 func (s *server) writePage(w http.ResponseWriter, r *http.Request, rep *core.Report, page pageQuery) {
 	p := cutPage(rep, page)
-	b, err := encodeIndented(p)
+	var v any = p
+	if page.RowsOnly {
+		v = rowsOf(p)
+	}
+	b, err := encodeIndented(v)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "encoding the report failed", nil)
 		return
 	}
-	s.writeAnswer(w, r, answer{body: b, rep: rep, rows: len(p.Accounts)})
+	s.writeAnswer(w, r, answer{body: b, rep: rep, rows: len(p.Accounts), rowsOnly: page.RowsOnly})
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {

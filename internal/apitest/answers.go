@@ -166,6 +166,14 @@ func answers(t *testing.T, do Do) {
 		checkPages(t, whole.Body, walkPages(t, do, query, size, plain))
 	}
 	checkPages(t, whole.Body, walkPages(t, do, query, 2, zipped))
+	// fields=accounts: the rows alone, with the settings and period.
+	rows := walkPages(t, do, query+"&fields=accounts", 2, plain)
+	checkPages(t, whole.Body, rows)
+	r0 := do(t, "GET", query+"&fields=accounts&accounts=1", nil, plain)
+	var only map[string]json.RawMessage
+	if json.Unmarshal(r0.Body, &only) != nil || only["pes"] != nil || only["settings"] == nil || only["period"] == nil || only["page"] == nil {
+		t.Errorf("fields=accounts: %.300s", r0.Body)
+	}
 
 	// accounts=0: the product's part, the same numbers, no row.
 	r := do(t, "GET", query+"&accounts=0", nil, plain)
@@ -187,10 +195,27 @@ func answers(t *testing.T, do Do) {
 		t.Fatalf("account %s: %s; gzip %d", id, one, oneZ.Status)
 	}
 
-	for _, bad := range []string{"-1", "x", ""} {
-		r := do(t, "GET", query+"&accounts="+bad, nil, plain)
-		if r.Status != 400 || !bytes.Contains(r.Body, []byte("accounts=")) {
-			t.Errorf("accounts=%s: %s, want 400 naming accounts", bad, r)
+	// The CSV exports: the CLI's (--accounts-csv, --users-csv) of the same
+	// report, plain and gzipped.
+	for path, write := range map[string]func(io.Writer, *core.Report) error{"/v1/accounts.csv": core.WriteAccountsCSV, "/v1/users.csv": core.WriteUsersCSV} {
+		var want bytes.Buffer
+		if err := write(&want, &full); err != nil {
+			t.Fatal(err)
+		}
+		q := path + "?window=14&ratio=wau/mau"
+		r, z := do(t, "GET", q, nil, plain), do(t, "GET", q, nil, zipped)
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.Equal(r.Body, want.Bytes()) {
+			t.Errorf("GET %s: %d %q, %d bytes, want the CLI's %d:\n%.300s", q, r.Status, r.Header.Get("Content-Type"), len(r.Body), want.Len(), r.Body)
+		}
+		if z.Status != 200 || !bytes.Equal(gunzip(t, z), want.Bytes()) {
+			t.Errorf("GET %s gzipped: %d, differs from the CLI's", q, z.Status)
+		}
+	}
+
+	for _, bad := range []string{"accounts=-1", "accounts=x", "accounts=", "fields=pes"} {
+		r := do(t, "GET", query+"&"+bad, nil, plain)
+		if name, _, _ := strings.Cut(bad, "="); r.Status != 400 || !bytes.Contains(r.Body, []byte(name+"=")) {
+			t.Errorf("%s: %s, want 400 naming %s", bad, r, name)
 		}
 	}
 }
