@@ -30,7 +30,7 @@ type pageQuery struct {
 	RowsOnly bool
 }
 
-// parsePage reads accounts= and after= from a query.
+// parsePage reads accounts=, after= and fields= from a query.
 func parsePage(q url.Values) (pageQuery, error) {
 	p := pageQuery{Limit: -1}
 	if v, ok := q["accounts"]; ok {

@@ -13,7 +13,9 @@
 //	GET  /healthz           liveness
 //
 // Settings come from the query string with the CLI's flag names (core_events,
-// window, as_of, tz, ratio, unit, format), over the defaults of the config.
+// window, as_of, tz, ratio, unit, format), over the defaults of the config;
+// accounts, after and fields choose a page of a report's accounts, and
+// answers are gzipped for a client that accepts it (answer.go).
 package api
 
 import (
