@@ -321,10 +321,12 @@ func rowsThatFit(a answer, size, limit int, gz bool) (int, bool) {
 	if gz {
 		b = gzipped(b)
 	}
-	perRow := float64(max(size-len(b), 1)) / float64(a.rows)
-	room := float64(limit)*0.9 - float64(len(b))
-	if room < perRow {
+	// In integers: the rows' bytes are size-len(b), room/rowBytes*rows of
+	// them fit in the room (no float, so no fused multiply-add on arm64).
+	rowBytes := int64(max(size-len(b), 1))
+	room := int64(limit)*9/10 - int64(len(b))
+	if room <= 0 {
 		return 0, true
 	}
-	return int(room / perRow), true
+	return int(room * int64(a.rows) / rowBytes), true
 }
