@@ -90,9 +90,12 @@ func cutPage(rep *core.Report, p pageQuery) pagedReport {
 		ins := *rep.Insights
 		ins.Accounts, ins.Alerts = nil, []core.Alert{}
 		if hi > lo {
-			first, last := all[lo].ID, all[hi-1].ID
-			in := func(id string) bool { return id >= first && id <= last }
-			ins.Accounts = accountRange(rep.Insights.Accounts, first, last)
+			// The page's ids run past After up to its last row, and to the
+			// end on the last page: an insight or alert of an id without a
+			// row would still be on exactly one page.
+			last, end := all[hi-1].ID, hi == len(all)
+			in := func(id string) bool { return id > p.After && (end || id <= last) }
+			ins.Accounts = accountRange(rep.Insights.Accounts, p.After, last, end)
 			for _, a := range rep.Insights.Alerts {
 				if in(a.Account) {
 					ins.Alerts = append(ins.Alerts, a)
@@ -132,11 +135,14 @@ func rowsOf(p pagedReport) pageRows {
 	return out
 }
 
-// accountRange returns the insights of the ids from first to last, both
-// included, of a list sorted by id.
-func accountRange(list []core.AccountInsight, first, last string) []core.AccountInsight {
-	lo := sort.Search(len(list), func(i int) bool { return list[i].ID >= first })
-	hi := sort.Search(len(list), func(i int) bool { return list[i].ID > last })
+// accountRange returns the insights of a list sorted by id whose ids are
+// after after and, unless end, at most last.
+func accountRange(list []core.AccountInsight, after, last string, end bool) []core.AccountInsight {
+	lo := sort.Search(len(list), func(i int) bool { return list[i].ID > after })
+	hi := len(list)
+	if !end {
+		hi = sort.Search(len(list), func(i int) bool { return list[i].ID > last })
+	}
 	return list[lo:max(lo, hi)]
 }
 
@@ -160,8 +166,9 @@ func accountAnswer(rep *core.Report, id string) (map[string]any, bool) {
 	}
 	out := map[string]any{"account": all[i], "settings": rep.Settings, "period": rep.Period}
 	if rep.Insights != nil {
-		if in := accountRange(rep.Insights.Accounts, id, id); len(in) > 0 {
-			out["insights"] = in[0]
+		list := rep.Insights.Accounts
+		if i := sort.Search(len(list), func(i int) bool { return list[i].ID >= id }); i < len(list) && list[i].ID == id {
+			out["insights"] = list[i]
 		}
 		alerts := []core.Alert{}
 		for _, al := range rep.Insights.Alerts {

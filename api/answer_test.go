@@ -94,3 +94,52 @@ func BenchmarkAnswers(b *testing.B) {
 		})
 	}
 }
+
+// TestCutPage: pages of one row cover every row, insight and alert once, an
+// insight or alert of an id without a row included (on the page whose ids
+// run past it), and say where the next page starts.
+func TestCutPage(t *testing.T) {
+	rep := &core.Report{Accounts: []core.AccountScore{{ID: "a"}, {ID: "c"}, {ID: "e"}}, Insights: &core.Insights{
+		Accounts: []core.AccountInsight{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}, {ID: "e"}, {ID: "f"}},
+		Alerts:   []core.Alert{{Account: "b"}, {Account: "f"}, {Account: "a"}, {Account: "e"}},
+	}}
+	ids := func(p pagedReport) (rows, ins, alerts string) {
+		for _, a := range p.Accounts {
+			rows += a.ID
+		}
+		for _, a := range p.Insights.Accounts {
+			ins += a.ID
+		}
+		for _, a := range p.Insights.Alerts {
+			alerts += a.Account
+		}
+		return
+	}
+	for _, c := range []struct {
+		after                   string
+		limit                   int
+		rows, ins, alerts, next string
+	}{
+		{"", 1, "a", "a", "a", "a"},
+		{"a", 1, "c", "bc", "b", "c"},
+		{"c", 1, "e", "def", "fe", ""},
+		{"", 2, "ac", "abc", "ba", "c"},
+		{"", -1, "ace", "abcdef", "bfae", ""},
+		{"", 0, "", "", "", ""},
+		{"b", 5, "ce", "cdef", "fe", ""},
+		{"z", 5, "", "", "", ""},
+	} {
+		p := cutPage(rep, pageQuery{Paged: true, After: c.after, Limit: c.limit})
+		rows, ins, alerts := ids(p)
+		next := ""
+		if p.Page.Next != nil {
+			next = *p.Page.Next
+		}
+		if rows != c.rows || ins != c.ins || alerts != c.alerts || next != c.next || p.Page.Accounts != 3 {
+			t.Errorf("after %q limit %d: rows %q insights %q alerts %q next %q; want %q %q %q %q", c.after, c.limit, rows, ins, alerts, next, c.rows, c.ins, c.alerts, c.next)
+		}
+	}
+	if len(rep.Accounts) != 3 || len(rep.Insights.Alerts) != 4 {
+		t.Fatal("cutting a page changed the cached report")
+	}
+}
