@@ -1,7 +1,5 @@
 package core
 
-import "fmt"
-
 // CalcInput are the numbers of the manual calculator (SPEC "Manual calculator").
 type CalcInput struct {
 	CoreEvents int    `json:"events"`    // K, core events in total
@@ -41,11 +39,13 @@ func Calc(in CalcInput) (*CalcResult, error) {
 	}{{"events", in.CoreEvents}, {"adopted", in.Adopted}, {"dau", in.DAU}, {"wau", in.WAU}, {"mau", in.MAU},
 		{"new", in.New}, {"recovered", in.Recovered}, {"dropped", in.Dropped}} {
 		if v.n < 0 {
-			return nil, fmt.Errorf("calc: %s must be >= 0, got %d", v.name, v.n)
+			return nil, keyedf("calc_negative", map[string]any{"field": v.name, "value": v.n},
+				"calc: %s must be >= 0, got %d", v.name, v.n)
 		}
 	}
 	if in.Adopted > in.CoreEvents {
-		return nil, fmt.Errorf("calc: adopted (%d) cannot exceed the number of core events (%d)", in.Adopted, in.CoreEvents)
+		return nil, keyedf("calc_adopted_over", map[string]any{"adopted": in.Adopted, "events": in.CoreEvents},
+			"calc: adopted (%d) cannot exceed the number of core events (%d)", in.Adopted, in.CoreEvents)
 	}
 	res := &CalcResult{}
 	switch in.Ratio {
@@ -59,10 +59,12 @@ func Calc(in CalcInput) (*CalcResult, error) {
 		res.Settings.Ratio = in.Ratio
 		res.Stickiness = ratio(in.DAU, in.WAU)
 	default:
-		return nil, fmt.Errorf("calc: ratio %q is not one of dau/mau, wau/mau, dau/wau", in.Ratio)
+		return nil, keyedf("calc_ratio", map[string]any{"value": in.Ratio},
+			"calc: ratio %q is not one of dau/mau, wau/mau, dau/wau", in.Ratio)
 	}
 	if res.Stickiness != nil && *res.Stickiness > 100 {
-		return nil, fmt.Errorf("calc: the ratio's numerator cannot exceed its denominator (%s)", res.Settings.Ratio)
+		return nil, keyedf("calc_ratio_over", map[string]any{"ratio": res.Settings.Ratio},
+			"calc: the ratio's numerator cannot exceed its denominator (%s)", res.Settings.Ratio)
 	}
 	if in.CoreEvents > 0 {
 		res.Adoption = ptr(100 * float64(in.Adopted) / float64(in.CoreEvents))

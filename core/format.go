@@ -138,11 +138,11 @@ const detectRecords = 50
 func DetectFormat(head []byte, name string) (Format, error) {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	if bytes.IndexByte(head, 0) >= 0 {
-		return "", fmt.Errorf("%s: binary file, not an export (sep reads JSON, JSON lines and CSV, gzipped or not, and .zip archives of them)", displayName(name))
+		return "", keyedf("binary_file", map[string]any{"file": displayName(name)}, "%s: binary file, not an export (sep reads JSON, JSON lines and CSV, gzipped or not, and .zip archives of them)", displayName(name))
 	}
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) == 0 {
-		return "", fmt.Errorf("%s: empty input: nothing to detect the format from", displayName(name))
+		return "", keyedf("empty_input", map[string]any{"file": displayName(name)}, "%s: empty input: nothing to detect the format from", displayName(name))
 	}
 	switch head[0] {
 	case '{', '[':
@@ -155,7 +155,7 @@ func DetectFormat(head []byte, name string) (Format, error) {
 	if bytes.IndexByte(line, ',') >= 0 {
 		return detectCSV(splitHeader(string(line))), nil
 	}
-	return "", fmt.Errorf("%s: cannot detect the format (neither JSON nor CSV); use --format", displayName(name))
+	return "", keyedf("format_unknown", map[string]any{"file": displayName(name)}, "%s: cannot detect the format (neither JSON nor CSV); use --format", displayName(name))
 }
 
 // detectCSV asks every format with a CSV recogniser about a header.
@@ -196,7 +196,7 @@ func detectJSON(head []byte, name string) (Format, error) {
 		}
 	}
 	if best < 0 {
-		return "", fmt.Errorf("%s: cannot detect the format: no record has the keys of any export sep reads (%s); use --format",
+		return "", keyedf("format_no_keys", map[string]any{"file": displayName(name)}, "%s: cannot detect the format: no record has the keys of any export sep reads (%s); use --format",
 			displayName(name), evidenceHint())
 	}
 	return registry[best].name, nil

@@ -109,7 +109,7 @@ func pickLayout(col map[string]int, c CSVColumns) (csvLayout, bool) {
 // csvNeeds is the error of a header no layout fits: every column needed and
 // the flag that names them.
 func csvNeeds(file string, header []string) error {
-	return fmt.Errorf("%s: line 1: the CSV header fits none of the layouts sep knows (%s): "+
+	return keyedf("csv_no_layout", map[string]any{"file": displayName(file), "columns": header}, "%s: line 1: the CSV header fits none of the layouts sep knows (%s): "+
 		"it needs an event column (event, name or event_type), a timestamp column (timestamp, time or event_time) "+
 		"and a user column (user_id, distinct_id or anonymous_id), an account column optionally; the header has %s. "+
 		"Name them with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
@@ -124,9 +124,9 @@ func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, erro
 	header, err := cr.Read()
 	if err != nil {
 		if err == io.EOF {
-			return nil, fmt.Errorf("%s: empty CSV: want a header row", displayName(opt.File))
+			return nil, keyedf("csv_empty", map[string]any{"file": displayName(opt.File)}, "%s: empty CSV: want a header row", displayName(opt.File))
 		}
-		return nil, fmt.Errorf("%s: CSV header: %w", displayName(opt.File), err)
+		return nil, keyedf("csv_header_syntax", map[string]any{"file": displayName(opt.File)}, "%s: CSV header: %w", displayName(opt.File), err)
 	}
 	header = append([]string(nil), header...) // ReuseRecord: keep our own copy
 	s.header = header
@@ -166,20 +166,22 @@ func newCSVSource(r io.Reader, opt *ReadOptions, posthog bool) (*csvSource, erro
 			}
 		}
 	}
-	var missing []string
+	var missing, names []string // names: the columns alone, for a page's wording
 	for _, m := range []struct {
 		i    int
 		name string
 	}{{s.event, c.Event}, {s.ts, c.Timestamp}} {
 		if m.i < 0 {
 			missing = append(missing, fmt.Sprintf("%q", m.name))
+			names = append(names, m.name)
 		}
 	}
 	if s.user < 0 && s.anon < 0 {
 		missing = append(missing, fmt.Sprintf("%q (or %q)", c.UserID, c.AnonymousID))
+		names = append(names, c.UserID+"/"+c.AnonymousID)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: line 1: the CSV header has no %s column (columns: %s); name the columns with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
+		return nil, keyedf("csv_missing_columns", map[string]any{"file": displayName(opt.File), "missing": names, "columns": header}, "%s: line 1: the CSV header has no %s column (columns: %s); name the columns with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
 			displayName(opt.File), strings.Join(missing, ", "), strings.Join(header, ", "))
 	}
 	s.props = -1

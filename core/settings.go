@@ -1,7 +1,6 @@
 package core
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -87,40 +86,79 @@ type AlertRules struct {
 }
 
 // Normalized returns the settings with defaults filled in, or an error naming the
-// first invalid setting.
+// first invalid setting. Each error is a *MessageError whose key (setting_...)
+// and values let a page word it in its own language (docs/report.md).
 func (s Settings) Normalized() (Settings, error) {
+	for _, step := range []func(*Settings) error{
+		(*Settings).normalizePeriod,
+		(*Settings).normalizeChoices,
+		(*Settings).normalizeBeyond,
+		(*Settings).normalizeAlerts,
+		(*Settings).normalizeWeights,
+	} {
+		if err := step(&s); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// normalizePeriod checks and defaults the period: window, time zone, as-of day.
+func (s *Settings) normalizePeriod() error {
 	if s.Window == 0 {
 		s.Window = DefaultWindow
 	}
 	if s.Window < 1 || s.Window > 3660 {
-		return s, fmt.Errorf("setting window: %d is out of range 1..3660 days", s.Window)
+		return windowRangeError(s.Window)
 	}
 	if s.TZ == "" {
 		s.TZ = "UTC"
 	}
 	if _, err := time.LoadLocation(s.TZ); err != nil {
-		return s, fmt.Errorf("setting tz: unknown time zone %q", s.TZ)
+		return keyedf("setting_tz_unknown", map[string]any{"setting": "tz", "value": s.TZ},
+			"setting tz: unknown time zone %q", s.TZ)
 	}
 	if s.AsOf != "" {
 		if _, err := ParseDay(s.AsOf); err != nil {
-			return s, fmt.Errorf("setting as_of: %w", err)
+			return keyedf("setting_as_of_day", map[string]any{"setting": "as_of", "value": s.AsOf},
+				"setting as_of: %w", err)
 		}
 	}
+	return nil
+}
+
+// windowRangeError is the error of a window outside 1..3660 days.
+func windowRangeError(n int) error {
+	return keyedf("setting_window_range", map[string]any{"setting": "window", "value": n, "min": 1, "max": 3660},
+		"setting window: %d is out of range 1..3660 days", n)
+}
+
+// normalizeChoices checks and defaults the settings that are one of a few
+// words (ratio, unit), and cleans the core events.
+func (s *Settings) normalizeChoices() error {
 	switch s.Ratio = strings.ToLower(s.Ratio); s.Ratio {
 	case "":
 		s.Ratio = RatioDAUMAU
 	case RatioDAUMAU, RatioWAUMAU, RatioDAUWAU:
 	default:
-		return s, fmt.Errorf("setting ratio: %q is not one of dau/mau, wau/mau, dau/wau", s.Ratio)
+		return keyedf("setting_ratio", map[string]any{"setting": "ratio", "value": s.Ratio},
+			"setting ratio: %q is not one of dau/mau, wau/mau, dau/wau", s.Ratio)
 	}
 	switch s.Unit = strings.ToLower(s.Unit); s.Unit {
 	case "":
 		s.Unit = UnitUser
 	case UnitUser, UnitAccount:
 	default:
-		return s, fmt.Errorf("setting unit: %q is not user or account", s.Unit)
+		return keyedf("setting_unit", map[string]any{"setting": "unit", "value": s.Unit},
+			"setting unit: %q is not user or account", s.Unit)
 	}
 	s.CoreEvents = cleanList(s.CoreEvents)
+	return nil
+}
+
+// normalizeBeyond checks and defaults the settings beyond the standard score:
+// the seats trait, the weighted score's k, activation, plans and renewals.
+func (s *Settings) normalizeBeyond() error {
 	if s.SeatsTrait == "" {
 		s.SeatsTrait = "seats"
 	}
@@ -128,13 +166,15 @@ func (s Settings) Normalized() (Settings, error) {
 		s.WeightK = 3
 	}
 	if s.WeightK < 0 || s.WeightK > 50 || s.WeightK != s.WeightK {
-		return s, fmt.Errorf("setting weight_k: %v is out of range 0..50", s.WeightK)
+		return keyedf("setting_weight_k_range", map[string]any{"setting": "weight_k", "value": s.WeightK, "min": 0, "max": 50},
+			"setting weight_k: %v is out of range 0..50", s.WeightK)
 	}
 	if s.ActivationShare == 0 {
 		s.ActivationShare = 0.7
 	}
 	if s.ActivationShare < 0 || s.ActivationShare > 1 {
-		return s, fmt.Errorf("setting activation_share: %v is not between 0 and 1", s.ActivationShare)
+		return keyedf("setting_activation_share_range", map[string]any{"setting": "activation_share", "value": s.ActivationShare},
+			"setting activation_share: %v is not between 0 and 1", s.ActivationShare)
 	}
 	s.ActivationEvents = cleanList(s.ActivationEvents)
 	if s.PlanTrait == "" {
@@ -146,6 +186,11 @@ func (s Settings) Normalized() (Settings, error) {
 	if s.RenewalTrait == "" {
 		s.RenewalTrait = "renewal_date"
 	}
+	return nil
+}
+
+// normalizeAlerts fills in the alert rules' default thresholds.
+func (s *Settings) normalizeAlerts() error {
 	a := &s.Alerts
 	if a.PESBelow == 0 {
 		a.PESBelow = 60
@@ -159,13 +204,19 @@ func (s Settings) Normalized() (Settings, error) {
 	if a.SeatUsageBelow == 0 {
 		a.SeatUsageBelow = 25
 	}
+	return nil
+}
+
+// normalizeWeights cleans the breakdown traits and checks the event weights.
+func (s *Settings) normalizeWeights() error {
 	s.By = cleanList(s.By)
 	for name, w := range s.Weights {
 		if w < 0 || w != w {
-			return s, fmt.Errorf("setting weights: weight of %q must be a number >= 0", name)
+			return keyedf("setting_weights_negative", map[string]any{"setting": "weights", "event": name},
+				"setting weights: weight of %q must be a number >= 0", name)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // cleanList trims names, drops empty ones and duplicates, keeping order.
@@ -197,12 +248,13 @@ func (s *Settings) Set(name, value string) error {
 	case "window":
 		n, err := strconv.Atoi(strings.TrimSpace(value))
 		if err != nil {
-			return fmt.Errorf("setting window: %q is not a whole number of days", value)
+			return keyedf("setting_window_whole", map[string]any{"setting": "window", "value": value},
+				"setting window: %q is not a whole number of days", value)
 		}
 		if n < 1 {
 			// Zero means "the default" only when the setting is absent; a
 			// window given as 0 (or less) is a mistake, not 30 days.
-			return fmt.Errorf("setting window: %d is out of range 1..3660 days", n)
+			return windowRangeError(n)
 		}
 		s.Window = n
 	case "as_of":
@@ -221,11 +273,13 @@ func (s *Settings) Set(name, value string) error {
 			}
 			i := strings.LastIndex(pair, ":")
 			if i < 0 {
-				return fmt.Errorf("setting weights: %q is not event:weight", pair)
+				return keyedf("setting_weights_pair", map[string]any{"setting": "weights", "value": pair},
+					"setting weights: %q is not event:weight", pair)
 			}
 			w, err := strconv.ParseFloat(strings.TrimSpace(pair[i+1:]), 64)
 			if err != nil {
-				return fmt.Errorf("setting weights: weight of %q: %q is not a number", pair[:i], pair[i+1:])
+				return keyedf("setting_weights_number", map[string]any{"setting": "weights", "event": pair[:i], "value": pair[i+1:]},
+					"setting weights: weight of %q: %q is not a number", pair[:i], pair[i+1:])
 			}
 			s.Weights[strings.TrimSpace(pair[:i])] = w
 		}
@@ -236,11 +290,12 @@ func (s *Settings) Set(name, value string) error {
 	case "trend":
 		b, err := strconv.ParseBool(strings.TrimSpace(value))
 		if err != nil {
-			return fmt.Errorf("setting trend: %q is not true or false", value)
+			return keyedf("setting_trend_bool", map[string]any{"setting": "trend", "value": value},
+				"setting trend: %q is not true or false", value)
 		}
 		s.Trend = b
 	default:
-		return fmt.Errorf("unknown setting %q", name)
+		return keyedf("setting_unknown", map[string]any{"setting": name}, "unknown setting %q", name)
 	}
 	return nil
 }

@@ -178,15 +178,105 @@ const plural = (n, one, many) => (n > 1 ? many : one);
 const REASONS_FR = {
   invalid_json: 'JSON invalide', bad_timestamp: 'date illisible', no_user: 'sans utilisateur', no_event_name: 'sans nom d’événement',
   missing_field: 'champ manquant', bad_csv: 'CSV invalide', unknown_type: 'type inconnu', bad_field: 'champ invalide',
+  line_too_long: 'ligne trop longue', timestamp_out_of_range: 'date hors des dates plausibles', id_too_long: 'identifiant trop long',
+  event_name_too_long: 'nom d’événement trop long', trait_key_too_long: 'nom de trait trop long',
 };
 const reasonFr = (r) => REASONS_FR[r] || r;
 const reasonsFr = (m) => Object.keys(m || {}).sort().map((k) => `${reasonFr(k)} : ${int(m[k])}`).join(', ');
 
+// anyNum writes a number as it is, in the page's locale (3 660, 0,5).
+const anyNum = (v) => (typeof v === 'number' ? new Intl.NumberFormat(lang, { maximumFractionDigits: 6 }).format(v) : String(v));
+const quoted = (v) => `« ${v} »`;
+const ratioParts = (r) => String(r || 'dau/mau').toUpperCase().split('/');
+const BAD_ZIP_FR = { format: 'ce n’est pas une archive .zip lisible (fichier tronqué ou d’un autre type)', algorithm: 'une entrée est compressée d’une façon que la page ne sait pas lire (seul « deflate » est lu)', checksum: 'une entrée est abîmée (somme de contrôle fausse)', path: 'une entrée a un chemin dangereux' };
+const BAD_ZIP_EN = { format: 'not a readable .zip archive (cut short, or another kind of file)', algorithm: 'an entry is compressed in a way the page cannot read (only deflate is read)', checksum: 'an entry is damaged (wrong checksum)', path: 'an entry has an unsafe path' };
+const BAD_GZIP_FR = { header: 'ce n’est pas un fichier gzip valide (en-tête illisible)', checksum: 'le fichier gzip est abîmé (somme de contrôle fausse)', corrupt: 'le fichier gzip est abîmé (données illisibles)', truncated: 'le fichier est tronqué (il s’arrête au milieu d’un enregistrement ou d’un bloc gzip)' };
+const BAD_GZIP_EN = { header: 'not a valid gzip file (unreadable header)', checksum: 'the gzip file is damaged (wrong checksum)', corrupt: 'the gzip file is damaged (unreadable data)', truncated: 'the file is cut short (it ends in the middle of a record or of a gzip block)' };
+const FORMATS = 'Segment, RudderStack, Mixpanel, Amplitude, PostHog, CSV';
+
+// ERRORS_FR and ERRORS_EN word the errors of the settings and of unreadable
+// files (core.ErrorMessage's keys), for the page: no command-line flags.
+const ERRORS_FR = {
+  setting_tz_unknown: (v) => `fuseau horaire : ${quoted(v.value)} n’est pas un fuseau connu ; choisissez-en un de la liste (par exemple Europe/Paris).`,
+  setting_as_of_day: (v) => `jour de fin (« Au ») : ${quoted(v.value)} n’est pas une date AAAA-MM-JJ.`,
+  setting_window_range: (v) => `fenêtre : ${anyNum(v.value)} jours est hors de l’intervalle de ${anyNum(v.min)} à ${anyNum(v.max)} jours.`,
+  setting_window_whole: (v) => `fenêtre : ${quoted(v.value)} n’est pas un nombre entier de jours.`,
+  setting_ratio: (v) => `ratio de régularité : ${quoted(v.value)} n’est ni DAU/MAU, ni WAU/MAU, ni DAU/WAU.`,
+  setting_unit: (v) => `unité : ${quoted(v.value)} n’est ni « utilisateurs » ni « comptes ».`,
+  setting_weight_k_range: (v) => `k du score pondéré : ${anyNum(v.value)} est hors de l’intervalle de ${anyNum(v.min)} à ${anyNum(v.max)}.`,
+  setting_activation_share_range: (v) => `part d’activation : ${anyNum(v.value)} n’est pas entre 0 et 1.`,
+  setting_weights_negative: (v) => `poids : le poids de ${quoted(v.event)} doit être un nombre positif ou nul.`,
+  setting_weights_pair: (v) => `poids : ${quoted(v.value)} n’a pas la forme événement:poids.`,
+  setting_weights_number: (v) => `poids : le poids de ${quoted(v.event)}, ${quoted(v.value)}, n’est pas un nombre.`,
+  setting_trend_bool: (v) => `tendance : ${quoted(v.value)} n’est ni vrai ni faux.`,
+  setting_unknown: (v) => `réglage inconnu : ${quoted(v.setting)}.`,
+  settings_json: () => 'les réglages ne sont pas lisibles (JSON invalide) ; rechargez la page.',
+  binary_file: (v) => `${v.file} : fichier binaire, ce n’est pas un export (la page lit du JSON, des lignes JSON et du CSV, compressés en gzip ou non, et des archives .zip de ces fichiers).`,
+  empty_input: (v) => `${v.file} : le fichier est vide, rien à lire.`,
+  format_unknown: (v) => `${v.file} : format non reconnu (ni JSON ni CSV) ; ${I18N.fr.formatHintPage}`,
+  format_no_keys: (v) => `${v.file} : format non reconnu : aucun enregistrement n’a les clés d’un export que la page lit (${FORMATS}) ; ${I18N.fr.formatHintPage}`,
+  csv_no_layout: (v) => `${v.file}, ligne 1 : l’en-tête CSV ne correspond à aucune disposition connue : il faut une colonne d’événement (event, name ou event_type), une colonne de date (timestamp, time ou event_time) et une colonne d’utilisateur (user_id, distinct_id ou anonymous_id), une colonne de compte en option ; l’en-tête a ${list(v.columns)}.`,
+  csv_empty: (v) => `${v.file} : CSV vide : il faut une ligne d’en-tête.`,
+  csv_header_syntax: (v) => `${v.file}, ligne 1 : l’en-tête CSV est mal formé (guillemets mal placés).`,
+  csv_missing_columns: (v) => `${v.file}, ligne 1 : l’en-tête CSV n’a pas de colonne ${(v.missing || []).join(', ')} (colonnes : ${list(v.columns)}).`,
+  bad_record: (v) => `${v.file}${v.line ? `, ligne ${int(v.line)}` : ''}${v.field ? `, champ ${quoted(v.field)}` : ''} : ${reasonFr(v.reason)}.`,
+  inflate_limit: (v) => `${v.file} : une fois décompressé, le fichier dépasse la limite de ${mb(v.limit)} Mo.`,
+  bad_zip: (v) => `${v.file} : ${BAD_ZIP_FR[v.problem] || BAD_ZIP_FR.format}.`,
+  bad_gzip: (v) => `${v.file} : ${BAD_GZIP_FR[v.problem] || BAD_GZIP_FR.corrupt}.`,
+  cancelled: () => 'Lecture annulée.',
+  calc_negative: (v) => `${v.field} doit être positif ou nul (${anyNum(v.value)} saisi).`,
+  calc_adopted_over: (v) => `les événements clés adoptés (${anyNum(v.adopted)}) ne peuvent pas dépasser le nombre d’événements clés (${anyNum(v.events)}).`,
+  calc_ratio: (v) => `ratio de régularité : ${quoted(v.value)} n’est ni DAU/MAU, ni WAU/MAU, ni DAU/WAU.`,
+  calc_ratio_over: (v) => `le ${ratioParts(v.ratio)[0]} ne peut pas dépasser le ${ratioParts(v.ratio)[1]} (ratio ${String(v.ratio).toUpperCase()}).`,
+  demo_unavailable: (v) => `les données de démo n’ont pas pu être chargées${v.status ? ` (HTTP ${v.status})` : ''}.`,
+};
+const ERRORS_EN = {
+  setting_tz_unknown: (v) => `time zone: unknown time zone "${v.value}"; pick one from the list (such as Europe/Paris).`,
+  setting_as_of_day: (v) => `last day ("As of"): "${v.value}" is not a YYYY-MM-DD date.`,
+  setting_window_range: (v) => `window: ${anyNum(v.value)} days is out of the range ${anyNum(v.min)} to ${anyNum(v.max)} days.`,
+  setting_window_whole: (v) => `window: "${v.value}" is not a whole number of days.`,
+  setting_ratio: (v) => `stickiness ratio: "${v.value}" is not DAU/MAU, WAU/MAU or DAU/WAU.`,
+  setting_unit: (v) => `unit: "${v.value}" is not users or accounts.`,
+  setting_weight_k_range: (v) => `k of the weighted score: ${anyNum(v.value)} is out of the range ${anyNum(v.min)} to ${anyNum(v.max)}.`,
+  setting_activation_share_range: (v) => `activation share: ${anyNum(v.value)} is not between 0 and 1.`,
+  setting_weights_negative: (v) => `weights: the weight of "${v.event}" must be a number of 0 or more.`,
+  setting_weights_pair: (v) => `weights: "${v.value}" is not event:weight.`,
+  setting_weights_number: (v) => `weights: the weight of "${v.event}", "${v.value}", is not a number.`,
+  setting_trend_bool: (v) => `trend: "${v.value}" is not true or false.`,
+  setting_unknown: (v) => `unknown setting "${v.setting}".`,
+  settings_json: () => 'the settings cannot be read (invalid JSON); reload the page.',
+  binary_file: (v) => `${v.file}: binary file, not an export (the page reads JSON, JSON lines and CSV, gzipped or not, and .zip archives of them).`,
+  empty_input: (v) => `${v.file}: the file is empty, nothing to read.`,
+  format_unknown: (v) => `${v.file}: format not recognised (neither JSON nor CSV); ${I18N.en.formatHintPage}`,
+  format_no_keys: (v) => `${v.file}: format not recognised: no record has the keys of an export the page reads (${FORMATS}); ${I18N.en.formatHintPage}`,
+  csv_no_layout: (v) => `${v.file}, line 1: the CSV header fits none of the layouts the page knows: it needs an event column (event, name or event_type), a timestamp column (timestamp, time or event_time) and a user column (user_id, distinct_id or anonymous_id), an account column optionally; the header has ${list(v.columns)}.`,
+  csv_empty: (v) => `${v.file}: empty CSV: a header row is needed.`,
+  csv_header_syntax: (v) => `${v.file}, line 1: the CSV header is malformed (misplaced quotes).`,
+  csv_missing_columns: (v) => `${v.file}, line 1: the CSV header has no ${(v.missing || []).join(', ')} column (columns: ${list(v.columns)}).`,
+  bad_record: (v) => `${v.file}${v.line ? `, line ${int(v.line)}` : ''}${v.field ? `, field "${v.field}"` : ''}: ${String(v.reason || '').replace(/_/g, ' ')}.`,
+  inflate_limit: (v) => `${v.file}: decompressed, the file is over the limit of ${mb(v.limit)} MB.`,
+  bad_zip: (v) => `${v.file}: ${BAD_ZIP_EN[v.problem] || BAD_ZIP_EN.format}.`,
+  bad_gzip: (v) => `${v.file}: ${BAD_GZIP_EN[v.problem] || BAD_GZIP_EN.corrupt}.`,
+  cancelled: () => 'Reading cancelled.',
+  calc_negative: (v) => `${v.field} must be 0 or more (${anyNum(v.value)} typed).`,
+  calc_adopted_over: (v) => `core events adopted (${anyNum(v.adopted)}) cannot exceed the number of core events (${anyNum(v.events)}).`,
+  calc_ratio: (v) => `stickiness ratio: "${v.value}" is not DAU/MAU, WAU/MAU or DAU/WAU.`,
+  calc_ratio_over: (v) => `${ratioParts(v.ratio)[0]} cannot exceed ${ratioParts(v.ratio)[1]} (ratio ${String(v.ratio).toUpperCase()}).`,
+  demo_unavailable: (v) => `the demo data could not be loaded${v.status ? ` (HTTP ${v.status})` : ''}.`,
+};
+
+// ERROR_KEYS are the keys of every error the page can show; a test checks
+// that the core's keys and the page's own are all here (e2e/site.test.mjs).
+export const ERROR_KEYS = Object.keys(ERRORS_FR);
+
 // MESSAGES words the core's message keys (report warnings, explanations,
-// errors: docs/report.md lists them) from their values. English needs none:
-// the core's own sentences are English.
+// errors: docs/report.md lists them) from their values. English needs none
+// but for errors: the core's own sentences are English, and its errors'
+// English is reworded for the page (no command-line flags).
 const MESSAGES = {
+  en: ERRORS_EN,
   fr: {
+    ...ERRORS_FR,
     no_activity: () => 'Les données ne contiennent aucun événement d’activité (track, page ou screen) : rien à noter.',
     skipped: (v) => `${int(v.skipped)} enregistrements sur ${int(v.events)} ont été ignorés (${reasonsFr(v.reasons)}).`,
     file_mostly_skipped: (v) => `${v.file} : ${int(v.skipped)} enregistrements sur ${int(v.events)} ont été ignorés, surtout ${reasonFr(v.reason)} (${int(v.count)}), en le lisant comme ${v.format} ; si c’est un autre export, ${I18N.fr.formatHintPage}`,
