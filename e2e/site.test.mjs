@@ -280,9 +280,9 @@ test('Los Angeles: a bad time zone typed in the field is an error, and a good on
 test('Paris: a garbage as-of day and a window of 0 are errors; fixing them scores as the CLI does', async () => {
   const { context, page, errors } = await openPage(PARIS, '?as_of=garbage', PHONE);
   // Checked on load, before any file.
-  await page.getByTestId('error').filter({ hasText: /setting as_of/ }).waitFor();
+  await page.getByTestId('error').filter({ hasText: /« garbage » n’est pas une date AAAA-MM-JJ/ }).waitFor();
   await page.getByTestId('file-input').setInputFiles(join(tmp, exportName));
-  await assertUsable(page, /^Ce réglage ne peut pas être utilisé.*setting as_of/, '#as-of');
+  await assertUsable(page, /^Ce réglage ne peut pas être utilisé.*jour de fin \(« Au »\) : « garbage »/, '#as-of');
   await shoot(page, `error-${PARIS.tag}`);
 
   const day = '2026-09-20';
@@ -294,7 +294,7 @@ test('Paris: a garbage as-of day and a window of 0 are errors; fixing them score
   await page.locator('#window').selectOption('custom');
   await page.locator('#window-days').fill('0');
   await page.locator('#window-days').press('Tab');
-  await assertUsable(page, /setting window: 0 is out of range 1\.\.3660 days/, '#window-days');
+  await assertUsable(page, /fenêtre : 0 jours est hors de l’intervalle de 1 à 3\u202f660 jours/, '#window-days');
   assert.equal(await page.locator('#chips .chip').count(), 0, 'no chips left from the cleared result (no core events chosen)');
 
   const { json: w14 } = await cli(exportName, ['--tz', PARIS.tz, '--as-of', day, '--window', '14']);

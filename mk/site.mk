@@ -32,7 +32,7 @@ site: $(BIN)/sep $(SITE_NPM)
 
 # End-to-end tests of the page in Debian's Chromium, driven by playwright-core.
 test-browser: site build
-	cd e2e && node --test --test-concurrency=1 site.test.mjs page.test.mjs pool.test.mjs
+	cd e2e && node --test --test-concurrency=1 site.test.mjs page.test.mjs pool.test.mjs errors.test.mjs
 
 TEST_STEPS += test-browser
 

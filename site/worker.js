@@ -42,19 +42,36 @@ const CUT_SEARCH = 8 << 20;
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 
+// SettingsError is a bad zone, day or other setting (the page says so and
+// keeps the files); any other error is the file's.
+class SettingsError extends Error {}
+
+// bridgeError is the error of a bridge answer: a bare message or the error
+// JSON ({error, key, values}), whose key and values go along as err.msg so
+// that the page words the message in its language (i18n.js).
+function bridgeError(answer, where, Kind = Error) {
+  const v = typeof answer === 'string' && answer.startsWith('{') ? JSON.parse(answer) : { error: String(answer) };
+  const err = new Kind(where ? `${where}: ${v.error}` : v.error);
+  if (v.key) err.msg = { key: v.key, values: v.values };
+  return err;
+}
+
 function check(errText, where) {
-  if (errText) throw new Error(where ? `${where}: ${errText}` : errText);
+  if (errText) throw bridgeError(errText, where);
 }
 
 function parseOrThrow(text) {
   const v = JSON.parse(text);
-  if (v && !Array.isArray(v) && v.error) throw new Error(v.error);
+  if (v && !Array.isArray(v) && v.error) throw bridgeError(text);
   return v;
 }
 
-// SettingsError is a bad zone, day or other setting (the page says so and
-// keeps the files); any other error is the file's.
-class SettingsError extends Error {}
+// windowError is the page's own check of the window, keyed as the core's.
+function windowError(key, values, text) {
+  const err = new SettingsError(text);
+  err.msg = { key, values: { setting: 'window', ...values } };
+  return err;
+}
 
 // checkSettings throws a SettingsError when the core rejects the settings.
 // The window is checked here first: in the shared JSON shape 0 means "the
@@ -62,11 +79,11 @@ class SettingsError extends Error {}
 function checkSettings(settings) {
   const w = settings && settings.window;
   if (w !== undefined) {
-    if (typeof w !== 'number' || !Number.isInteger(w)) throw new SettingsError(`setting window: ${JSON.stringify(w)} is not a whole number of days`);
-    if (w < 1 || w > 3660) throw new SettingsError(`setting window: ${w} is out of range 1..3660 days`);
+    if (typeof w !== 'number' || !Number.isInteger(w)) throw windowError('setting_window_whole', { value: String(w) }, `setting window: ${JSON.stringify(w)} is not a whole number of days`);
+    if (w < 1 || w > 3660) throw windowError('setting_window_range', { value: w, min: 1, max: 3660 }, `setting window: ${w} is out of range 1..3660 days`);
   }
   const err = self.sepCheck(JSON.stringify(config), JSON.stringify(settings || {}));
-  if (err) throw new SettingsError(err);
+  if (err) throw bridgeError(err, '', SettingsError);
 }
 
 // drop forgets the session: a read that failed or was cancelled must not be
@@ -92,7 +109,7 @@ async function readAll() {
 
 async function readInto() {
   const opened = self.sepOpen(JSON.stringify(config));
-  if (typeof opened !== 'number') throw new SettingsError(JSON.parse(opened).error);
+  if (typeof opened !== 'number') throw bridgeError(opened, '', SettingsError);
   session = opened;
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;

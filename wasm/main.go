@@ -4,12 +4,12 @@
 // Web Worker loads it and calls the functions it sets on globalThis. The core
 // does all the work; nothing here computes a number.
 //
-//	sepCheck(configJSON, settingsJSON) -> ""   or the first bad setting's message
+//	sepCheck(configJSON, settingsJSON) -> ""   or the first bad setting's error JSON
 //	sepOpen(configJSON) -> session id          a Rollup in the config's time zone
 //	sepBegin(id, fileName)                      starts reading one file (streamed)
 //	sepPush(id, Uint8Array)                     feeds the next chunk of that file
-//	sepFinish(id) -> "" or an error message     ends the file
-//	sepZip(id, fileName, Uint8Array) -> error   reads a whole .zip (entries streamed inside)
+//	sepFinish(id) -> "" or the error JSON       ends the file
+//	sepZip(id, fileName, Uint8Array) -> ""/JSON reads a whole .zip (entries streamed inside)
 //	sepScore(id, settingsJSON) -> report JSON   exactly `sep score --json`
 //	sepMonthly(id, settingsJSON) -> JSON        the score month by month
 //	sepAccountTrends(id, settingsJSON) -> JSON  each account's months
@@ -22,8 +22,9 @@
 //	sepSlice*                                   a file read in slices by a pool of workers (slices.go)
 //
 // Errors are returned as {"error": "..."} JSON, with "kind": "input" when the
-// files rather than the settings are at fault (or a message string for
-// sepFinish and sepZip): the bridge never throws.
+// files rather than the settings are at fault, and the message's "key" and
+// "values" (core.ErrorMessage) when the page can word it in its language
+// (sepBegin and sepPush return a bare message): the bridge never throws.
 package main
 
 import (
@@ -31,6 +32,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"syscall/js"
 	"time"
@@ -53,6 +55,9 @@ type session struct {
 	// A file read in slices by the pool of workers (wasm/slices.go).
 	sliced *core.Sliced
 	notes  core.SliceNotes
+	// file is the file being read, named in the messages of errors that do
+	// not name it themselves (a broken gzip stream).
+	file string
 }
 
 // report scores the session, or returns the report already computed with the
@@ -94,18 +99,26 @@ type inputError struct{ error }
 func (e inputError) Unwrap() error { return e.error }
 
 // errJSON is {"error": message}, with "kind": "input" for an inputError and
-// the message's "key" and "values" for a core.MessageError.
-func errJSON(err error) string {
+// the message's "key" and "values" when core.ErrorMessage knows them.
+func errJSON(err error) string { return fileErrJSON(err, "") }
+
+// fileErrJSON is errJSON for an error of reading file.
+func fileErrJSON(err error, file string) string {
 	m := map[string]any{"error": err.Error()}
 	if errors.As(err, new(inputError)) {
 		m["kind"] = "input"
 	}
-	var me *core.MessageError
-	if errors.As(err, &me) {
-		m["key"], m["values"] = me.Msg.Key, me.Msg.Values
+	if msg, ok := core.ErrorMessage(err, file); ok {
+		m["key"], m["values"] = msg.Key, msg.Values
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// settingsJSONError is the error of a config or settings that is not JSON of
+// the shape every surface shares (core.KeySettingsJSON).
+func settingsJSONError(what string, err error) error {
+	return &core.MessageError{Err: fmt.Errorf("%s: %w", what, err), Msg: core.Message{Key: core.KeySettingsJSON, Values: map[string]any{"what": what}}}
 }
 
 func get(id js.Value) *session { return sessions[id.Int()] }
@@ -116,19 +129,19 @@ func get(id js.Value) *session { return sessions[id.Int()] }
 func check(_ js.Value, args []js.Value) any {
 	var cfg core.Config
 	if err := json.Unmarshal([]byte(args[0].String()), &cfg); err != nil {
-		return "config: " + err.Error()
+		return errJSON(settingsJSONError("config", err))
 	}
 	if _, err := cfg.ReadOptions(); err != nil {
-		return err.Error()
+		return errJSON(err)
 	}
 	st := cfg.Settings
 	if raw := args[1].String(); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &st); err != nil {
-			return "settings: " + err.Error()
+			return errJSON(settingsJSONError("settings", err))
 		}
 	}
 	if _, err := st.Normalized(); err != nil {
-		return err.Error()
+		return errJSON(err)
 	}
 	return ""
 }
@@ -162,7 +175,7 @@ func begin(_ js.Value, args []js.Value) any {
 	}
 	opt.File = args[1].String()
 	opt.Range.Now = time.Now() // the browser's clock bounds the events' times
-	s.last = nil
+	s.last, s.file = nil, opt.File
 	pr, pw := io.Pipe()
 	s.pw, s.done = pw, make(chan error, 1)
 	go func() {
@@ -199,7 +212,7 @@ func finish(_ js.Value, args []js.Value) any {
 	err := <-s.done
 	s.pw = nil
 	if err != nil {
-		return err.Error()
+		return fileErrJSON(inputError{err}, s.file)
 	}
 	return ""
 }
@@ -219,7 +232,7 @@ func zip(_ js.Value, args []js.Value) any {
 	buf := make([]byte, args[2].Get("length").Int())
 	js.CopyBytesToGo(buf, args[2])
 	if err := core.IngestZip(context.Background(), bytes.NewReader(buf), int64(len(buf)), opt, s.rollup); err != nil {
-		return err.Error()
+		return fileErrJSON(inputError{err}, opt.File)
 	}
 	return ""
 }

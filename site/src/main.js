@@ -27,14 +27,29 @@ function drawPictures() {
   charts.matrix($('matrix-chart'), p.events);
 }
 
+// capital writes a message that stands alone with a capital letter.
+const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
 // pageWords rewords the CLI's hints in the core's messages for the page.
 const pageWords = (msg) => msg
   .replace(/say which with --format \(and --csv-columns for a CSV\)\./g, t('formatHintPage'))
   .replace(/say which with --format\./g, t('formatHintPage'));
 
+// shownError is the error on screen ({kind, msg, message}), worded again
+// when the language changes.
+let shownError = null;
+
 function showError(msg) {
+  shownError = null;
   $('error').textContent = msg;
   $('error').hidden = false;
+}
+
+// showWorkerError words an error of the worker (or the page's own) in the
+// page's language from its key and values; English from the core without one.
+function showWorkerError(e) {
+  showError((e.kind === 'settings' ? t('settingsErrorPrefix') : t('errorPrefix')) + pageWords(word(e.msg, e.message)));
+  shownError = e;
 }
 
 // fail leaves the page usable after any error: controls enabled, no
@@ -144,6 +159,7 @@ function relang() {
     render();
     if (lastStats && !$('progress').hidden) $('progress-text').textContent = upload.doneText(lastStats);
   } else summary(null);
+  if (shownError && !$('error').hidden) showWorkerError(shownError);
   manual.calcNow();
 }
 
@@ -174,10 +190,10 @@ function init() {
     checked: () => { $('error').hidden = true; },
     cancelled: () => { fail(); upload.dropFiles(); showError(t('cancelled')); },
     error: (m) => {
-      if (m.during === 'calc') return manual.showError(m.message);
+      if (m.during === 'calc') return manual.showError(capital(word(m.msg, m.message)));
       fail();
       if (m.kind === 'settings') markInvalid(m.message);
-      return showError((m.kind === 'settings' ? t('settingsErrorPrefix') : t('errorPrefix')) + pageWords(word(m.msg, m.message)));
+      return showWorkerError(m);
     },
   }, beforeFiles);
   manual.initManual();

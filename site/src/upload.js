@@ -92,10 +92,10 @@ export function initUpload(on, before) {
   $('demo').onclick = async () => {
     try {
       const resp = await fetch('demo/demo.jsonl.gz');
-      if (!resp.ok) throw new Error(`demo/demo.jsonl.gz: HTTP ${resp.status}`);
+      if (!resp.ok) throw Object.assign(new Error(`demo/demo.jsonl.gz: HTTP ${resp.status}`), { status: resp.status });
       scoreFiles([new File([await resp.blob()], 'demo.jsonl.gz')], before);
     } catch (err) {
-      on.error({ type: 'error', kind: 'file', message: err.message, during: 'files' });
+      on.error({ type: 'error', kind: 'file', message: err.message, msg: { key: 'demo_unavailable', values: { status: err.status || 0 } }, during: 'files' });
     }
   };
   $('cancel').onclick = () => worker.postMessage({ type: 'cancel' });
