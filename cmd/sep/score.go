@@ -21,12 +21,24 @@ import (
 // defaultMemoryLimit is the soft limit of the Go heap while scoring.
 const defaultMemoryLimit = 640 << 20
 
-func runScore(args []string, stdout, stderr io.Writer) (err error) {
+// scoreFlags are sep score's flags beside the settings, which are read back
+// by name (see config).
+type scoreFlags struct {
+	fs                                                *flag.FlagSet
+	format, configPath, earliest, inputTZ, csvColumns *string
+	accountsFile, usersCSV, accountsCSV               *string
+	segKey, segHost                                   *string
+	asJSON, strict, fromCells                         *bool
+}
+
+// newScoreFlags defines sep score's flags.
+func newScoreFlags(stderr io.Writer) *scoreFlags {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "auto", "input format: auto, segment, mixpanel, amplitude, posthog or csv")
+	f := &scoreFlags{fs: fs}
+	f.format = fs.String("format", "auto", "input format: auto, segment, mixpanel, amplitude, posthog or csv")
 	fs.String("core-events", "", "comma-separated core events (default: suggest from the data)")
-	configPath := fs.String("config", "", "JSON config file (the settings shape every surface shares); flags override it")
+	f.configPath = fs.String("config", "", "JSON config file (the settings shape every surface shares); flags override it")
 	fs.Int("window", 0, "period length W in days (default 30)")
 	fs.String("as-of", "", "last day of the period, YYYY-MM-DD (default: the last day with activity)")
 	fs.String("tz", "", "IANA time zone of calendar days (default UTC)")
@@ -34,68 +46,33 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	fs.String("unit", "", "unit scored: user (default) or account")
 	fs.String("weights", "", "weights of the weighted score, event:weight comma-separated (default 1 per core event)")
 	fs.String("activation-events", "", "comma-separated activation events (default: the core events)")
-	var by listFlag
-	fs.Var(&by, "by", "break the score down by this user or account trait, or tenure, or last_active (repeatable)")
+	fs.Var(new(listFlag), "by", "break the score down by this user or account trait, or tenure, or last_active (repeatable)")
 	fs.Bool("trend", false, "add month-by-month scores of the product and each account")
-	accountsFile := fs.String("accounts", "", "accounts CSV (id, name, seats, plan, renewal_date, ...): account traits")
-	usersCSV := fs.String("users-csv", "", "write the per-user table (weighted scores, activation) as CSV to this file")
-	asJSON := fs.Bool("json", false, "print the JSON report on stdout")
-	accountsCSV := fs.String("accounts-csv", "", "write the per-account table as CSV to this file")
-	earliest := fs.String("earliest", "", "first plausible event day, YYYY-MM-DD (default 2000-01-01); earlier events are skipped")
-	strict := fs.Bool("strict", false, "fail on the first bad record instead of counting it")
-	inputTZ := fs.String("input-tz", "", "IANA time zone of wall-clock input times (legacy Mixpanel projects' time, CSV times without an offset)")
-	csvColumns := fs.String("csv-columns", "", `CSV columns, e.g. "event=name,timestamp=time,user=distinct_id,account=org_id"`)
-	segKey, segHost := fs.String("segment-write-key", "", "push account and user traits to this Segment/RudderStack source (its write key)"), fs.String("segment-host", "", "tracking API of --segment-write-key (default https://api.segment.io)")
-	fromCells := fs.Bool("cells", false, "the FILEs are the result of sep sql's query (CSV, JSON lines or Parquet), not exports")
-	files, err := parseInterleaved(fs, args)
+	f.accountsFile = fs.String("accounts", "", "accounts CSV (id, name, seats, plan, renewal_date, ...): account traits")
+	f.usersCSV = fs.String("users-csv", "", "write the per-user table (weighted scores, activation) as CSV to this file")
+	f.asJSON = fs.Bool("json", false, "print the JSON report on stdout")
+	f.accountsCSV = fs.String("accounts-csv", "", "write the per-account table as CSV to this file")
+	f.earliest = fs.String("earliest", "", "first plausible event day, YYYY-MM-DD (default 2000-01-01); earlier events are skipped")
+	f.strict = fs.Bool("strict", false, "fail on the first bad record instead of counting it")
+	f.inputTZ = fs.String("input-tz", "", "IANA time zone of wall-clock input times (legacy Mixpanel projects' time, CSV times without an offset)")
+	f.csvColumns = fs.String("csv-columns", "", `CSV columns, e.g. "event=name,timestamp=time,user=distinct_id,account=org_id"`)
+	f.segKey, f.segHost = fs.String("segment-write-key", "", "push account and user traits to this Segment/RudderStack source (its write key)"), fs.String("segment-host", "", "tracking API of --segment-write-key (default https://api.segment.io)")
+	f.fromCells = fs.Bool("cells", false, "the FILEs are the result of sep sql's query (CSV, JSON lines or Parquet), not exports")
+	return f
+}
+
+func runScore(args []string, stdout, stderr io.Writer) (err error) {
+	f := newScoreFlags(stderr)
+	files, err := parseInterleaved(f.fs, args)
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
 		return usagef("no input file (use '-' for stdin)")
 	}
-
-	cfg := core.Config{}
-	if *configPath != "" {
-		if cfg, err = core.LoadConfigFile(*configPath); err != nil {
-			return err
-		}
-	}
-	// Flags given on the command line override the config file.
-	var setErr error
-	// Settings flags are read back by name through Visit, so that only the
-	// flags actually given override the config.
-	fs.Visit(func(f *flag.Flag) {
-		name := strings.ReplaceAll(f.Name, "-", "_")
-		switch name {
-		case "window":
-			// The config's window 0 means "the default"; a flag given as 0
-			// (or less) is a mistake, not a request for 30 days.
-			if n, _ := strconv.Atoi(f.Value.String()); n < 1 && setErr == nil {
-				setErr = fmt.Errorf("--window: %s is out of range 1..3660 days", f.Value.String())
-			} else if err := cfg.Settings.Set(name, f.Value.String()); err != nil && setErr == nil {
-				setErr = err
-			}
-		case "core_events", "as_of", "tz", "ratio", "unit", "weights", "activation_events", "by", "trend":
-			if err := cfg.Settings.Set(name, f.Value.String()); err != nil && setErr == nil {
-				setErr = err
-			}
-		case "format":
-			cfg.Format = *format
-		case "input_tz":
-			cfg.InputTZ = *inputTZ
-		case "csv_columns":
-			cols, err := core.ParseCSVColumns(*csvColumns)
-			if err != nil && setErr == nil {
-				setErr = err
-			}
-			cfg.CSVColumns = cols
-		case "earliest":
-			cfg.Earliest = *earliest
-		}
-	})
-	if setErr != nil {
-		return usagef("%v", setErr)
+	cfg, err := f.config()
+	if err != nil {
+		return err
 	}
 	given := cfg.Settings
 	settings, err := cfg.Settings.Normalized()
@@ -106,7 +83,7 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	opt.Strict = *strict
+	opt.Strict = *f.strict
 	// Events dated more than a day past their receipt (else past now) are implausible.
 	opt.Range.Now = time.Now()
 
@@ -118,43 +95,106 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	rollup, settings, err := f.read(ctx, files, opt, given, settings, stderr)
+	if err != nil {
+		return err
+	}
+	rep, err := core.Score(rollup, settings)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, pushTraits(ctx, *f.segKey, *f.segHost, rep, stderr)) }()
+	return f.write(rep, stdout)
+}
+
+// config reads the --config file and lays the flags given on the command
+// line over it. Settings flags are read back by name through Visit, so that
+// only the flags actually given override the config; a bad one is a usage error.
+func (f *scoreFlags) config() (core.Config, error) {
+	cfg := core.Config{}
+	if *f.configPath != "" {
+		var err error
+		if cfg, err = core.LoadConfigFile(*f.configPath); err != nil {
+			return cfg, err
+		}
+	}
+	var setErr error
+	f.fs.Visit(func(fl *flag.Flag) {
+		name := strings.ReplaceAll(fl.Name, "-", "_")
+		switch name {
+		case "window":
+			// The config's window 0 means "the default"; a flag given as 0
+			// (or less) is a mistake, not a request for 30 days.
+			if n, _ := strconv.Atoi(fl.Value.String()); n < 1 && setErr == nil {
+				setErr = fmt.Errorf("--window: %s is out of range 1..3660 days", fl.Value.String())
+			} else if err := cfg.Settings.Set(name, fl.Value.String()); err != nil && setErr == nil {
+				setErr = err
+			}
+		case "core_events", "as_of", "tz", "ratio", "unit", "weights", "activation_events", "by", "trend":
+			if err := cfg.Settings.Set(name, fl.Value.String()); err != nil && setErr == nil {
+				setErr = err
+			}
+		case "format":
+			cfg.Format = *f.format
+		case "input_tz":
+			cfg.InputTZ = *f.inputTZ
+		case "csv_columns":
+			cols, err := core.ParseCSVColumns(*f.csvColumns)
+			if err != nil && setErr == nil {
+				setErr = err
+			}
+			cfg.CSVColumns = cols
+		case "earliest":
+			cfg.Earliest = *f.earliest
+		}
+	})
+	if setErr != nil {
+		return cfg, usagef("%v", setErr)
+	}
+	return cfg, nil
+}
+
+// read reads the files (exports, or sep sql's cells with --cells) and the
+// --accounts CSV into a rollup; with cells the settings follow the cells' zone.
+func (f *scoreFlags) read(ctx context.Context, files []string, opt core.ReadOptions, given, settings core.Settings, stderr io.Writer) (*core.Rollup, core.Settings, error) {
 	var rollup *core.Rollup
-	if *fromCells {
+	var err error
+	if *f.fromCells {
 		rollup, settings, err = readCells(files, given, settings)
 	} else {
 		rollup, err = readExports(ctx, files, opt, settings, stderr)
 	}
 	if err != nil {
-		return err
+		return nil, settings, err
 	}
-	if *accountsFile != "" {
-		f, err := os.Open(*accountsFile)
+	if *f.accountsFile != "" {
+		file, err := os.Open(*f.accountsFile)
 		if err != nil {
-			return err
+			return nil, settings, err
 		}
-		_, err = core.ReadAccountsCSV(f, *accountsFile, rollup)
-		f.Close()
+		_, err = core.ReadAccountsCSV(file, *f.accountsFile, rollup)
+		file.Close()
 		if err != nil {
-			return err
+			return nil, settings, err
 		}
 	}
+	return rollup, settings, nil
+}
 
-	rep, err := core.Score(rollup, settings)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, pushTraits(ctx, *segKey, *segHost, rep, stderr)) }()
-	if *accountsCSV != "" {
-		if err := writeFile(*accountsCSV, func(w io.Writer) error { return core.WriteAccountsCSV(w, rep) }); err != nil {
+// write writes the report: the per-account and per-user CSV files asked
+// for, then the JSON report or the text one on stdout.
+func (f *scoreFlags) write(rep *core.Report, stdout io.Writer) error {
+	if *f.accountsCSV != "" {
+		if err := writeFile(*f.accountsCSV, func(w io.Writer) error { return core.WriteAccountsCSV(w, rep) }); err != nil {
 			return err
 		}
 	}
-	if *usersCSV != "" {
-		if err := writeFile(*usersCSV, func(w io.Writer) error { return core.WriteUsersCSV(w, rep) }); err != nil {
+	if *f.usersCSV != "" {
+		if err := writeFile(*f.usersCSV, func(w io.Writer) error { return core.WriteUsersCSV(w, rep) }); err != nil {
 			return err
 		}
 	}
-	if *asJSON {
+	if *f.asJSON {
 		b, err := rep.JSON()
 		if err != nil {
 			return err
