@@ -90,10 +90,10 @@ test('Paris (fr-FR): each setting error is worded in French and outlines its fie
   await page.locator('#window-days').fill('5000');
   await page.locator('#window-days').press('Tab');
   text = await frenchError(page, SETTING_PREFIX, /fenêtre/, '#window-days');
-  assert.match(text, /fenêtre : 5\u202f000 jours est hors de l’intervalle de 1 à 3\u202f660 jours\.$/);
+  assert.match(text, /la fenêtre doit compter de 1 à 3\u202f660 jours, pas 5\u202f000\.$/);
   await page.locator('#window-days').fill('0');
   await page.locator('#window-days').press('Tab');
-  await frenchError(page, SETTING_PREFIX, /fenêtre : 0 jours/, '#window-days');
+  await frenchError(page, SETTING_PREFIX, /la fenêtre doit compter de 1 à 3\u202f660 jours, pas 0\.$/, '#window-days');
   await page.locator('#window').selectOption('30');
 
   // A zone no one has, typed.

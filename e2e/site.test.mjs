@@ -294,7 +294,7 @@ test('Paris: a garbage as-of day and a window of 0 are errors; fixing them score
   await page.locator('#window').selectOption('custom');
   await page.locator('#window-days').fill('0');
   await page.locator('#window-days').press('Tab');
-  await assertUsable(page, /fenêtre : 0 jours est hors de l’intervalle de 1 à 3\u202f660 jours/, '#window-days');
+  await assertUsable(page, /la fenêtre doit compter de 1 à 3\u202f660 jours, pas 0\./, '#window-days');
   assert.equal(await page.locator('#chips .chip').count(), 0, 'no chips left from the cleared result (no core events chosen)');
 
   const { json: w14 } = await cli(exportName, ['--tz', PARIS.tz, '--as-of', day, '--window', '14']);
