@@ -79,7 +79,7 @@ test('Paris (fr-FR): each setting error is worded in French and outlines its fie
   const { context, page, errors } = await openParis('?as_of=garbage');
   // A bad day from a link, said before any file.
   let text = await frenchError(page, SETTING_PREFIX, /jour de fin/, '#as-of', ['garbage']);
-  assert.match(text, /jour de fin \(« Au »\) : « garbage » n’est pas une date AAAA-MM-JJ\.$/);
+  assert.match(text, /jour de fin \(«\sAu\s»\) : «\sgarbage\s» n’est pas une date AAAA-MM-JJ\.$/);
   await openSettings(page);
   await page.locator('#as-of').fill('2026-09-20');
   await page.locator('#as-of').dispatchEvent('change');
@@ -100,7 +100,7 @@ test('Paris (fr-FR): each setting error is worded in French and outlines its fie
   await page.locator('#tz').fill('Mars/Olympus');
   await page.locator('#tz').press('Enter');
   text = await frenchError(page, SETTING_PREFIX, /fuseau horaire/, '#tz', ['Mars/Olympus']);
-  assert.match(text, /fuseau horaire : « Mars\/Olympus » n’est pas un fuseau connu/);
+  assert.match(text, /fuseau horaire : «\sMars\/Olympus\s» n’est pas un fuseau connu/);
   await shoot(page, 'error-fr-setting');
 
   // The language switch words the same error again, in English.

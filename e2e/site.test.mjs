@@ -280,9 +280,9 @@ test('Los Angeles: a bad time zone typed in the field is an error, and a good on
 test('Paris: a garbage as-of day and a window of 0 are errors; fixing them scores as the CLI does', async () => {
   const { context, page, errors } = await openPage(PARIS, '?as_of=garbage', PHONE);
   // Checked on load, before any file.
-  await page.getByTestId('error').filter({ hasText: /« garbage » n’est pas une date AAAA-MM-JJ/ }).waitFor();
+  await page.getByTestId('error').filter({ hasText: /«\sgarbage\s» n’est pas une date AAAA-MM-JJ/ }).waitFor();
   await page.getByTestId('file-input').setInputFiles(join(tmp, exportName));
-  await assertUsable(page, /^Ce réglage ne peut pas être utilisé.*jour de fin \(« Au »\) : « garbage »/, '#as-of');
+  await assertUsable(page, /^Ce réglage ne peut pas être utilisé.*jour de fin \(«\sAu\s»\) : «\sgarbage\s»/, '#as-of');
   await shoot(page, `error-${PARIS.tag}`);
 
   const day = '2026-09-20';

@@ -186,9 +186,9 @@ const reasonsFr = (m) => Object.keys(m || {}).sort().map((k) => `${reasonFr(k)} 
 
 // anyNum writes a number as it is, in the page's locale (3 660, 0,5).
 const anyNum = (v) => (typeof v === 'number' ? new Intl.NumberFormat(lang, { maximumFractionDigits: 6 }).format(v) : String(v));
-const quoted = (v) => `« ${v} »`;
+const quoted = (v) => `«\u00a0${v}\u00a0»`; // no line break inside
 const ratioParts = (r) => String(r || 'dau/mau').toUpperCase().split('/');
-const BAD_ZIP_FR = { format: 'ce n’est pas une archive .zip lisible (fichier tronqué ou d’un autre type)', algorithm: 'une entrée est compressée d’une façon que la page ne sait pas lire (seul « deflate » est lu)', checksum: 'une entrée est abîmée (somme de contrôle fausse)', path: 'une entrée a un chemin dangereux' };
+const BAD_ZIP_FR = { format: 'ce n’est pas une archive .zip lisible (fichier tronqué ou d’un autre type)', algorithm: 'une entrée est compressée d’une façon que la page ne sait pas lire (seul «\u00a0deflate\u00a0» est lu)', checksum: 'une entrée est abîmée (somme de contrôle fausse)', path: 'une entrée a un chemin dangereux' };
 const BAD_ZIP_EN = { format: 'not a readable .zip archive (cut short, or another kind of file)', algorithm: 'an entry is compressed in a way the page cannot read (only deflate is read)', checksum: 'an entry is damaged (wrong checksum)', path: 'an entry has an unsafe path' };
 const BAD_GZIP_FR = { header: 'ce n’est pas un fichier gzip valide (en-tête illisible)', checksum: 'le fichier gzip est abîmé (somme de contrôle fausse)', corrupt: 'le fichier gzip est abîmé (données illisibles)', truncated: 'le fichier est tronqué (il s’arrête au milieu d’un enregistrement ou d’un bloc gzip)' };
 const BAD_GZIP_EN = { header: 'not a valid gzip file (unreadable header)', checksum: 'the gzip file is damaged (wrong checksum)', corrupt: 'the gzip file is damaged (unreadable data)', truncated: 'the file is cut short (it ends in the middle of a record or of a gzip block)' };
@@ -198,11 +198,11 @@ const FORMATS = 'Segment, RudderStack, Mixpanel, Amplitude, PostHog, CSV';
 // files (core.ErrorMessage's keys), for the page: no command-line flags.
 const ERRORS_FR = {
   setting_tz_unknown: (v) => `fuseau horaire : ${quoted(v.value)} n’est pas un fuseau connu ; choisissez-en un de la liste (par exemple Europe/Paris).`,
-  setting_as_of_day: (v) => `jour de fin (« Au ») : ${quoted(v.value)} n’est pas une date AAAA-MM-JJ.`,
+  setting_as_of_day: (v) => `jour de fin («\u00a0Au\u00a0») : ${quoted(v.value)} n’est pas une date AAAA-MM-JJ.`,
   setting_window_range: (v) => `la fenêtre doit compter de ${anyNum(v.min)} à ${anyNum(v.max)} jours, pas ${anyNum(v.value)}.`,
   setting_window_whole: (v) => `fenêtre : ${quoted(v.value)} n’est pas un nombre entier de jours.`,
   setting_ratio: (v) => `ratio de régularité : ${quoted(v.value)} n’est ni DAU/MAU, ni WAU/MAU, ni DAU/WAU.`,
-  setting_unit: (v) => `unité : ${quoted(v.value)} n’est ni « utilisateurs » ni « comptes ».`,
+  setting_unit: (v) => `unité : ${quoted(v.value)} n’est ni «\u00a0utilisateurs\u00a0» ni «\u00a0comptes\u00a0».`,
   setting_weight_k_range: (v) => `le k du score pondéré doit être compris entre ${anyNum(v.min)} et ${anyNum(v.max)}, pas ${anyNum(v.value)}.`,
   setting_activation_share_range: (v) => `la part d’activation doit être comprise entre 0 et 1, pas ${anyNum(v.value)}.`,
   setting_weights_negative: (v) => `poids : le poids de ${quoted(v.event)} doit être un nombre positif ou nul.`,
