@@ -238,3 +238,13 @@ func (s *Store) WriteRollup(ctx context.Context, r *core.Rollup) error {
 	s.gen.Add(1)
 	return nil
 }
+
+// SnapshotDays returns how many days have a snapshot (storetest.SnapshotCounter).
+func (s *Store) SnapshotDays(ctx context.Context) (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketSnapshots).Stats().KeyN
+		return nil
+	})
+	return n, err
+}

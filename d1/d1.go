@@ -160,9 +160,10 @@ ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`, dups, dups); err != nil {
 	return withID + noID, nil
 }
 
-// Load reads everything back into a Rollup; cells more than the retention
-// before today by the store's clock, or after tomorrow, are left out
-// (core.RetainedDays).
+// Load reads everything back into a Rollup: the cells of open days and late
+// events, and the snapshots of closed days (snapshot.go). Days more than the
+// retention before today by the store's clock, or after tomorrow, are left
+// out (core.RetainedDays).
 func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	r, err := core.NewRollup(s.tz)
 	if err != nil {
@@ -183,17 +184,22 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	}
 	from, to := core.RetainedDays(r, s.now(), s.retention)
 	in := &r.Input
+	cell := func(rows *sql.Rows) error {
+		var c core.Count
+		var nav, day, n int64
+		if err := rows.Scan(&c.User, &c.Account, &c.Event, &nav, &day, &n); err != nil {
+			return err
+		}
+		c.Navigation, c.Day, c.N = nav == 1, core.Day(day), uint32(n)
+		r.AddCount(c)
+		return nil
+	}
 	err = errors.Join(
-		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM cells WHERE day BETWEEN %d AND %d`, from, to), func(rows *sql.Rows) error {
-			var c core.Count
-			var nav, day, n int64
-			if err := rows.Scan(&c.User, &c.Account, &c.Event, &nav, &day, &n); err != nil {
-				return err
-			}
-			c.Navigation, c.Day, c.N = nav == 1, core.Day(day), uint32(n)
-			r.AddCount(c)
-			return nil
-		}),
+		// Open days and late events, the sealed cells not folded yet
+		// (snapshot.go), and the snapshots of the closed days.
+		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM cells WHERE day BETWEEN %d AND %d`, from, to), cell),
+		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM staged WHERE day BETWEEN %d AND %d`, from, to), cell),
+		s.loadSnapshots(ctx, r, from, to),
 		query(`SELECT user, account, ts FROM members`, func(rows *sql.Rows) error {
 			var m core.Membership
 			if err := rows.Scan(&m.User, &m.Account, &m.TimeMs); err != nil {

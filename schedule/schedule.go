@@ -70,6 +70,7 @@ type Result struct {
 	AlertsCleared int      `json:"alerts_cleared"`
 	TraitsChanged int      `json:"traits_changed"`
 	TraitsSent    int      `json:"traits_sent"`
+	DaysCompacted int      `json:"days_compacted"`
 	Errors        []string `json:"errors"`
 }
 
@@ -131,12 +132,22 @@ func (j *Job) PreviewReport(ctx context.Context, rep *core.Report) (*Preview, er
 	return p, nil
 }
 
-// Run scores, keeps the day's history, then delivers. It fails only when
-// scoring or storing fails; delivery failures are in Result.Errors, the
-// logs and the status state.
+// Run compacts the closed days of a store that keeps snapshots
+// (core.Compactor: the hosted stores compact on this daily run, sep serve
+// also every hour), scores, keeps the day's history, then delivers. It fails
+// only when scoring or storing fails; delivery and compaction failures are in
+// Result.Errors, the logs and the status state (a failed compaction loses
+// nothing: the cells stay and the next run folds them).
 func (j *Job) Run(ctx context.Context) (Result, error) {
 	now := j.now()
 	var res Result
+	if c, ok := j.Store.(core.Compactor); ok {
+		days, err := c.Compact(ctx)
+		res.DaysCompacted = days
+		if err != nil {
+			res.Errors = append(res.Errors, "compaction: "+err.Error())
+		}
+	}
 	p, err := j.Preview(ctx)
 	if err != nil {
 		j.status(ctx, now, res, err)
@@ -192,8 +203,8 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	if day == "" {
 		day = "(no activity stored yet)"
 	}
-	j.logf("sep schedule: day %s: %d history rows; alerts %d started, %d sent, %d still open, %d cleared; traits %d changed, %d sent; %d error(s)",
-		day, res.Rows, res.AlertsStarted, res.AlertsSent, res.AlertsOpen, res.AlertsCleared, res.TraitsChanged, res.TraitsSent, len(res.Errors))
+	j.logf("sep schedule: day %s: %d days compacted; %d history rows; alerts %d started, %d sent, %d still open, %d cleared; traits %d changed, %d sent; %d error(s)",
+		day, res.DaysCompacted, res.Rows, res.AlertsStarted, res.AlertsSent, res.AlertsOpen, res.AlertsCleared, res.TraitsChanged, res.TraitsSent, len(res.Errors))
 	for _, e := range res.Errors {
 		j.logf("sep schedule: delivery failed: %s", e)
 	}

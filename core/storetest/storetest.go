@@ -483,7 +483,47 @@ func runCompaction(t *testing.T, open Open, clock *time.Time) {
 			if got := Got(t, st, s); got != want {
 				t.Fatalf("after the open day closed:\n%s\nwant:\n%s", got, want)
 			}
+			checkRetention(t, st, c, clock, s)
 		})
+	}
+}
+
+// SnapshotCounter is implemented by a store that keeps day snapshots
+// (core.Compactor): SnapshotDays returns how many days have one, for the
+// suite to see retention drop them.
+type SnapshotCounter interface {
+	SnapshotDays(ctx context.Context) (int, error)
+}
+
+// checkRetention moves the clock until July 2026 is past the retention: a
+// Compact then drops July's snapshots and keeps the later ones, and the
+// report is the one Load gave before it (Load leaves old days out already).
+func checkRetention(t *testing.T, st core.Store, c core.Compactor, clock *time.Time, s core.Settings) {
+	t.Helper()
+	ctx := context.Background()
+	sc, ok := st.(SnapshotCounter)
+	if !ok {
+		t.Fatalf("%T keeps snapshots but has no SnapshotDays method (storetest.SnapshotCounter)", st)
+	}
+	count := func() int {
+		t.Helper()
+		n, err := sc.SnapshotDays(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	kept := count()
+	*clock = time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, core.DefaultRetentionDays)
+	before := Got(t, st, s)
+	if _, err := c.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := Got(t, st, s); got != before {
+		t.Fatalf("dropping old snapshots changed the report:\n%s\nwant:\n%s", got, before)
+	}
+	if n := count(); n >= kept-25 || n == 0 {
+		t.Fatalf("%d day snapshots after July passed the retention, %d before: want July's (about 30) dropped, the later ones kept", n, kept)
 	}
 }
 

@@ -1,0 +1,247 @@
+package d1
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/sep-project/sep/core"
+)
+
+// Closed days compacted (core.Compactor) in the tables and views of
+// migrations/0003_snapshots.sql, whose comment gives the steps: seal, write
+// the parts of the next version, commit. Each is one statement, so a report
+// never changes with a compaction, even one that dies half-way.
+
+var _ core.Compactor = (*Store)(nil)
+
+// PartBytes is the most a snapshot part holds: half D1's limit on a row and
+// on a bound value (2,000,000 bytes).
+const PartBytes = 1_000_000
+
+// CompactDaysPerRun is how many days one Compact folds at most: each costs
+// about six queries, and a Worker invocation may run 1,000 (Workers Paid). The
+// days left over are folded by the next run; reads count their staged rows
+// meanwhile.
+const CompactDaysPerRun = 100
+
+// stagedDay is one closed day waiting to be folded: its staged rows and
+// their counts, and its snapshot's version and parts (0 for none yet).
+type stagedDay struct {
+	day            core.Day
+	rows, n        int64
+	version, parts int64
+}
+
+// Compact moves the cells of the closed days (before today by the store's
+// clock) into staged, folds each staged day into a new version of its
+// snapshot, and drops the cells, staged rows and snapshots of days past the
+// retention. It returns how many days it wrote.
+func (s *Store) Compact(ctx context.Context) (int, error) {
+	r, err := core.NewRollup(s.tz)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	from, _ := core.RetainedDays(r, now, s.retention)
+	today := r.DayOf(now.UnixMilli())
+	for _, q := range []string{
+		`INSERT INTO seal (first, before) VALUES (?, ?)`, // also deletes the cells before first
+		`DELETE FROM snapshot_days WHERE day < ?`,        // first: a day's parts are read through its row
+		`DELETE FROM snapshot_parts WHERE day < ?`,
+		`DELETE FROM staged WHERE day < ?`,
+	} {
+		args := []any{int64(from)}
+		if q[:6] == "INSERT" {
+			args = append(args, int64(today))
+		}
+		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+			return 0, fmt.Errorf("d1 compact (is migration 0003 applied?): %w", err)
+		}
+	}
+	days, err := s.stagedDays(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("d1 compact: %w", err)
+	}
+	written := 0
+	for _, d := range days {
+		ok, err := s.compactDay(ctx, d)
+		if err != nil {
+			return written, fmt.Errorf("d1 compact %s: %w", d.day, err)
+		}
+		if ok {
+			written++
+		}
+	}
+	return written, nil
+}
+
+// stagedDays lists the staged days, oldest first, at most CompactDaysPerRun.
+func (s *Store) stagedDays(ctx context.Context) ([]stagedDay, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.day, count(*), sum(s.n), coalesce(d.version, 0), coalesce(d.parts, 0)
+FROM staged s LEFT JOIN snapshot_days d ON d.day = s.day GROUP BY s.day ORDER BY s.day LIMIT ?`, CompactDaysPerRun)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []stagedDay
+	for rows.Next() {
+		var d stagedDay
+		var day int64
+		if err := rows.Scan(&day, &d.rows, &d.n, &d.version, &d.parts); err != nil {
+			return nil, err
+		}
+		d.day = core.Day(day)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// compactDay writes the day's next snapshot version (its current snapshot
+// plus its staged rows) and commits it; it reports false, writing nothing
+// that a read uses, when a concurrent seal or compaction changed the day
+// since it was listed (the next Compact folds it).
+func (s *Store) compactDay(ctx context.Context, d stagedDay) (bool, error) {
+	snap := core.NewDaySnapshot(d.day)
+	if d.version > 0 {
+		old, err := s.snapshotBytes(ctx, d.day, d.version, d.parts)
+		if err != nil {
+			return false, err
+		}
+		if _, err := core.DecodeDaySnapshot(old, snap.Add); err != nil {
+			return false, fmt.Errorf("snapshot version %d: %w", d.version, err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT user, account, event, nav, n FROM staged WHERE day = ? ORDER BY user, account`, int64(d.day))
+	if err != nil {
+		return false, err
+	}
+	var got, sum int64
+	for rows.Next() {
+		c := core.Count{Day: d.day}
+		var nav, n int64
+		if err := rows.Scan(&c.User, &c.Account, &c.Event, &nav, &n); err != nil {
+			rows.Close()
+			return false, err
+		}
+		c.Navigation, c.N = nav == 1, uint32(n)
+		snap.Add(c)
+		got, sum = got+1, sum+n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if got != d.rows || sum != d.n {
+		return false, nil // sealed again meanwhile
+	}
+	next := d.version + 1
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM snapshot_parts WHERE day = ? AND version = ?`, int64(d.day), next); err != nil {
+		return false, err // the parts of an attempt that died
+	}
+	parts := splitParts(snap.Bytes(), PartBytes)
+	for i, p := range parts {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO snapshot_parts (day, version, part, data) VALUES (?, ?, ?, ?)`,
+			int64(d.day), next, i, p); err != nil {
+			return false, err
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO commit_snapshot (day, version, parts, staged_rows, staged_n) VALUES (?, ?, ?, ?, ?)`,
+		int64(d.day), next, len(parts), got, sum); err != nil {
+		return false, err
+	}
+	var version int64
+	if err := s.db.QueryRowContext(ctx, `SELECT version FROM snapshot_days WHERE day = ?`, int64(d.day)).Scan(&version); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	return version == next, nil
+}
+
+// snapshotBytes reads the parts of one version of a day's snapshot.
+func (s *Store) snapshotBytes(ctx context.Context, day core.Day, version, parts int64) ([]byte, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM snapshot_parts WHERE day = ? AND version = ? AND part < ? ORDER BY part`, int64(day), version, parts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []byte
+	n := int64(0)
+	for rows.Next() {
+		var p []byte
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p...)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if n != parts {
+		return nil, fmt.Errorf("%w: %d of its %d parts", core.ErrCorruptSnapshot, n, parts)
+	}
+	return out, nil
+}
+
+// loadSnapshots adds the committed snapshots of the days from..to to r.
+func (s *Store) loadSnapshots(ctx context.Context, r *core.Rollup, from, to core.Day) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.day, d.parts, p.data FROM snapshot_days d
+JOIN snapshot_parts p ON p.day = d.day AND p.version = d.version AND p.part < d.parts
+WHERE d.day BETWEEN ? AND ? ORDER BY d.day, p.part`, int64(from), int64(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var buf []byte
+	day, want, got := int64(0), int64(0), int64(0)
+	flush := func() error {
+		if got == 0 {
+			return nil
+		}
+		if got != want {
+			return fmt.Errorf("snapshot of %s: %w: %d of its %d parts", core.Day(day), core.ErrCorruptSnapshot, got, want)
+		}
+		if _, err := core.DecodeDaySnapshot(buf, r.AddCount); err != nil {
+			return fmt.Errorf("snapshot of %s: %w", core.Day(day), err)
+		}
+		buf, got = buf[:0], 0
+		return nil
+	}
+	for rows.Next() {
+		var d, parts int64
+		var p []byte
+		if err := rows.Scan(&d, &parts, &p); err != nil {
+			return err
+		}
+		if d != day {
+			if err := flush(); err != nil {
+				return err
+			}
+			day, want = d, parts
+		}
+		buf = append(buf, p...)
+		got++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+// splitParts cuts b into pieces of at most size bytes (one piece if empty).
+func splitParts(b []byte, size int) [][]byte {
+	out := [][]byte{}
+	for len(b) > size {
+		out = append(out, b[:size])
+		b = b[size:]
+	}
+	return append(out, b)
+}
+
+// SnapshotDays returns how many days have a snapshot (storetest.SnapshotCounter).
+func (s *Store) SnapshotDays(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM snapshot_days`).Scan(&n)
+	return n, err
+}
