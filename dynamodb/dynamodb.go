@@ -18,7 +18,13 @@
 //
 // Every rollup item carries a TTL attribute ("ex", epoch seconds) set to its
 // day plus the retention (core.DefaultRetentionDays); the messageId hashes live
-// as long as the counts they vouch for. Load scans the table in parallel.
+// as long as the counts they vouch for.
+//
+// Closed days are compacted into per-day snapshots (snapshot.go, compact.go):
+// Load Scans the sparse index "live" (open days, late events, memberships,
+// traits, counters) and reads the snapshots' parts by key, instead of
+// Scanning every day item of the table. On a table created without the
+// index, Load Scans the table and Compact fails.
 package dynamodb
 
 import (
@@ -81,6 +87,13 @@ type Store struct {
 	tz        string
 	retention int
 	now       func() time.Time
+	// snap is the client's calls the snapshot layout needs, nil when the
+	// client lacks them or the table has no live index: Load then Scans
+	// the table and Compact fails (snapshot.go).
+	snap snapshotAPI
+	// Settle is how long Compact waits for the live index to catch up
+	// (default Settle).
+	Settle time.Duration
 }
 
 // Open returns the store of the table, whose days are counted in tz. It
@@ -89,7 +102,7 @@ func Open(ctx context.Context, api API, table, tz string) (*Store, error) {
 	if _, err := core.NewRollup(tz); err != nil {
 		return nil, err
 	}
-	s := &Store{api: api, table: table, tz: tz, retention: core.DefaultRetentionDays, now: time.Now}
+	s := &Store{api: api, table: table, tz: tz, retention: core.DefaultRetentionDays, now: time.Now, Settle: Settle}
 	_, err := api.UpdateItem(ctx, &ddb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key("meta"),
@@ -104,18 +117,38 @@ func Open(ctx context.Context, api API, table, tz string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb table %s: %w", table, err)
 	}
+	if sa, ok := api.(snapshotAPI); ok {
+		desc, err := api.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: &s.table})
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb table %s: %w", table, err)
+		}
+		for _, ix := range desc.Table.GlobalSecondaryIndexes {
+			if aws.ToString(ix.IndexName) == indexLive {
+				s.snap = sa
+			}
+		}
+	}
 	return s, nil
 }
 
 // CreateTable creates the table as the deployment template does (one string
-// key "pk", on-demand billing) and waits until it is active. The TTL attribute
-// "ex" is enabled by the template; tests do without it.
+// key "pk", the sparse index "live" on "lv" projecting every attribute,
+// on-demand billing) and waits until it is active. The TTL attribute "ex" is
+// enabled by the template; tests do without it.
 func CreateTable(ctx context.Context, api API, table string) error {
 	_, err := api.CreateTable(ctx, &ddb.CreateTableInput{
-		TableName:            &table,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
+		TableName: &table,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(attrLive), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName:  aws.String(indexLive),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(attrLive), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}},
+		BillingMode: types.BillingModePayPerRequest,
 	})
 	if err != nil {
 		return fmt.Errorf("create table %s: %w", table, err)
@@ -241,9 +274,9 @@ func (s *Store) countDuplicates(ctx context.Context, ingestDay string, n int) er
 	_, err := s.api.UpdateItem(ctx, &ddb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key("c|duplicates|" + ingestDay),
-		UpdateExpression:          aws.String("SET #t = :t, #ex = :ex ADD #n :n"),
-		ExpressionAttributeNames:  map[string]string{"#t": attrType, "#ex": attrExpires, "#n": attrN},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("c"), ":ex": num(exp), ":n": num(int64(n))},
+		UpdateExpression:          aws.String("SET #t = :t, #ex = :ex, #lv = :lv ADD #n :n"),
+		ExpressionAttributeNames:  map[string]string{"#t": attrType, "#ex": attrExpires, "#n": attrN, "#lv": attrLive},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("c"), ":ex": num(exp), ":n": num(int64(n)), ":lv": liveShard("c|duplicates|" + ingestDay)},
 	})
 	return err
 }
@@ -262,7 +295,7 @@ func (s *Store) eventUpdate(clock *core.Rollup, e *core.Event, ingestDay string)
 		}
 		u.key = fmt.Sprintf("s|%s|%s|%d", reason, ingestDay, shard)
 		exp := s.now().AddDate(0, 0, s.retention+1).Unix()
-		u.set = map[string]types.AttributeValue{attrType: str("s"), attrReason: str(reason), attrExpires: num(exp)}
+		u.set = map[string]types.AttributeValue{attrType: str("s"), attrReason: str(reason), attrExpires: num(exp), attrLive: liveShard(u.key)}
 		u.add[attrN] = 1
 		return u
 	}
@@ -283,7 +316,8 @@ func (s *Store) eventUpdate(clock *core.Rollup, e *core.Event, ingestDay string)
 	day := clock.DayOf(e.TimeMs)
 	u.key = dayKey(e.UserID, account, day)
 	u.set = map[string]types.AttributeValue{attrType: str("d"), attrUser: str(e.UserID), attrAccount: str(account),
-		attrDay: num(int64(day)), attrExpires: num((int64(day) + int64(s.retention) + 2) * 86400)}
+		attrDay: num(int64(day)), attrExpires: num((int64(day) + int64(s.retention) + 2) * 86400), attrLive: liveShard(u.key)}
+	u.add[attrWrites] = 1 // every change to a day item counts (compact.go)
 	switch {
 	case !activity:
 		u.add[attrIdent] = 1
@@ -377,7 +411,7 @@ func (s *Store) latestWins(e *core.Event) []func(context.Context) error {
 	}
 	var out []func(context.Context) error
 	write := func(k string, set map[string]types.AttributeValue, ts int64, v string) {
-		set[attrTS], set[attrValue] = num(ts), str(v)
+		set[attrTS], set[attrValue], set[attrLive] = num(ts), str(v), liveShard(k)
 		out = append(out, func(ctx context.Context) error {
 			names := map[string]string{"#ts": attrTS, "#v": attrValue}
 			values := map[string]types.AttributeValue{}
@@ -435,10 +469,44 @@ func (s *Store) latestWins(e *core.Event) []func(context.Context) error {
 	return out
 }
 
-// Load scans the table (four segments in parallel) into a Rollup; day items
-// more than the retention before today by the store's clock, or after
-// tomorrow, are left out (core.RetainedDays).
+// Load reads the store into a Rollup: with the live index, the live items
+// (an index Scan), the snapshot index (one GetItem) and the parts of the
+// retained days' snapshots (BatchGetItem), snapshot.go; without it, a Scan of
+// the table (four segments in parallel). Day items more than the retention
+// before today by the store's clock, or after tomorrow, are left out
+// (core.RetainedDays).
 func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
+	r, err := core.NewRollup(s.tz)
+	if err != nil {
+		return nil, err
+	}
+	from, to := core.RetainedDays(r, s.now(), s.retention)
+	var items []map[string]types.AttributeValue
+	var days map[core.Day]manifest
+	if s.snap != nil {
+		days, err = s.manifests(ctx)
+		if err == nil {
+			items, err = s.readLive(ctx)
+		}
+	} else {
+		items, err = s.scanTable(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb load from %s: %w", s.table, err)
+	}
+	for _, it := range items {
+		addItem(r, it, days, from, to)
+	}
+	if s.snap != nil {
+		if err := s.loadSnapshots(ctx, r, days, from, to); err != nil {
+			return nil, fmt.Errorf("dynamodb load from %s: %w", s.table, err)
+		}
+	}
+	return r, ctx.Err()
+}
+
+// scanTable Scans the whole table, four segments in parallel.
+func (s *Store) scanTable(ctx context.Context) ([]map[string]types.AttributeValue, error) {
 	const segments = 4
 	parts := make([][]map[string]types.AttributeValue, segments)
 	errs := make([]error, segments)
@@ -463,65 +531,48 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 		}(seg)
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("dynamodb load from %s: %w", s.table, err)
+	var all []map[string]types.AttributeValue
+	for _, p := range parts {
+		all = append(all, p...)
 	}
-	r, err := core.NewRollup(s.tz)
-	if err != nil {
-		return nil, err
-	}
-	from, to := core.RetainedDays(r, s.now(), s.retention)
+	return all, errors.Join(errs...)
+}
+
+// addItem adds one stored item to r: a day item's live counts, and its
+// staged counts while their version is not committed in days; memberships,
+// traits and input counters. Other items (meta, history, snapshot parts) are
+// skipped.
+func addItem(r *core.Rollup, it map[string]types.AttributeValue, days map[core.Day]manifest, from, to core.Day) {
 	in := &r.Input
-	for _, items := range parts {
-		for _, it := range items {
-			switch getS(it, attrType) {
-			case "d":
-				day := core.Day(getN(it, attrDay))
-				user, account := getS(it, attrUser), getS(it, attrAccount)
-				for name, v := range it {
-					var nav bool
-					switch {
-					case name == attrIdent:
-						n := getN(it, name)
-						in.Events += n
-						continue
-					case strings.HasPrefix(name, "e:"):
-					case strings.HasPrefix(name, "p:"):
-						nav = true
-					default:
-						continue
-					}
-					n := numOf(v)
-					in.Events += n
-					in.ActivityEvents += n
-					if day >= from && day <= to && n > 0 {
-						r.AddCount(core.Count{User: user, Account: account, Event: name[2:], Navigation: nav, Day: day, N: uint32(n)})
-					}
-				}
-			case "m":
-				r.AddMembership(core.Membership{User: getS(it, attrUser), Account: getS(it, attrValue), TimeMs: getN(it, attrTS)})
-			case "t":
-				acct := false
-				if b, ok := it[attrAccount].(*types.AttributeValueMemberBOOL); ok {
-					acct = b.Value
-				}
-				r.AddTrait(core.Trait{Account: acct, ID: getS(it, attrID), Key: getS(it, attrTraitK), Value: getS(it, attrValue), TimeMs: getN(it, attrTS)})
-			case "c":
-				n := getN(it, attrN)
-				in.Events += n
-				in.Duplicates += n
-			case "s":
-				n := getN(it, attrN)
-				in.Events += n
-				in.Skipped += n
-				if in.SkippedByReason == nil {
-					in.SkippedByReason = map[string]int64{}
-				}
-				in.SkippedByReason[getS(it, attrReason)] += n
-			}
+	switch getS(it, attrType) {
+	case "d":
+		day := core.Day(getN(it, attrDay))
+		user, account := getS(it, attrUser), getS(it, attrAccount)
+		addCounts(r, user, account, day, countsOf(it), from, to)
+		if counts, v := staged(it); counts != nil && v > days[day].version {
+			addCounts(r, user, account, day, counts, from, to)
 		}
+	case "m":
+		r.AddMembership(core.Membership{User: getS(it, attrUser), Account: getS(it, attrValue), TimeMs: getN(it, attrTS)})
+	case "t":
+		acct := false
+		if b, ok := it[attrAccount].(*types.AttributeValueMemberBOOL); ok {
+			acct = b.Value
+		}
+		r.AddTrait(core.Trait{Account: acct, ID: getS(it, attrID), Key: getS(it, attrTraitK), Value: getS(it, attrValue), TimeMs: getN(it, attrTS)})
+	case "c":
+		n := getN(it, attrN)
+		in.Events += n
+		in.Duplicates += n
+	case "s":
+		n := getN(it, attrN)
+		in.Events += n
+		in.Skipped += n
+		if in.SkippedByReason == nil {
+			in.SkippedByReason = map[string]int64{}
+		}
+		in.SkippedByReason[getS(it, attrReason)] += n
 	}
-	return r, ctx.Err()
 }
 
 func dayKey(user, account string, day core.Day) string {

@@ -22,9 +22,9 @@ func (s *Store) bumpGeneration(ctx context.Context) error {
 	_, err := s.api.UpdateItem(ctx, &ddb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       key(genKey),
-		UpdateExpression:          aws.String("SET #t = :t ADD #n :one"),
-		ExpressionAttributeNames:  map[string]string{"#t": attrType, "#n": attrN},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("g"), ":one": num(1)},
+		UpdateExpression:          aws.String("SET #t = :t, #lv = :lv ADD #n :one"),
+		ExpressionAttributeNames:  map[string]string{"#t": attrType, "#n": attrN, "#lv": attrLive},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("g"), ":one": num(1), ":lv": liveShard(genKey)},
 	})
 	if err != nil {
 		return fmt.Errorf("dynamodb generation: %w", err)

@@ -1,0 +1,126 @@
+package dynamodb
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/core/storetest"
+	"github.com/sep-project/sep/internal/testenv"
+)
+
+var internalTables atomic.Int64
+
+func openInternal(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	api := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(testenv.Dynalite(t)),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	table := fmt.Sprintf("sep-internal-%d", internalTables.Add(1))
+	if err := CreateTable(ctx, api, table); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, api, table, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.snap == nil {
+		t.Fatal("a table made by CreateTable has no live index")
+	}
+	s.Settle = 0
+	s.SetClock(func() time.Time { return storetest.Clock })
+	return s
+}
+
+// A compaction that died after sealing every closed day item (its counts
+// staged, nothing committed), then a late event on a sealed item: reads stay
+// exact, and the next Compact folds both.
+func TestCompactionDiedAfterSealing(t *testing.T) {
+	ctx := context.Background()
+	s := openInternal(t)
+	evs := storetest.Product()
+	if _, err := s.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	st := core.Settings{Window: 14}
+	want := storetest.Want(t, "UTC", evs, st)
+	items, err := s.scanLive(ctx, "#t = :d", map[string]string{"#t": attrType}, map[string]types.AttributeValue{":d": str("d")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if _, err := s.seal(ctx, it, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := storetest.Got(t, s, st); got != want {
+		t.Fatalf("with every item sealed, nothing committed:\n%s\nwant:\n%s", got, want)
+	}
+	late := []core.Event{{MessageID: "late", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: time.Date(2026, 7, 31, 9, 10, 0, 0, time.UTC).UnixMilli()}}
+	if n, err := s.Ingest(ctx, late); err != nil || n != 1 {
+		t.Fatalf("late event: %d, %v", n, err)
+	}
+	all := append(evs, late...)
+	want = storetest.Want(t, "UTC", all, st)
+	if got := storetest.Got(t, s, st); got != want {
+		t.Fatalf("a late event on a sealed item:\n%s\nwant:\n%s", got, want)
+	}
+	days, err := s.Compact(ctx)
+	if err != nil || days < 60 {
+		t.Fatalf("Compact: %d, %v", days, err)
+	}
+	if got := storetest.Got(t, s, st); got != want {
+		t.Fatalf("after the compaction resumed:\n%s\nwant:\n%s", got, want)
+	}
+	// Only today's and tomorrow's day items are left in the index.
+	items, err = s.scanLive(ctx, "#t = :d", map[string]string{"#t": attrType}, map[string]types.AttributeValue{":d": str("d")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := core.Day(storetest.Clock.Unix() / 86400)
+	for _, it := range items {
+		if core.Day(getN(it, attrDay)) < today {
+			t.Errorf("a closed day's item is still in the live index: %v", getS(it, attrKey))
+		}
+	}
+	if n, err := s.Ingest(ctx, late); err != nil || n != 0 {
+		t.Fatalf("the late event again, after it was folded: stored %d, %v; want 0", n, err)
+	}
+}
+
+// A snapshot larger than a part is stored in several and read back whole.
+func TestSnapshotInParts(t *testing.T) {
+	ctx := context.Background()
+	s := openInternal(t)
+	var evs []core.Event
+	pad := fmt.Sprintf("%0900d", 0)
+	for u := 0; u < 900; u++ { // 900 users of ~900 bytes: 0.8 MB, 3 parts
+		evs = append(evs, core.Event{UserID: fmt.Sprintf("%s-%d", pad, u), Name: "Feature", Kind: core.KindTrack,
+			TimeMs: time.Date(2026, 9, 20, 10, 0, 0, 0, time.UTC).UnixMilli()})
+	}
+	if _, err := s.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	st := core.Settings{Window: 14}
+	want := storetest.Want(t, "UTC", evs, st)
+	if days, err := s.Compact(ctx); err != nil || days != 1 {
+		t.Fatalf("Compact: %d days, %v", days, err)
+	}
+	m, err := s.manifests(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m[core.Day(20716)].parts; p < 2 {
+		t.Fatalf("the day's snapshot is in %d part(s) (%v); the test needs several", p, m)
+	}
+	if got := storetest.Got(t, s, st); got != want {
+		t.Fatalf("a snapshot in parts:\n%s\nwant:\n%s", got, want)
+	}
+}
