@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +27,24 @@ import (
 // plus values) that Scans return, and the GetItems.
 type scanCounter struct {
 	*ddb.Client
-	items, bytes, gets, updates atomic.Int64
+	items, bytes, gets, updates      atomic.Int64
+	indexItems, indexBytes           atomic.Int64 // Scans of the live index (eventually consistent)
+	batchItems, batchBytes, batchRRU atomic.Int64
+}
+
+func (c *scanCounter) BatchGetItem(ctx context.Context, in *ddb.BatchGetItemInput, opt ...func(*ddb.Options)) (*ddb.BatchGetItemOutput, error) {
+	out, err := c.Client.BatchGetItem(ctx, in, opt...)
+	if err == nil {
+		for _, items := range out.Responses {
+			for _, it := range items {
+				n := itemSize(it)
+				c.batchItems.Add(1)
+				c.batchBytes.Add(n)
+				c.batchRRU.Add((n + 4095) / 4096) // each item rounded up to 4 KB, strongly consistent
+			}
+		}
+	}
+	return out, err
 }
 
 func (c *scanCounter) UpdateItem(ctx context.Context, in *ddb.UpdateItemInput, opt ...func(*ddb.Options)) (*ddb.UpdateItemOutput, error) {
@@ -36,9 +55,13 @@ func (c *scanCounter) UpdateItem(ctx context.Context, in *ddb.UpdateItemInput, o
 func (c *scanCounter) Scan(ctx context.Context, in *ddb.ScanInput, opt ...func(*ddb.Options)) (*ddb.ScanOutput, error) {
 	out, err := c.Client.Scan(ctx, in, opt...)
 	if err == nil {
-		c.items.Add(int64(len(out.Items)))
+		items, bytes := &c.items, &c.bytes
+		if in.IndexName != nil {
+			items, bytes = &c.indexItems, &c.indexBytes
+		}
+		items.Add(int64(len(out.Items)))
 		for _, it := range out.Items {
-			c.bytes.Add(itemSize(it))
+			bytes.Add(itemSize(it))
 		}
 	}
 	return out, err
@@ -64,6 +87,10 @@ func itemSize(it map[string]types.AttributeValue) int64 {
 			}
 		case *types.AttributeValueMemberBOOL:
 			n++
+		case *types.AttributeValueMemberB:
+			n += int64(len(v.Value))
+		case *types.AttributeValueMemberM:
+			n += 3 + itemSize(v.Value) + int64(len(v.Value))
 		default:
 			n += 8
 		}
@@ -74,7 +101,8 @@ func itemSize(it map[string]types.AttributeValue) int64 {
 // TestMeasureReads is a measurement, not a test (README "Performance",
 // docs/hosting-costs.md): with SEP_MEASURE_READS_USERS=N it stores synth's
 // N users x 90 days in a dynalite table through Ingest, then measures GET
-// /v1/score fresh and cached, the items, bytes and read units a read costs.
+// /v1/score fresh (an empty report cache) before and after Compact: seconds,
+// CPU, bytes allocated, the items, bytes and read units a read costs.
 // Without the variable it is skipped.
 func TestMeasureReads(t *testing.T) {
 	users, _ := strconv.Atoi(os.Getenv("SEP_MEASURE_READS_USERS"))
@@ -88,6 +116,7 @@ func TestMeasureReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.Settle = 0 // dynalite's index has no lag
 	clock := time.Date(2026, 9, 30, 20, 0, 0, 0, time.UTC)
 	st.SetClock(func() time.Time { return clock })
 	var export bytes.Buffer
@@ -103,33 +132,65 @@ func TestMeasureReads(t *testing.T) {
 		}
 	}
 	load := time.Since(start)
-	h, err := api.New(api.Options{Store: st, OpenReads: true})
-	if err != nil {
-		t.Fatal(err)
+	// A fresh read (a new handler: an empty cache), counted and timed.
+	type reading struct {
+		Seconds, CPUSeconds                 float64
+		AllocMB                             float64
+		TableItems, TableBytes, TableRRU    int64 // Scan of the table, strongly consistent: 4 KB a unit
+		IndexItems, IndexBytes, IndexRRU    int64 // Scan of the live index, eventually consistent: 8 KB a unit
+		PartItems, PartBytes, PartRRU, Gets int64
+		TotalRRU                            int64
+		Cache                               string
 	}
-	get := func() (time.Duration, string) {
+	read := func() reading {
+		h, err := api.New(api.Options{Store: st, OpenReads: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i0, b0, x0, xb0, p0, pb0, pr0, g0 := c.items.Load(), c.bytes.Load(), c.indexItems.Load(), c.indexBytes.Load(), c.batchItems.Load(), c.batchBytes.Load(), c.batchRRU.Load(), c.gets.Load()
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		cpu0 := cpuSeconds()
 		t0 := time.Now()
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/v1/score", nil))
 		if rec.Code != 200 {
 			t.Fatalf("GET /v1/score: %d %s", rec.Code, rec.Body)
 		}
-		return time.Since(t0), rec.Header().Get(api.CacheHeader)
+		rd := reading{Seconds: time.Since(t0).Seconds(), CPUSeconds: cpuSeconds() - cpu0, Cache: rec.Header().Get(api.CacheHeader)}
+		runtime.ReadMemStats(&m1)
+		rd.AllocMB = float64(m1.TotalAlloc-m0.TotalAlloc) / 1e6
+		rd.TableItems, rd.TableBytes = c.items.Load()-i0, c.bytes.Load()-b0
+		rd.IndexItems, rd.IndexBytes = c.indexItems.Load()-x0, c.indexBytes.Load()-xb0
+		rd.PartItems, rd.PartBytes, rd.PartRRU, rd.Gets = c.batchItems.Load()-p0, c.batchBytes.Load()-pb0, c.batchRRU.Load()-pr0, c.gets.Load()-g0
+		rd.TableRRU, rd.IndexRRU = (rd.TableBytes+4095)/4096, (rd.IndexBytes+8191)/8192
+		rd.TotalRRU = rd.TableRRU + rd.IndexRRU + rd.PartRRU + rd.Gets
+		return rd
 	}
-	fresh, how := get()
-	items, size := c.items.Load(), c.bytes.Load()
-	cached, how2 := get()
-	scannedCached := c.items.Load() - items
+	before := read()
+	u0 := c.updates.Load()
+	t0, cpu0 := time.Now(), cpuSeconds()
+	days, err := st.Compact(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact := map[string]any{"days": days, "seconds": time.Since(t0).Seconds(), "cpu_seconds": cpuSeconds() - cpu0, "updates": c.updates.Load() - u0}
+	after := read()
 	r, err := st.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out, _ := json.Marshal(map[string]any{
-		"users": users, "events": len(evs), "updates_ingest": c.updates.Load(), "deliveries": (len(evs) + 999) / 1000, "cells": r.Len(), "ingest_s": load.Seconds(),
-		"fresh_s": fresh.Seconds(), "fresh_cache": how, "cached_ms": float64(cached.Microseconds()) / 1000, "cached_cache": how2,
-		"items_scanned": items, "bytes_scanned": size, "bytes_per_item": size / max(items, 1),
-		"rcu_strong": (size + 4095) / 4096, "getitems": c.gets.Load(),
-		"items_scanned_cached": scannedCached,
+		"users": users, "events": len(evs), "updates_ingest": u0, "deliveries": (len(evs) + 999) / 1000, "cells": r.Len(), "ingest_s": load.Seconds(),
+		"before_compaction": before, "compaction": compact, "after_compaction": after,
 	})
 	t.Log(string(out))
+}
+
+// cpuSeconds is the process's user+system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
