@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/sep-project/sep/api"
@@ -40,7 +41,15 @@ func (c *scanCounter) BatchGetItem(ctx context.Context, in *ddb.BatchGetItemInpu
 				n := itemSize(it)
 				c.batchItems.Add(1)
 				c.batchBytes.Add(n)
-				c.batchRRU.Add((n + 4095) / 4096) // each item rounded up to 4 KB, strongly consistent
+				unit := int64(4096) // each item rounded up to 4 KB strongly consistent, 8 KB eventually
+				if k := in.RequestItems; len(k) > 0 {
+					for _, ka := range k {
+						if !aws.ToBool(ka.ConsistentRead) {
+							unit = 8192
+						}
+					}
+				}
+				c.batchRRU.Add((n + unit - 1) / unit)
 			}
 		}
 	}

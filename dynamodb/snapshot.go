@@ -61,7 +61,8 @@ const (
 )
 
 // PartBytes is the most a snapshot part holds: DynamoDB's item limit is 400 KB
-// (names and values); a part is read at 88 read units strongly consistent.
+// (names and values); a part is read at 44 read units (eventually
+// consistent, 8 KB a unit).
 const PartBytes = 350_000
 
 // Settle is how long Compact waits between sealing the day items and
@@ -239,20 +240,39 @@ func decodeParts(d core.Day, m manifest, parts map[string][]byte, fn func(core.C
 	return nil
 }
 
-// getParts reads snapshot parts by key with strongly consistent
-// BatchGetItems (100 keys a call, unprocessed keys asked again).
+// getParts reads snapshot parts by key with BatchGetItems (100 keys a call,
+// unprocessed keys asked again). A part never changes once written (a new
+// version has new keys), so it is read eventually consistent (half the read
+// units); one not visible yet (written just before its commit) is asked
+// again strongly consistent.
 func (s *Store) getParts(ctx context.Context, keys []string) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	if err := s.batchGet(ctx, keys, false, out); err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, k := range keys {
+		if _, ok := out[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if err := s.batchGet(ctx, missing, true, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) batchGet(ctx context.Context, keys []string, consistent bool, out map[string][]byte) error {
 	for i := 0; i < len(keys); i += 100 {
 		var ks []map[string]types.AttributeValue
 		for _, k := range keys[i:min(i+100, len(keys))] {
 			ks = append(ks, key(k))
 		}
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: ks, ConsistentRead: aws.Bool(true)}}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: ks, ConsistentRead: aws.Bool(consistent)}}
 		for len(req) > 0 {
 			res, err := s.snap.BatchGetItem(ctx, &ddb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for _, it := range res.Responses[s.table] {
 				if b, ok := it[attrData].(*types.AttributeValueMemberB); ok {
@@ -262,7 +282,7 @@ func (s *Store) getParts(ctx context.Context, keys []string) (map[string][]byte,
 			req = res.UnprocessedKeys
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // countsOf returns the count attributes of a day item ("e:", "p:", "i") or
