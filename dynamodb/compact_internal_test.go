@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,5 +123,41 @@ func TestSnapshotInParts(t *testing.T) {
 	}
 	if got := storetest.Got(t, s, st); got != want {
 		t.Fatalf("a snapshot in parts:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// A table created before snapshots (no live index): reads Scan the table as
+// before, and Compact says why it cannot run.
+func TestTableWithoutLiveIndex(t *testing.T) {
+	ctx := context.Background()
+	api := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(testenv.Dynalite(t)),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	table := fmt.Sprintf("sep-internal-%d", internalTables.Add(1))
+	if _, err := api.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            &table,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrKey), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(attrKey), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, api, table, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.snap != nil {
+		t.Fatal("a table without the live index is read through it")
+	}
+	s.SetClock(func() time.Time { return storetest.Clock })
+	evs := storetest.Product()
+	if _, err := s.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	st := core.Settings{Window: 14}
+	if got, want := storetest.Got(t, s, st), storetest.Want(t, "UTC", evs, st); got != want {
+		t.Fatalf("read by Scan:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := s.Compact(ctx); err == nil || !strings.Contains(err.Error(), `no "live" index`) {
+		t.Fatalf("Compact on a table without the index: %v", err)
 	}
 }
