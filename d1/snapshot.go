@@ -46,17 +46,16 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 	now := s.now()
 	from, _ := core.RetainedDays(r, now, s.retention)
 	today := r.DayOf(now.UnixMilli())
-	for _, q := range []string{
-		`INSERT INTO seal (first, before) VALUES (?, ?)`, // also deletes the cells before first
-		`DELETE FROM snapshot_days WHERE day < ?`,        // first: a day's parts are read through its row
-		`DELETE FROM snapshot_parts WHERE day < ?`,
-		`DELETE FROM staged WHERE day < ?`,
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO seal (first, before) VALUES (?, ?)`, []any{int64(from), int64(today)}}, // also deletes the cells before first
+		{`DELETE FROM snapshot_days WHERE day < ?`, []any{int64(from)}},                      // first: a day's parts are read through its row
+		{`DELETE FROM snapshot_parts WHERE day < ?`, []any{int64(from)}},
+		{`DELETE FROM staged WHERE day < ?`, []any{int64(from)}},
 	} {
-		args := []any{int64(from)}
-		if q[:6] == "INSERT" {
-			args = append(args, int64(today))
-		}
-		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		if _, err := s.db.ExecContext(ctx, q.sql, q.args...); err != nil {
 			return 0, fmt.Errorf("d1 compact (is migration 0003 applied?): %w", err)
 		}
 	}
