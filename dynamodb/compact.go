@@ -86,6 +86,13 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 			return written, fmt.Errorf("dynamodb compact %s: %w", d, err)
 		}
 		if !ok {
+			// Items left staged for a committed version by a compaction
+			// that died before its cleanup: reads skip them; take them out.
+			for _, sd := range byDay[d] {
+				if v := days[d].version; sd.stagedV != 0 && sd.stagedV <= v {
+					cleanups = append(cleanups, func() error { return s.unstage(ctx, sd, v) })
+				}
+			}
 			continue
 		}
 		written++
