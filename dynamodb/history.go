@@ -58,10 +58,13 @@ func (s *Store) set(ctx context.Context, k string, attrs map[string]types.Attrib
 }
 
 // each runs write on every item, concurrency at a time, and joins the errors.
-func each[T any](items []T, write func(T) error) error {
+func each[T any](items []T, write func(T) error) error { return eachN(items, concurrency, write) }
+
+// eachN is each with n writes in flight.
+func eachN[T any](items []T, n int, write func(T) error) error {
 	var mu sync.Mutex
 	var errs []error
-	sem := make(chan struct{}, concurrency)
+	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for _, it := range items {
 		wg.Add(1)
