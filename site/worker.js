@@ -56,6 +56,12 @@ function bridgeError(answer, where, Kind = Error) {
   return err;
 }
 
+// phases holds when each step of the last read ended, in ms from its start
+// (make bench-browser prints them): a measurement, not a behaviour.
+let phases = {};
+let phase0 = 0;
+const mark = (name) => { phases[name] = Math.round(performance.now() - phase0); };
+
 function check(errText, where) {
   if (errText) throw bridgeError(errText, where);
 }
@@ -111,6 +117,8 @@ async function readInto() {
   const opened = self.sepOpen(JSON.stringify(config));
   if (typeof opened !== 'number') throw bridgeError(opened, '', SettingsError);
   session = opened;
+  phases = {};
+  phase0 = performance.now();
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
   let used = 1;
@@ -129,6 +137,7 @@ async function readInto() {
       continue;
     }
     const cuts = await slicesOf(file);
+    mark('cuts');
     if (cuts.length > 2) {
       used = Math.max(used, cuts.length - 1);
       await readSliced(file, cuts, progress);
@@ -141,7 +150,8 @@ async function readInto() {
     progress(0);
   }
   const secs = (performance.now() - start) / 1000;
-  return { bytes: done, seconds: secs, workers: used };
+  mark('read');
+  return { bytes: done, seconds: secs, workers: used, phases, began: performance.timeOrigin + phase0 };
 }
 
 // pump streams a blob into the open read (sepPush), calling progress with
@@ -265,18 +275,24 @@ async function readSliced(file, cuts, progress) {
   try {
     check(self.sepSliceBegin(session, file.name, sliceFormat, now, true, null));
     await pump(file.slice(0, cuts[1]), (read) => progress(read + others()));
+    mark('slice0 pumped');
     parseOrThrow(self.sepSliceFinish(session));
+    mark('slice0 read');
     if (cancelled) throw new Error('cancelled');
     const parts = [];
     for (const job of jobs) {
       const read = await job.read;
+      mark(`helper ${parts.length + 1} arrived`);
+      phases[`helper ${parts.length + 1}`] = read.phases;
       const repeats = self.sepSliceRepeats(session, read.ids);
+      mark(`helper ${parts.length + 1} repeats checked (${repeats.length / 8})`);
       parts.push(repeats.length ? job.reread : read); // before the transfer empties it
       job.w.postMessage({ type: 'repeats', ids: repeats }, [repeats.buffer]);
     }
     for (const part of parts) {
       const { data, notes } = await part;
       check(self.sepSliceAdd(session, data, notes), file.name);
+      mark(`added ${data.length} bytes`);
     }
     self.sepSliceEnd(session);
   } catch (err) {
@@ -297,17 +313,24 @@ async function readSlice(msg) {
   if (typeof opened !== 'number') throw new Error(JSON.parse(opened).error);
   session = opened;
   const blob = msg.file.slice(msg.start, msg.end);
+  phases = {};
+  phase0 = performance.now();
   const readOnce = async (seed) => {
     check(self.sepSliceBegin(session, msg.file.name, msg.format, msg.now, false, seed));
     await pump(blob, (bytes) => post({ type: 'slice-progress', bytes }));
+    mark('pumped');
     const notes = JSON.stringify(parseOrThrow(self.sepSliceFinish(session)));
+    mark('read');
     post({ type: 'slice-progress', bytes: blob.size });
-    return { data: self.sepSliceRollup(session), notes };
+    const data = self.sepSliceRollup(session);
+    mark('rollup');
+    return { data, notes };
   };
   const waitRepeats = new Promise((resolve) => { repeatsArrive = resolve; });
   const first = await readOnce(null);
   const ids = self.sepSliceIDs(session);
-  post({ type: 'read', ids, ...first }, [ids.buffer, first.data.buffer]);
+  mark('ids');
+  post({ type: 'read', ids, phases, ...first }, [ids.buffer, first.data.buffer]);
   const repeats = await waitRepeats;
   if (repeats.length) {
     const again = await readOnce(repeats);
@@ -323,6 +346,7 @@ function result(settings, stats) {
   const s = JSON.stringify(settings || {});
   const t0 = performance.now();
   const report = self.sepScore(session, s);
+  if (stats) mark('scored');
   const parsed = JSON.parse(report);
   if (parsed && parsed.error) {
     const err = parsed.kind === 'input' ? new Error(parsed.error) : new SettingsError(parsed.error);
@@ -330,7 +354,9 @@ function result(settings, stats) {
     throw err;
   }
   const csv = self.sepAccountsCSV(session, s);
+  if (stats) mark('accounts csv');
   const traits = self.sepTraitsCSV(session, s);
+  if (stats) mark('traits csv');
   if (stats) stats.scoring = (performance.now() - t0) / 1000;
   post({ type: 'result', report, csv, traits, stats });
   post({ type: 'pictures', pictures: parseOrThrow(self.sepPictures(session, s)) });

@@ -104,7 +104,8 @@ function onResult(m) {
   if (m.stats) {
     lastStats = m.stats;
     $('progress-text').textContent = upload.doneText(m.stats);
-    document.body.dataset.lastRead = JSON.stringify({ bytes: m.stats.bytes, seconds: m.stats.seconds, scoring: m.stats.scoring, events: report.input.events, workers: m.stats.workers });
+    const at = { began: m.stats.began - upload.pickedAt(), arrived: performance.timeOrigin + performance.now() - upload.pickedAt() };
+    document.body.dataset.lastRead = JSON.stringify({ bytes: m.stats.bytes, seconds: m.stats.seconds, scoring: m.stats.scoring, events: report.input.events, workers: m.stats.workers, phases: m.stats.phases, at });
   }
   render();
 }

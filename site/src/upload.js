@@ -10,6 +10,11 @@ let worker;
 let files = [];
 let readTZ = null; // the time zone the files were read in
 let started = 0;
+let picked = 0; // when the last read was asked, in ms since the epoch
+
+// pickedAt is when the last read was asked (ms since the epoch, for the
+// timings of make bench-browser).
+export const pickedAt = () => picked;
 
 export const fileNames = () => files.map((f) => f.name);
 
@@ -19,7 +24,7 @@ export function busy(on) {
   $('cancel').hidden = !on;
   $('demo').disabled = on;
   $('file').disabled = on;
-  if (on) { started = performance.now(); $('progress-bar').value = 0; $('progress-text').textContent = ''; }
+  if (on) { started = performance.now(); picked = performance.timeOrigin + started; $('progress-bar').value = 0; $('progress-text').textContent = ''; }
 }
 
 function showProgress(m) {
