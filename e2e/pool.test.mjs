@@ -42,8 +42,10 @@ after(async () => {
 });
 
 // readWith scores the file on the page with ?workers=N (default: none given)
-// and returns the downloaded report and the workers the read used.
-async function readWith(workers) {
+// and returns the downloaded report and the workers the read used; with
+// afterWarmUp, it picks the file once the worker's warm-up has ended
+// (site/worker.js) and returns how it ended, else at once (during it).
+async function readWith(workers, afterWarmUp = false) {
   const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', acceptDownloads: true });
   try {
     const page = await context.newPage();
@@ -51,6 +53,7 @@ async function readWith(workers) {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.base + '/' + (workers ? `?workers=${workers}` : ''));
     await page.getByTestId('manual-pes').filter({ hasNotText: '–' }).waitFor({ state: 'attached' });
+    const warmed = afterWarmUp ? JSON.parse(await (await page.waitForFunction(() => document.body.dataset.warmed, null, { timeout: 60000 })).jsonValue()) : null;
     await page.getByTestId('file-input').setInputFiles(file);
     await page.waitForFunction(() => document.body.dataset.lastRead, null, { timeout: 120000 });
     const read = JSON.parse(await page.evaluate(() => document.body.dataset.lastRead));
@@ -59,7 +62,7 @@ async function readWith(workers) {
     const saved = join(tmp, `report-${workers || 'default'}.json`);
     await download.saveAs(saved);
     assert.deepEqual(errors, [], 'page errors');
-    return { json: readFileSync(saved, 'utf8'), used: read.workers, cores };
+    return { json: readFileSync(saved, 'utf8'), used: read.workers, cores, warmed };
   } finally {
     await context.close();
   }
@@ -73,6 +76,13 @@ test('1, 2, 3 workers and the default pool give sep score --json byte for byte',
     assert.equal(used, want, `?workers=${workers || '(default)'}: slices read`);
     assert.equal(json, expected, `?workers=${workers || '(default)'}: the downloaded JSON is \`sep score --json\``);
   }
+});
+
+test('the warm-up runs to its end while no file is picked, and the read after it is exact', async () => {
+  const { json, used, warmed } = await readWith(2, true);
+  assert.equal(warmed.done, true, `the warm-up ended early: ${JSON.stringify(warmed)}`);
+  assert.equal(used, 2);
+  assert.equal(json, expected, 'after the warm-up, the downloaded JSON is `sep score --json`');
 });
 
 test('Cancel during a read by three workers stops them all; the next file is read by the pool exactly', async () => {

@@ -374,6 +374,7 @@ async function handle(msg) {
       // what follows, such as the manual score, waits for their scripts).
       workers = Math.max(1, Math.min(MAX_WORKERS, msg.workers || 1));
       if (workers > 1) await helper(workers - 1);
+      warming = warm(); // not awaited: the manual score, say, answers meanwhile
       break;
     case 'slice':
       try {
@@ -383,6 +384,7 @@ async function handle(msg) {
       }
       break;
     case 'files': {
+      await warming;
       files = msg.files;
       config = msg.config;
       workers = Math.max(1, Math.min(MAX_WORKERS, msg.workers || 1));
@@ -399,6 +401,7 @@ async function handle(msg) {
       break;
     }
     case 'rescore': {
+      if (files.length) await warming;
       const tzMoved = msg.config && msg.config.tz !== config.tz;
       if (msg.config) config = msg.config;
       checkSettings(msg.settings);
@@ -428,6 +431,73 @@ async function handle(msg) {
   }
 }
 
+// The warm-up. V8 runs WebAssembly code unoptimised until it has seen it run
+// for a while, and optimises it on other threads meanwhile; a function called
+// once, such as a scoring loop over every cell, stays unoptimised for that
+// call. So the first read after the page loads paid for it: about a fifth
+// more CPU to read and half again as much to score, and the compiler's threads
+// on the same cores as the pool (docs/page.md, "Workers"). While the visitor
+// picks a file, this worker reads and scores a small made-up export once
+// (2.4 MB, made here: no request); the helpers run the same compiled module,
+// so its optimised code serves them too. It runs beside the queue of
+// messages, a step at a time; files to read (or the demo) stop it at its next
+// step, and their read waits for that.
+let stopWarm = false;
+let warming = Promise.resolve();
+const WARM_STEP = 256 << 10;
+
+async function warm() {
+  const t0 = performance.now();
+  let done = false;
+  const data = warmExport(100, 40, Date.now());
+  const id = self.sepOpen(JSON.stringify({}));
+  if (typeof id !== 'number') return;
+  try {
+    if (self.sepBegin(id, 'warm-up.jsonl')) return;
+    for (let off = 0; off < data.length; off += WARM_STEP) {
+      await new Promise((r) => setTimeout(r, 0)); // let a message in
+      if (stopWarm) return;
+      if (self.sepPush(id, data.subarray(off, off + WARM_STEP))) return;
+    }
+    if (self.sepFinish(id) || stopWarm) return;
+    for (const f of [self.sepScore, self.sepAccountsCSV, self.sepTraitsCSV, self.sepPictures, self.sepMonthly, self.sepAccountTrends, self.sepSliceRollup]) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (stopWarm) return;
+      f(id, '{}');
+    }
+    done = true;
+  } finally {
+    self.sepClose(id);
+    post({ type: 'warmed', done, ms: Math.round(performance.now() - t0) });
+  }
+}
+
+// warmExport returns Segment JSON lines of users in 7 accounts over days
+// ending two days ago, each active on most days with 1 to 4 of 5 events.
+function warmExport(users, days, now) {
+  const DAY = 86400000;
+  const start = now - (days + 2) * DAY;
+  const iso = (t) => new Date(t).toISOString();
+  const names = ['Report Created', 'Dashboard Viewed', 'Export Run', 'Invite Sent', 'Alert Set'];
+  const out = [];
+  let n = 0;
+  for (let u = 1; u <= users; u++) {
+    const acct = `acct-${1 + (u % 7)}`;
+    out.push(`{"messageId":"w-${++n}","type":"identify","userId":"u-${u}","traits":{"role":"analyst"},"timestamp":"${iso(start)}"}`);
+    out.push(`{"messageId":"w-${++n}","type":"group","userId":"u-${u}","groupId":"${acct}","traits":{"name":"A","seats":${u % 30},"plan":"pro"},"timestamp":"${iso(start)}"}`);
+    for (let d = 0; d < days; d++) {
+      if ((u * 7 + d * 3) % 5 === 0) continue;
+      const t = start + d * DAY + ((u * 7919) % DAY);
+      for (let k = 0; k < 1 + ((u + d) % 4); k++) {
+        const at = t + k * 60000;
+        out.push(`{"messageId":"w-${++n}","type":"track","userId":"u-${u}","event":"${names[(u + d + k) % names.length]}","properties":{"value":${k}},"context":{"groupId":"${acct}","ip":"203.0.113.1"},"timestamp":"${iso(at)}","receivedAt":"${iso(at + 1500)}"}`);
+      }
+      out.push(`{"messageId":"w-${++n}","type":"page","userId":"u-${u}","name":"Dashboard","properties":{"path":"/d"},"context":{"groupId":"${acct}"},"timestamp":"${iso(t + 3600000)}"}`);
+    }
+  }
+  return new TextEncoder().encode(out.join('\n') + '\n');
+}
+
 let queue = Promise.resolve();
 
 self.onmessage = (e) => {
@@ -446,6 +516,7 @@ self.onmessage = (e) => {
     repeatsArrive = null;
     return;
   }
+  if (msg.type === 'files' || (msg.type === 'rescore' && files.length)) stopWarm = true;
   queue = queue.then(() => handle(msg)).catch((err) => {
     post({
       type: 'error',

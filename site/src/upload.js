@@ -85,6 +85,8 @@ export function initUpload(on, before) {
   worker.onmessage = (e) => {
     const m = e.data;
     if (m.type === 'progress') return showProgress(m);
+    // The worker's warm-up (site/worker.js) ended: make bench-browser waits for it.
+    if (m.type === 'warmed') { document.body.dataset.warmed = JSON.stringify(m); return undefined; }
     const h = on[m.type];
     return h ? h(m) : undefined;
   };
