@@ -111,3 +111,56 @@ func posthogEvent(name, distinctID, uuid string, ms int64, props map[string]any,
 	emit(&e)
 	return nil
 }
+
+// PostHogColumns decodes PostHog events given as columns (its S3 batch
+// export read from Parquet) into the events the same record gives as a JSON
+// line. One is used by one goroutine at a time.
+type PostHogColumns struct {
+	dec    posthogDecoder
+	props  map[string]any // the members of properties the event reads (scanPostHogProperties)
+	groups map[string]any // its $groups, when plain strings
+}
+
+// NewPostHogColumns returns a decoder of PostHog columns for these options.
+func NewPostHogColumns(opt ReadOptions) *PostHogColumns {
+	return &PostHogColumns{dec: posthogDecoder{groupKeys: groupKeys(&opt)}, props: map[string]any{}, groups: map[string]any{}}
+}
+
+// Event decodes one event: properties is the JSON text of its properties
+// object (nil when null), and its time is ms (when hasMs) or else the text
+// timestamp ("" when null). It reports false, having emitted nothing, when
+// properties is not the text of a JSON object: the caller decodes the record
+// as a JSON line instead (Line), which names the fault as that path does.
+// The events' strings may be views of properties, valid while it is.
+func (p *PostHogColumns) Event(uuid, event, distinctID string, ms int64, hasMs bool, timestamp string, properties []byte, emit func(*Event)) (bool, *ParseError) {
+	r := &p.dec.rec
+	*r = posthogRecord{Event: flexString(event), DistinctID: flexString(distinctID), UUID: flexString(uuid)}
+	switch {
+	case properties == nil:
+	case len(properties) == 0 || properties[0] != '{':
+		return false, nil
+	case scanPostHogProperties(properties, p.dec.groupKeys, p.props, p.groups):
+		r.Properties = p.props
+	case jsonUnmarshal(properties, &r.Properties) != nil:
+		return false, nil
+	}
+	switch {
+	case hasMs:
+		if r.Event == "" {
+			return true, fieldError("event", ReasonMissingField, "missing event name")
+		}
+		user := distinctID
+		if user == "" {
+			user = firstScalar(r.Properties["distinct_id"])
+		}
+		return true, posthogEvent(event, user, uuid, ms, r.Properties, p.dec.groupKeys, emit)
+	case timestamp != "":
+		r.Timestamp = flexTime{s: timestamp, set: 1}
+	}
+	return true, p.dec.event(r, emit)
+}
+
+// Line decodes a record given as a JSON line, as a PostHog export's.
+func (p *PostHogColumns) Line(rec []byte, emit func(*Event)) *ParseError {
+	return p.dec.decode(rec, emit)
+}

@@ -98,9 +98,10 @@ func ingest(ctx context.Context, r io.Reader, opt *ReadOptions, into *Rollup, no
 type chunk struct {
 	buf       *[]byte
 	data      []byte
-	firstLine int  // line number of data's first line
-	tooLong   bool // data is empty: line firstLine is longer than a block
-	seq       int  // the chunk's rank in the input, from 0
+	firstLine int   // line number of data's first line
+	tooLong   bool  // data is empty: line firstLine is longer than a block
+	seq       int   // the chunk's rank in the input, from 0
+	batch     Batch // records already cut apart (IngestBatches), instead of data
 }
 
 // dedupOrder checks the parallel decoders' ids against the target Rollup's
@@ -197,7 +198,15 @@ type chunkEvents struct {
 func (ce *chunkEvents) decode(c chunk, dec recordDecoder, into, part *Rollup, file string) {
 	ce.c = c
 	ce.events = ce.events[:0]
-	decodeChunk(c, dec, func(e *Event) { ce.events = append(ce.events, *e) }, part, file)
+	emit := func(e *Event) { ce.events = append(ce.events, *e) }
+	if c.batch != nil {
+		c.batch.Events(emit, func(pe *ParseError) {
+			pe.File = file
+			part.Skip(pe.Reason, pe)
+		})
+	} else {
+		decodeChunk(c, dec, emit, part, file)
+	}
 	n := len(ce.events)
 	ce.hashes = slices.Grow(ce.hashes[:0], n)[:n]
 	ce.dup = slices.Grow(ce.dup[:0], n)[:n]
@@ -233,6 +242,18 @@ func (ce *chunkEvents) addChecked(part *Rollup) {
 }
 
 func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOptions, workers int, into *Rollup, notes *fileNotes) error {
+	newDec := func() (recordDecoder, error) { return newRecordDecoder(f, opt) }
+	return decodeParallel(ctx, opt, workers, into, notes, newDec, func(ctx context.Context, free chan *[]byte, work chan<- chunk) error {
+		return splitLines(ctx, br, free, work)
+	})
+}
+
+// decodeParallel runs workers decoders over the chunks feed sends in input
+// order (seq from 0, each holding a token from free), checks their ids in
+// that order and merges the workers' rollups into into. newDec is nil when
+// the chunks carry their own records (chunk.batch).
+func decodeParallel(ctx context.Context, opt *ReadOptions, workers int, into *Rollup, notes *fileNotes,
+	newDec func() (recordDecoder, error), feed func(context.Context, chan *[]byte, chan<- chunk) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Blocks are taken from blockPool when first filled, and go back to it
@@ -258,12 +279,14 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 		if err != nil {
 			return err
 		}
-		dec, err := newRecordDecoder(f, opt)
-		if err != nil {
-			return err
+		var dec recordDecoder
+		if newDec != nil {
+			if dec, err = newDec(); err != nil {
+				return err
+			}
+			forRollup(dec)
+			defer noteFrom(dec, notes)
 		}
-		forRollup(dec)
-		defer noteFrom(dec, notes)
 		parts[w] = part
 		wg.Add(1)
 		go func() {
@@ -298,7 +321,7 @@ func ingestParallel(ctx context.Context, br *bufio.Reader, f Format, opt *ReadOp
 		}()
 	}
 
-	readErr := splitLines(ctx, br, free, work)
+	readErr := feed(ctx, free, work)
 	close(work)
 	wg.Wait()
 	if readErr != nil {

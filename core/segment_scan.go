@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/binary"
 	"math/bits"
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -137,6 +138,9 @@ const maxScanDepth = 64
 type jsonScanner struct {
 	b []byte
 	i int
+	// floats refuses numbers beyond a float64's range, which the library
+	// refuses when it decodes them into an any (PostHog's properties map).
+	floats bool
 }
 
 func (s *jsonScanner) space() {
@@ -363,7 +367,8 @@ func (s *jsonScanner) skipNumber() bool {
 			return false
 		}
 	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+	exp := i < len(b) && (b[i] == 'e' || b[i] == 'E')
+	if exp {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
@@ -381,6 +386,11 @@ func (s *jsonScanner) skipNumber() bool {
 		switch b[i] {
 		case ' ', '\t', '\n', '\r', ',', '}', ']':
 		default:
+			return false
+		}
+	}
+	if s.floats && (exp || i-s.i > 300) {
+		if _, err := strconv.ParseFloat(string(b[s.i:i]), 64); err != nil {
 			return false
 		}
 	}
