@@ -159,43 +159,54 @@ func writeFlatJSONLines(f *parquet.File, cols []string, w io.Writer) error {
 	}
 	var line []byte
 	err := EachFlat(f, func(vals []any, _ int) error {
-		line = append(line[:0], '{')
-		for i, v := range vals {
-			if v == nil {
-				continue
-			}
-			if len(line) > 1 {
-				line = append(line, ',')
-			}
-			line = append(line, keys[i]...)
-			line = append(line, ':')
-			switch x := v.(type) {
-			case string:
-				if t := strings.TrimSpace(x); inline[i] && len(t) > 1 && (t[0] == '{' || t[0] == '[') {
-					line = append(line, t...)
-				} else {
-					line = appendJSONString(line, x)
-				}
-			case int64:
-				line = strconv.AppendInt(line, x, 10)
-			case bool:
-				line = strconv.AppendBool(line, x)
-			default:
-				b, err := json.Marshal(x)
-				if err != nil {
-					return err
-				}
-				line = append(line, b...)
-			}
+		var err error
+		if line, err = appendFlatLine(line[:0], keys, inline, vals); err != nil {
+			return err
 		}
-		line = append(line, '}', '\n')
-		_, err := bw.Write(line)
+		_, err = bw.Write(line)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+// appendFlatLine appends a flat row as one JSON object and a newline: keys
+// are the columns' names as JSON strings, null values are left out, and the
+// text of an inline column that looks like a JSON object or array is written
+// as it is.
+func appendFlatLine(line []byte, keys [][]byte, inline []bool, vals []any) ([]byte, error) {
+	line = append(line, '{')
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		if len(line) > 1 {
+			line = append(line, ',')
+		}
+		line = append(line, keys[i]...)
+		line = append(line, ':')
+		switch x := v.(type) {
+		case string:
+			if t := strings.TrimSpace(x); inline[i] && len(t) > 1 && (t[0] == '{' || t[0] == '[') {
+				line = append(line, t...)
+			} else {
+				line = appendJSONString(line, x)
+			}
+		case int64:
+			line = strconv.AppendInt(line, x, 10)
+		case bool:
+			line = strconv.AppendBool(line, x)
+		default:
+			b, err := json.Marshal(x)
+			if err != nil {
+				return line, err
+			}
+			line = append(line, b...)
+		}
+	}
+	return append(line, '}', '\n'), nil
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and

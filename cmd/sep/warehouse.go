@@ -109,9 +109,9 @@ func readCells(files []string, given, settings core.Settings) (*core.Rollup, cor
 	return r, settings, nil
 }
 
-// ingestParquet reads a Parquet export: flat tables as CSV (warehouse
-// layouts, PostHog's S3 batch export), nested rows as JSON lines (the raw
-// Segment shape), each through core's detection.
+// ingestParquet reads a Parquet export (see parquetrows.Ingest): PostHog's
+// S3 batch export column by column on every core; warehouse tables as CSV and
+// nested rows (the raw Segment shape) as JSON lines, through core's detection.
 func ingestParquet(ctx context.Context, f *os.File, size int64, opt core.ReadOptions, into *core.Rollup) error {
 	pf, err := parquetrows.Open(f, size)
 	if err != nil {
@@ -120,9 +120,7 @@ func ingestParquet(ctx context.Context, f *os.File, size int64, opt core.ReadOpt
 	if isCellsResult(parquetrows.Columns(pf)) {
 		return fmt.Errorf("%s is the result of sep sql's query, not an export: score it with sep score --cells %s", opt.File, opt.File)
 	}
-	rd, stop := parquetrows.Reader(pf)
-	defer stop()
-	return core.Ingest(ctx, rd, opt, into)
+	return parquetrows.Ingest(ctx, pf, opt, into)
 }
 
 // isCellsResult reports whether columns are those of sep sql's result.
