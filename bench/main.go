@@ -9,6 +9,14 @@
 // alternate rounds (-runs, 3 by default: this machine's timings vary from run
 // to run by 10–20%), and prints every run, the medians, both results, the ratio
 // of the medians, MB/s, events/s and peak RSS.
+//
+//	go run ./bench -parquet [-users 4000] [-sep bin/sep] [-baseline OLD_SEP] [-runs 5]
+//
+// compares instead sep score on a PostHog export's Parquet (its S3 batch
+// export, written by DuckDB) with sep score on the same JSON lines, the
+// baseline build on the Parquet file, and DuckDB's read_parquet: rows/s, CPU
+// time (user + system) and peak RSS per run and their medians, and checks
+// that every sep report is the same.
 package main
 
 import (
@@ -40,7 +48,7 @@ func main() {
 	users := flag.Int("users", 4000, "users of the -parquet mode's PostHog export (120 days)")
 	flag.Parse()
 	if *pq {
-		if err := runParquet(*dir, *sep, *users, max(1, *runs)); err != nil {
+		if err := runParquet(*dir, *sep, *baseline, *users, max(1, *runs)); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -238,9 +246,10 @@ func eq(a, b *float64) bool {
 
 // runParquet writes a PostHog export as JSON lines and as the Parquet of its
 // S3 batch export (properties as JSON text), then times, in alternate rounds,
-// sep score on each and DuckDB's read_parquet rolling the file up per (user,
-// event, day), and prints rows per second side by side.
-func runParquet(dir, sep string, users, runs int) error {
+// sep score on each (and baseline, an earlier build, on the Parquet file) and
+// DuckDB's read_parquet rolling the file up per (user, event, day), and
+// prints rows per second, CPU time and peak RSS side by side.
+func runParquet(dir, sep, baseline string, users, runs int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -255,17 +264,24 @@ func runParquet(dir, sep string, users, runs int) error {
 			return err
 		}
 	}
+	type tool struct {
+		name string
+		args []string
+	}
+	tools := []tool{{"sep-json", []string{sep, "score", "--json", jsonl}}, {"sep-parquet", []string{sep, "score", "--json", pq}}}
+	if baseline != "" {
+		tools = append(tools, tool{"base-parquet", []string{baseline, "score", "--json", pq}})
+	}
+	tools = append(tools, tool{"duckdb", []string{"node", "e2e/bench/parquet.mjs", pq}})
 	var rows float64
+	reports := map[string]string{}
 	times := map[string][]measured{}
+	line := func(name, label string, m measured) {
+		fmt.Printf("%-12s %5s %7.2f s %7.2f cpu s %12.0f rows/s %8.0f MB peak RSS\n", name, label, m.wall.Seconds(), m.cpu.Seconds(),
+			rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
+	}
 	for i := 1; i <= runs; i++ {
-		for _, c := range []struct {
-			name string
-			args []string
-		}{
-			{"sep-json", []string{sep, "score", "--json", jsonl}},
-			{"sep-parquet", []string{sep, "score", "--json", pq}},
-			{"duckdb", []string{"node", "e2e/bench/parquet.mjs", pq}},
-		} {
+		for _, c := range tools {
 			m, err := runChild(c.args[0], c.args[1:]...)
 			if err != nil {
 				return err
@@ -277,14 +293,45 @@ func runParquet(dir, sep string, users, runs int) error {
 				}
 				rows = float64(r.Input.Events)
 			}
+			if c.name != "duckdb" {
+				reports[c.name] = withoutFiles(m.stdout)
+			}
 			times[c.name] = append(times[c.name], m)
-			fmt.Printf("%-12s run %d %7.2f s %12.0f rows/s %8.0f MB peak RSS\n", c.name, i, m.wall.Seconds(), rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
+			line(c.name, "run "+strconv.Itoa(i), m)
 		}
 	}
 	fmt.Printf("\n%.0f rows; medians:\n", rows)
-	for _, name := range []string{"sep-json", "sep-parquet", "duckdb"} {
-		m := median(times[name])
-		fmt.Printf("%-12s %7.2f s %12.0f rows/s %8.0f MB peak RSS\n", name, m.wall.Seconds(), rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
+	for _, c := range tools {
+		m := median(times[c.name])
+		m.cpu = medianCPU(times[c.name])
+		line(c.name, "med", m)
 	}
+	j, p := median(times["sep-json"]), median(times["sep-parquet"])
+	fmt.Printf("sep on Parquet: %.2fx the rows/s of sep on JSON lines (wall medians), %.2fx its CPU time\n",
+		j.wall.Seconds()/p.wall.Seconds(), medianCPU(times["sep-parquet"]).Seconds()/medianCPU(times["sep-json"]).Seconds())
+	if baseline != "" {
+		b := median(times["base-parquet"])
+		fmt.Printf("sep on Parquet: %.2fx the rows/s of the baseline on Parquet, %.2fx its CPU time\n",
+			b.wall.Seconds()/p.wall.Seconds(), medianCPU(times["sep-parquet"]).Seconds()/medianCPU(times["base-parquet"]).Seconds())
+	}
+	for name, r := range reports {
+		if r != reports["sep-json"] {
+			return fmt.Errorf("%s's report differs from sep-json's (beside input.files)", name)
+		}
+	}
+	fmt.Println("same reports (beside input.files): yes")
 	return nil
+}
+
+// withoutFiles is a JSON report without its input.files (which name the file).
+func withoutFiles(report []byte) string {
+	var r map[string]any
+	if err := json.Unmarshal(report, &r); err != nil {
+		return string(report)
+	}
+	if in, ok := r["input"].(map[string]any); ok {
+		delete(in, "files")
+	}
+	b, _ := json.Marshal(r)
+	return string(b)
 }
