@@ -194,8 +194,14 @@ func millis(n, step int64) (int64, bool) {
 
 // source returns the batches of the file's rows, read row group by row group.
 func (l *phLayout) source(f *parquet.File, opt *core.ReadOptions) core.BatchSource {
-	return func(ctx context.Context, out chan<- core.Batch) error {
+	return func(ctx context.Context, out chan<- core.Batch) (err error) {
 		row := 1
+		defer func() {
+			// The library may panic on a damaged page: an error, not a crash.
+			if p := recover(); p != nil {
+				err = fmt.Errorf("parquet row %d: damaged page: %v", row, p)
+			}
+		}()
 		for _, rg := range f.RowGroups() {
 			if err := l.readGroup(ctx, rg, opt, &row, out); err != nil {
 				return err
