@@ -247,3 +247,40 @@ func TestMillisReadsAsExportText(t *testing.T) {
 		}
 	}
 }
+
+// A timestamp column of text (an epoch number, an offset, a bad or missing
+// time) reads as the text export does.
+func TestPostHogTextTimestamps(t *testing.T) {
+	type textRow struct {
+		UUID       string  `parquet:"uuid"`
+		Event      string  `parquet:"event"`
+		DistinctID string  `parquet:"distinct_id"`
+		Timestamp  *string `parquet:"timestamp,optional"`
+		Properties string  `parquet:"properties"`
+	}
+	s := func(v string) *string { return &v }
+	rows := []textRow{
+		{"t1", "Query Run", "user-1", s("2026-09-29T23:50:00+05:30"), `{"$groups":{"company":"acct-1"}}`},
+		{"t2", "Query Run", "user-2", s("1790000000"), `{}`},
+		{"t3", "Query Run", "user-3", s("yesterday"), `{}`},
+		{"t4", "Query Run", "user-4", nil, `{}`},
+		{"t5", "Query Run", "user-5", s("2026-09-30 10:00:00"), `{}`},
+	}
+	pq := writeGroups(t, rows, 2)
+	if l, ok := postHogLayout(pq); !ok || l.tsStep != 0 {
+		t.Fatalf("the file is not read as PostHog's export with a text timestamp (%v)", ok)
+	}
+	opt := core.ReadOptions{File: "text.parquet"}
+	want, wr := report(t, func(r *core.Rollup) error {
+		rd, stop := Reader(pq)
+		defer stop()
+		return core.Ingest(context.Background(), rd, opt, r)
+	})
+	if wr.Input.Skipped != 2 {
+		t.Fatalf("the text export skipped %d rows, want 2", wr.Input.Skipped)
+	}
+	got, gr := report(t, func(r *core.Rollup) error { return Ingest(context.Background(), pq, opt, r) })
+	if got != want || fmt.Sprint(gr.Input.Errors) != fmt.Sprint(wr.Input.Errors) {
+		t.Fatalf("the report differs from the text export's\n%s\nerrors %v\nwant %v", firstDiff(got, want), gr.Input.Errors, wr.Input.Errors)
+	}
+}
