@@ -58,8 +58,8 @@ clean:
 # same JSON lines and DuckDB's read_parquet, then the hot-path Go benchmarks.
 bench: build
 	$(GO) run ./bench -size 1000 -sep $(BIN)/sep
-	$(GO) run ./bench -parquet -sep $(BIN)/sep
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/...
+	$(GO) run ./bench -parquet -sep $(BIN)/sep -runs 5
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/... ./parquetrows
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./api ./bolt
 
 # GET /v1/score on sep serve's store (docs/hosting-costs.md): fresh, cached and
