@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -241,15 +243,77 @@ func appendJSONString(b []byte, s string) []byte {
 
 func writeJSONLines(f *parquet.File, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	var line []byte
+	var keys []string
 	err := Each(f, func(m map[string]any, _ int) error {
-		return enc.Encode(dropNulls(m))
+		var err error
+		if line, err = appendJSON(line[:0], dropNulls(m), &keys); err != nil {
+			return err
+		}
+		_, err = bw.Write(append(line, '\n'))
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+// appendJSON appends a plain value as JSON, as encoding/json writes it
+// without HTML escapes (members in key order), without its reflection: the
+// text of nested Parquet rows. Strings that are not UTF-8, floats and other
+// types are left to encoding/json. keys is scratch.
+func appendJSON(b []byte, v any, keys *[]string) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		if !utf8.ValidString(x) {
+			break
+		}
+		return appendJSONString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case map[string]any:
+		start := len(*keys)
+		for k := range x {
+			*keys = append(*keys, k)
+		}
+		sorted := (*keys)[start:]
+		slices.Sort(sorted)
+		b = append(b, '{')
+		var err error
+		for i, k := range sorted {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, k, keys); err != nil {
+				return b, err
+			}
+			b = append(b, ':')
+			if b, err = appendJSON(b, x[k], keys); err != nil {
+				return b, err
+			}
+		}
+		*keys = (*keys)[:start]
+		return append(b, '}'), nil
+	case []any:
+		b = append(b, '[')
+		var err error
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, e, keys); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	j, err := json.Marshal(v)
+	return append(b, j...), err
 }
 
 // text writes a plain value as a CSV field.

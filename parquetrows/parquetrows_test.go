@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +147,38 @@ func TestBrokenPropertiesIsOneBadRecord(t *testing.T) {
 	if r.Input.Events != 3 || r.Input.ActivityEvents != 2 || r.Input.SkippedByReason["invalid_json"] != 1 ||
 		len(r.Input.Errors) != 1 || r.Input.Errors[0].Line != 2 {
 		t.Fatalf("input %+v", r.Input)
+	}
+}
+
+// appendJSON writes what encoding/json writes (without HTML escapes) for the
+// plain values of nested rows; where it writes another escape (\u0008 for
+// \b, a raw U+2028), the text reads back as the same value.
+func TestAppendJSONAsEncodingJSON(t *testing.T) {
+	for _, v := range []any{
+		nil, "plain", "été 日本 🙂 </script>&", `quote " \ back`, "tab\tline\n", "bad \xff utf-8", true, int64(-42), 1.5, 1e21, 3.0,
+		map[string]any{}, []any{}, map[string]any{"b": int64(1), "a": []any{"x", nil, map[string]any{"z": false, "y": 2.25}}, "": "empty key"},
+		map[string]any{"ctl": "\b\f\x01 \u2028\u2029"},
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		got, err := appendJSON(nil, v, &keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got)+"\n" == want.String() {
+			continue
+		}
+		var g, w any
+		if json.Unmarshal(got, &g) != nil || json.Unmarshal(want.Bytes(), &w) != nil || !reflect.DeepEqual(g, w) {
+			t.Errorf("%#v: wrote %s, encoding/json %s", v, got, want.String())
+		}
+	}
+	if _, err := appendJSON(nil, map[string]any{"n": math.NaN()}, new([]string)); err == nil {
+		t.Error("NaN written without an error, encoding/json refuses it")
 	}
 }
