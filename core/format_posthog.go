@@ -69,12 +69,20 @@ func (d *posthogDecoder) decode(b []byte, emit func(*Event)) *ParseError {
 }
 
 func (d *posthogDecoder) event(r *posthogRecord, emit func(*Event)) *ParseError {
+	var ms int64
+	if r.Event != "" { // a missing name is the fault named first
+		var pe *ParseError
+		if ms, pe = timeField([]string{"timestamp"}, &r.Timestamp); pe != nil {
+			return pe
+		}
+	}
+	return d.eventAt(r, ms, emit)
+}
+
+// eventAt converts a record whose time is known.
+func (d *posthogDecoder) eventAt(r *posthogRecord, ms int64, emit func(*Event)) *ParseError {
 	if r.Event == "" {
 		return fieldError("event", ReasonMissingField, "missing event name")
-	}
-	ms, pe := timeField([]string{"timestamp"}, &r.Timestamp)
-	if pe != nil {
-		return pe
 	}
 	user := string(r.DistinctID)
 	if user == "" {
@@ -144,17 +152,10 @@ func (p *PostHogColumns) Event(uuid, event, distinctID string, ms int64, hasMs b
 	case jsonUnmarshal(properties, &r.Properties) != nil:
 		return false, nil
 	}
-	switch {
-	case hasMs:
-		if r.Event == "" {
-			return true, fieldError("event", ReasonMissingField, "missing event name")
-		}
-		user := distinctID
-		if user == "" {
-			user = firstScalar(r.Properties["distinct_id"])
-		}
-		return true, posthogEvent(event, user, uuid, ms, r.Properties, p.dec.groupKeys, emit)
-	case timestamp != "":
+	if hasMs {
+		return true, p.dec.eventAt(r, ms, emit)
+	}
+	if timestamp != "" {
 		r.Timestamp = flexTime{s: timestamp, set: 1}
 	}
 	return true, p.dec.event(r, emit)
