@@ -171,6 +171,7 @@ func dropOldSnapshots(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int
 
 // loadSnapshots adds the snapshots of the days from..to to r.
 func loadSnapshots(tx *bbolt.Tx, r *core.Rollup, from, to core.Day) error {
+	var snaps [][]byte // valid for the transaction, as r.AddDaySnapshots needs them
 	c := tx.Bucket(bucketSnapshots).Cursor()
 	for k, v := c.Seek(dayKeyBytes(max(from, 0))); k != nil; k, v = c.Next() {
 		if len(k) != 4 {
@@ -179,11 +180,9 @@ func loadSnapshots(tx *bbolt.Tx, r *core.Rollup, from, to core.Day) error {
 		if core.Day(int32(binary.BigEndian.Uint32(k))) > to {
 			break
 		}
-		if _, err := core.DecodeDaySnapshot(v, r.AddCount); err != nil {
-			return fmt.Errorf("snapshot of day %x: %w", k, err)
-		}
+		snaps = append(snaps, v)
 	}
-	return nil
+	return r.AddDaySnapshots(snaps)
 }
 
 // Generation changes with every stored delivery and with the store's day

@@ -123,70 +123,125 @@ var ErrCorruptSnapshot = errors.New("corrupt day snapshot")
 // its day. The strings passed to fn are fresh copies, shared by the
 // consecutive cells of one user.
 func DecodeDaySnapshot(b []byte, fn func(Count)) (Day, error) {
+	d, err := newSnapDecoder(b)
+	if err != nil {
+		return 0, err
+	}
+	var names []string
+	var c Count
+	c.Day = d.day
+	var sc snapCell
+	for d.more() {
+		if err := d.next(&sc); err != nil {
+			return 0, err
+		}
+		if sc.flags&snapNewUser != 0 {
+			c.User = string(sc.user)
+		}
+		if sc.flags&snapNewAccount != 0 {
+			c.Account = string(sc.account)
+		}
+		if sc.flags&snapNewName != 0 {
+			names = append(names, string(sc.newName))
+		}
+		c.Event, c.Navigation, c.N = names[sc.name], sc.flags&snapNav != 0, sc.n
+		fn(c)
+	}
+	return d.day, nil
+}
+
+// snapDecoder reads an encoded snapshot's cells one at a time, without
+// copying: the bytes it returns are the snapshot's.
+type snapDecoder struct {
+	b     []byte
+	day   Day
+	n, i  uint64 // cells in all, cells read
+	names int    // event names defined so far
+}
+
+// snapCell is one decoded cell: user and account are set when the flags say
+// they are new, newName when the name is; name indexes the names in the order
+// the snapshot defines them.
+type snapCell struct {
+	flags         byte
+	user, account []byte
+	newName       []byte
+	name          int
+	n             uint32
+}
+
+func newSnapDecoder(b []byte) (snapDecoder, error) {
 	if len(b) < len(snapshotMagic) || string(b[:len(snapshotMagic)]) != snapshotMagic {
-		return 0, fmt.Errorf("%w: bad header", ErrCorruptSnapshot)
+		return snapDecoder{}, fmt.Errorf("%w: bad header", ErrCorruptSnapshot)
 	}
 	b = b[len(snapshotMagic):]
 	day, w := binary.Varint(b)
-	if w <= 0 {
-		return 0, fmt.Errorf("%w: bad day", ErrCorruptSnapshot)
+	if w <= 0 || day != int64(Day(day)) {
+		return snapDecoder{}, fmt.Errorf("%w: bad day", ErrCorruptSnapshot)
 	}
 	b = b[w:]
 	n, w := binary.Uvarint(b)
 	if w <= 0 {
-		return 0, fmt.Errorf("%w: bad cell count", ErrCorruptSnapshot)
+		return snapDecoder{}, fmt.Errorf("%w: bad cell count", ErrCorruptSnapshot)
 	}
-	b = b[w:]
-	var names []string
-	var c Count
-	c.Day = Day(day)
-	for i := uint64(0); i < n; i++ {
-		if len(b) == 0 {
-			return 0, fmt.Errorf("%w: cell %d of %d missing", ErrCorruptSnapshot, i+1, n)
-		}
-		flags := b[0]
-		b = b[1:]
-		var err error
-		if flags&snapNewUser != 0 {
-			if c.User, b, err = readSnapStr(b); err != nil {
-				return 0, err
-			}
-		}
-		if flags&snapNewAccount != 0 {
-			if c.Account, b, err = readSnapStr(b); err != nil {
-				return 0, err
-			}
-		}
-		if flags&snapNewName != 0 {
-			if c.Event, b, err = readSnapStr(b); err != nil {
-				return 0, err
-			}
-			names = append(names, c.Event)
-		} else {
-			id, w := binary.Uvarint(b)
-			if w <= 0 || id >= uint64(len(names)) {
-				return 0, fmt.Errorf("%w: bad event index in cell %d", ErrCorruptSnapshot, i+1)
-			}
-			c.Event, b = names[id], b[w:]
-		}
-		c.Navigation = flags&snapNav != 0
-		count, w := binary.Uvarint(b)
-		if w <= 0 || count == 0 || count > 1<<32-1 {
-			return 0, fmt.Errorf("%w: bad count in cell %d", ErrCorruptSnapshot, i+1)
-		}
-		c.N, b = uint32(count), b[w:]
-		fn(c)
+	d := snapDecoder{b: b[w:], day: Day(day), n: n}
+	if n == 0 && len(d.b) != 0 {
+		return snapDecoder{}, fmt.Errorf("%w: %d bytes after the last cell", ErrCorruptSnapshot, len(d.b))
 	}
-	if len(b) != 0 {
-		return 0, fmt.Errorf("%w: %d bytes after the last cell", ErrCorruptSnapshot, len(b))
-	}
-	return Day(day), nil
+	return d, nil
 }
 
-func readSnapStr(b []byte) (string, []byte, error) {
+// more reports whether a cell is left to read.
+func (d *snapDecoder) more() bool { return d.i < d.n }
+
+// next reads the next cell into c.
+func (d *snapDecoder) next(c *snapCell) error {
+	b := d.b
+	d.i++
+	if len(b) == 0 {
+		return fmt.Errorf("%w: cell %d of %d missing", ErrCorruptSnapshot, d.i, d.n)
+	}
+	c.flags = b[0]
+	b = b[1:]
+	var err error
+	if c.flags&snapNewUser != 0 {
+		if c.user, b, err = readSnapBytes(b); err != nil {
+			return err
+		}
+	}
+	if c.flags&snapNewAccount != 0 {
+		if c.account, b, err = readSnapBytes(b); err != nil {
+			return err
+		}
+	}
+	if c.flags&snapNewName != 0 {
+		if c.newName, b, err = readSnapBytes(b); err != nil {
+			return err
+		}
+		c.name = d.names
+		d.names++
+	} else {
+		id, w := binary.Uvarint(b)
+		if w <= 0 || id >= uint64(d.names) {
+			return fmt.Errorf("%w: bad event index in cell %d", ErrCorruptSnapshot, d.i)
+		}
+		c.name, b = int(id), b[w:]
+	}
+	count, w := binary.Uvarint(b)
+	if w <= 0 || count == 0 || count > 1<<32-1 {
+		return fmt.Errorf("%w: bad count in cell %d", ErrCorruptSnapshot, d.i)
+	}
+	c.n, d.b = uint32(count), b[w:]
+	if d.i == d.n && len(d.b) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last cell", ErrCorruptSnapshot, len(d.b))
+	}
+	return nil
+}
+
+func readSnapBytes(b []byte) ([]byte, []byte, error) {
 	n, w := binary.Uvarint(b)
 	if w <= 0 || uint64(len(b)-w) < n {
-		return "", nil, fmt.Errorf("%w: bad string", ErrCorruptSnapshot)
+		return nil, nil, fmt.Errorf("%w: bad string", ErrCorruptSnapshot)
 	}
-	return string(b[w : w+int(n)]), b[w+int(n):], nil
+	return b[w : w+int(n)], b[w+int(n):], nil
 }

@@ -42,13 +42,15 @@ var clock = time.Date(2026, 9, 30, 20, 0, 0, 0, time.UTC)
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: reads gen|read|compact [-users N] [-days N] [-dir D]")
+		fmt.Fprintln(os.Stderr, "usage: reads gen|read|compact|phases [-users N] [-days N] [-dir D] [-cpuprofile F] [-memprofile F]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	users := fs.Int("users", 10000, "users")
 	days := fs.Int("days", 90, "days of history")
 	dir := fs.String("dir", "/tmp/sep-reads", "folder of the store")
+	cpuProfile := fs.String("cpuprofile", "", "phases: write a CPU profile of the load and score here")
+	memProfile := fs.String("memprofile", "", "phases: write an allocation profile here")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -58,6 +60,8 @@ func main() {
 		err = read(*dir)
 	case "compact":
 		err = compact(*dir)
+	case "phases":
+		err = phases(*dir, *cpuProfile, *memProfile)
 	default:
 		err = fmt.Errorf("unknown step %q", os.Args[1])
 	}
