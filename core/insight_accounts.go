@@ -47,7 +47,10 @@ func previousRows(p *period) map[string]AccountScore {
 // rows (table: this period's), the spread of its users, seats, activation
 // and, when its SEP fell, the explanation.
 func accountRows(p *period, table []AccountScore, ws WeightedSummary) []accountRow {
-	prevRows := previousRows(p)
+	prevRows := p.prevRows
+	if prevRows == nil {
+		prevRows = previousRows(p)
+	}
 	rows := map[string]AccountScore{}
 	for _, a := range table {
 		rows[a.ID] = a

@@ -1,8 +1,10 @@
 package core
 
 import (
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Suggestion limits (SPEC "Core event suggestions and lint").
@@ -56,46 +58,86 @@ type userNameStat struct {
 }
 
 // eventStats counts, per event name, its users in P, its performers up to
-// P's end and their accounts, user by user; and the users active in P.
+// P's end and their accounts, user by user; and the users active in P. The
+// users are split across the cores, each part counted on its own and the
+// counts added (sums: the same in any order).
 func eventStats(ix *index, p span) ([]nameStat, int) {
-	stats := make([]nameStat, len(ix.r.names.names))
-	activeP := 0
 	cells := ix.cells
+	parts := min(runtime.GOMAXPROCS(0), 1+len(cells)/(1<<18))
+	stats := make([][]nameStat, parts)
+	active := make([]int, parts)
+	var wg sync.WaitGroup
+	from := 0
+	for i := 0; i < parts; i++ {
+		to := userBoundary(cells, len(cells)*(i+1)/parts)
+		wg.Add(1)
+		go func(i int, cells []icell) {
+			defer wg.Done()
+			stats[i], active[i] = eventStatsOf(cells, p, len(ix.r.names.names))
+		}(i, cells[from:to])
+		from = to
+	}
+	wg.Wait()
+	for i := 1; i < parts; i++ {
+		active[0] += active[i]
+		for name := range stats[i] {
+			stats[0][name].merge(&stats[i][name])
+		}
+	}
+	return stats[0], active[0]
+}
+
+// userBoundary moves i forward to the first cell of a user (or the end).
+func userBoundary(cells []icell, i int) int {
+	for i > 0 && i < len(cells) && cells[i].user == cells[i-1].user {
+		i++
+	}
+	return i
+}
+
+// eventStatsOf is eventStats over whole users' cells.
+func eventStatsOf(cells []icell, p span, names int) ([]nameStat, int) {
+	stats := make([]nameStat, names)
+	cur := make([]userNameStat, names)
+	lastDay := make([]Day, names)
+	var used []uint32 // the names of the user's cells
+	activeP := 0
 	for i := 0; i < len(cells); {
 		j := i
 		for j < len(cells) && cells[j].user == cells[i].user {
 			j++
 		}
-		names, active := userEventStats(cells[i:j], p)
+		used = userEventStats(cells[i:j], p, cur, lastDay, used[:0])
+		active := false
+		for _, name := range used {
+			pu := &cur[name]
+			active = active || pu.inP
+			stats[name].add(pu)
+			*pu = userNameStat{accsP: pu.accsP[:0]}
+		}
 		if active {
 			activeP++
-		}
-		for name, pu := range names {
-			stats[name].add(pu)
 		}
 		i = j
 	}
 	return stats, activeP
 }
 
-// userEventStats reads one user's cells (sorted by day) up to P's end: their
-// use of each event name, and whether they were active in P.
-func userEventStats(cells []icell, p span) (map[uint32]*userNameStat, bool) {
-	cur := make(map[uint32]*userNameStat)
+// userEventStats reads one user's cells (sorted by day) up to P's end into
+// cur (by name, zero for every name on entry; lastDay is scratch): their use
+// of each event name. It returns the names used, appended to used.
+func userEventStats(cells []icell, p span, cur []userNameStat, lastDay []Day, used []uint32) []uint32 {
 	first := cells[0].day
-	activeP := false
-	lastDay := make(map[uint32]Day)
 	for k := range cells {
 		c := &cells[k]
 		if c.day > p.end {
 			break
 		}
-		pu := cur[c.name]
-		if pu == nil {
-			pu = &userNameStat{}
-			cur[c.name] = pu
+		pu := &cur[c.name]
+		if pu.days == 0 {
+			used = append(used, c.name)
 		}
-		if ld, ok := lastDay[c.name]; !ok || ld != c.day {
+		if pu.days == 0 || lastDay[c.name] != c.day {
 			pu.days++
 			lastDay[c.name] = c.day
 			if c.day == first {
@@ -103,14 +145,26 @@ func userEventStats(cells []icell, p span) (map[uint32]*userNameStat, bool) {
 			}
 		}
 		if p.has(c.day) {
-			activeP = true
 			pu.inP = true
 			if c.account != 0 && !containsU32(pu.accsP, c.account) {
 				pu.accsP = append(pu.accsP, c.account)
 			}
 		}
 	}
-	return cur, activeP
+	return used
+}
+
+// merge adds the counts of another part's users.
+func (st *nameStat) merge(o *nameStat) {
+	st.usersP += o.usersP
+	st.performers += o.performers
+	st.firstOnly += o.firstOnly
+	for a, n := range o.accounts {
+		if st.accounts == nil {
+			st.accounts = make(map[uint32]int)
+		}
+		st.accounts[a] += n
+	}
 }
 
 // add counts one user's use of the name.

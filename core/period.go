@@ -24,6 +24,9 @@ type period struct {
 	accKeys   []uint64
 	accUnits  map[uint64]*unitAct
 
+	// prevRows is the previous period's per-account table by id (previousRows).
+	prevRows map[string]AccountScore
+
 	// The insights' activity up to the as-of day (gather).
 	weights   map[string]float64 // the settings', or 1 per core event
 	weightOf  []micro            // name index -> weight
@@ -66,9 +69,15 @@ func pairKey(account, user uint32) uint64 { return uint64(account)<<32 | uint64(
 
 // groupUnits groups the cells into the standard score's units: one per
 // user and one per account.
+// The two run on two cores.
 func (p *period) groupUnits() {
+	done := make(chan struct{})
+	go func() {
+		p.accKeys, p.accUnits = groupUnits(p.ix.cells, p.f, func(c *icell) (uint64, bool) { return uint64(c.account), c.account != 0 })
+		close(done)
+	}()
 	p.userKeys, p.userUnits = groupUnits(p.ix.cells, p.f, func(c *icell) (uint64, bool) { return uint64(c.user), true })
-	p.accKeys, p.accUnits = groupUnits(p.ix.cells, p.f, func(c *icell) (uint64, bool) { return uint64(c.account), c.account != 0 })
+	<-done
 }
 
 // previous returns the frame of the period before this one (P becomes Q).

@@ -343,12 +343,15 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	}
 	p := &period{ix: ix, r: ix.r, f: f, s: s, coreEvents: resolveCoreEvents(ix.r, f, s, lint, productOnly, rep)}
 
-	// The per-account table only reads the index: it runs beside the rest.
+	// The per-account tables (this period's, and the previous one's for the
+	// insights) only read the index: they run beside the rest.
 	accounts := make(chan []AccountScore, 1)
+	previous := make(chan map[string]AccountScore, 1)
 	if productOnly {
 		accounts <- []AccountScore{}
 	} else {
 		go func() { accounts <- accountTable(ix, f) }()
+		go func() { previous <- previousRows(p) }()
 	}
 	p.groupUnits()
 	standardScore(p, rep)
@@ -356,6 +359,7 @@ func scoreIndex(ix *index, s Settings, productOnly bool) (*Report, error) {
 	if !productOnly {
 		p.resolveInsightSettings()
 		p.gather()
+		p.prevRows = <-previous
 		rep.Insights = insights(p, rep)
 		if s.Trend {
 			trend(p, rep.Insights)
