@@ -25,7 +25,7 @@ var (
 	bucketMembers = []byte("members") // user -> ts, account
 	bucketTraits  = []byte("traits")  // kind, id, key -> ts, value
 	bucketInput   = []byte("input")   // counter -> int64
-	allBuckets    = [][]byte{bucketDedup, bucketCells, bucketMembers, bucketTraits, bucketInput, bucketSnapshots}
+	allBuckets    = [][]byte{bucketDedup, bucketCells, bucketMembers, bucketTraits, bucketInput, bucketSnapshots, bucketMerged}
 )
 
 // Store is a core.Store in a bbolt file.
@@ -224,10 +224,14 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 		return nil, err
 	}
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		// Keys come sorted by user, account and event, so their strings are
-		// made once per run of equal ones.
-		cells := tx.Bucket(bucketCells)
+		// The closed days first: into an empty rollup, the merged cells are
+		// taken as they are. Then the cells: keys come sorted by user,
+		// account and event, so their strings are made once per run.
 		from, to := core.RetainedDays(r, s.now(), s.retention)
+		if err := loadClosed(tx, r, from, to); err != nil {
+			return err
+		}
+		cells := tx.Bucket(bucketCells)
 		var strs keyStrings
 		if err := cells.ForEach(func(k, v []byte) error {
 			c, err := strs.parseCellKey(k)
@@ -240,9 +244,6 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 			}
 			return nil
 		}); err != nil {
-			return err
-		}
-		if err := loadSnapshots(tx, r, from, to); err != nil {
 			return err
 		}
 		tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {

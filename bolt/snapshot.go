@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -17,6 +18,15 @@ import (
 // bucketSnapshots holds one compacted snapshot per closed day: the day
 // (4 bytes, big-endian) -> core.DaySnapshot bytes.
 var bucketSnapshots = []byte("snapshots")
+
+// bucketMerged keeps the cells of every snapshot merged into one value, so
+// that a read decodes it instead of a snapshot a day: "cells" (core's
+// AppendCells form), "lo" and "hi" (the first and last day merged), "ver" (the
+// snapshots' version it was built from) and "snapver" (the snapshots' version,
+// which every snapshot write moves). Load uses it only when the versions
+// match, so a snapshot rewritten since (late events folded in) is read as a
+// snapshot until the next Compact merges again.
+var bucketMerged = []byte("merged")
 
 func dayKeyBytes(d core.Day) []byte { return binary.BigEndian.AppendUint32(nil, uint32(d)) }
 
@@ -61,7 +71,77 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 	if err := s.db.Update(func(tx *bbolt.Tx) error { return dropOldSnapshots(tx, r, now, s.retention) }); err != nil {
 		return written, fmt.Errorf("bolt compact: %w", err)
 	}
+	if err := s.mergeSnapshots(now); err != nil {
+		return written, fmt.Errorf("bolt compact: %w", err)
+	}
 	return written, nil
+}
+
+// mergeSnapshots rebuilds the merged cells from the retained snapshots when
+// they changed since the last merge or an expired day is in it. It reads in
+// one transaction and writes in another: when a snapshot was written in
+// between, it writes nothing (the merge is stale; Load reads the snapshots).
+func (s *Store) mergeSnapshots(now time.Time) error {
+	r, err := core.NewRollup(s.tz)
+	if err != nil {
+		return err
+	}
+	from, to := core.RetainedDays(r, now, s.retention)
+	var ver uint64
+	var lo, hi core.Day
+	var merged []byte
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMerged)
+		ver = u64Of(m.Get([]byte("snapver")))
+		if m.Get([]byte("cells")) != nil && u64Of(m.Get([]byte("ver"))) == ver && dayOf(m.Get([]byte("lo"))) >= from {
+			return nil // up to date
+		}
+		var snaps [][]byte
+		lo, hi = to+1, from-1
+		err := eachSnapshot(tx, from, to, func(d core.Day, v []byte) {
+			snaps = append(snaps, v)
+			lo, hi = min(lo, d), max(hi, d)
+		})
+		if err != nil || len(snaps) == 0 {
+			return err
+		}
+		if err := r.AddDaySnapshots(snaps); err != nil {
+			return err
+		}
+		merged = r.AppendCells(nil)
+		return nil
+	})
+	if err != nil || merged == nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		m := tx.Bucket(bucketMerged)
+		if u64Of(m.Get([]byte("snapver"))) != ver {
+			return nil
+		}
+		return errors.Join(m.Put([]byte("cells"), merged), m.Put([]byte("lo"), dayKeyBytes(lo)),
+			m.Put([]byte("hi"), dayKeyBytes(hi)), m.Put([]byte("ver"), u64(ver)))
+	})
+}
+
+// bumpSnapshots moves the snapshots' version (see bucketMerged).
+func bumpSnapshots(tx *bbolt.Tx) error {
+	m := tx.Bucket(bucketMerged)
+	return m.Put([]byte("snapver"), u64(u64Of(m.Get([]byte("snapver")))+1))
+}
+
+func u64Of(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+func dayOf(b []byte) core.Day {
+	if len(b) != 4 {
+		return math.MinInt32
+	}
+	return core.Day(int32(binary.BigEndian.Uint32(b)))
 }
 
 // closedCells counts the cells of each closed day.
@@ -147,6 +227,11 @@ func compactDays(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int, day
 			return 0, err
 		}
 	}
+	if len(built) > 0 {
+		if err := bumpSnapshots(tx); err != nil {
+			return 0, err
+		}
+	}
 	return len(built), nil
 }
 
@@ -169,20 +254,38 @@ func dropOldSnapshots(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int
 	return nil
 }
 
-// loadSnapshots adds the snapshots of the days from..to to r.
-func loadSnapshots(tx *bbolt.Tx, r *core.Rollup, from, to core.Day) error {
+// loadClosed adds the closed days from..to to r: the merged cells when they
+// are up to date, and the snapshots of the days after them.
+func loadClosed(tx *bbolt.Tx, r *core.Rollup, from, to core.Day) error {
+	m := tx.Bucket(bucketMerged)
+	if cells := m.Get([]byte("cells")); cells != nil && u64Of(m.Get([]byte("ver"))) == u64Of(m.Get([]byte("snapver"))) {
+		hi := dayOf(m.Get([]byte("hi")))
+		if err := r.AddCells(cells, from, min(hi, to)); err != nil {
+			return fmt.Errorf("merged snapshots: %w", err)
+		}
+		from = max(from, hi+1)
+	}
 	var snaps [][]byte // valid for the transaction, as r.AddDaySnapshots needs them
+	if err := eachSnapshot(tx, from, to, func(_ core.Day, v []byte) { snaps = append(snaps, v) }); err != nil {
+		return err
+	}
+	return r.AddDaySnapshots(snaps)
+}
+
+// eachSnapshot calls fn with the snapshots of the days from..to, in order.
+func eachSnapshot(tx *bbolt.Tx, from, to core.Day, fn func(core.Day, []byte)) error {
 	c := tx.Bucket(bucketSnapshots).Cursor()
 	for k, v := c.Seek(dayKeyBytes(max(from, 0))); k != nil; k, v = c.Next() {
 		if len(k) != 4 {
 			return fmt.Errorf("corrupt snapshot key %x", k)
 		}
-		if core.Day(int32(binary.BigEndian.Uint32(k))) > to {
+		d := core.Day(int32(binary.BigEndian.Uint32(k)))
+		if d > to {
 			break
 		}
-		snaps = append(snaps, v)
+		fn(d, v)
 	}
-	return r.AddDaySnapshots(snaps)
+	return nil
 }
 
 // Generation changes with every stored delivery and with the store's day
