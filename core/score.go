@@ -129,8 +129,12 @@ func (u *unitAct) add(c *icell, f *frame) {
 	}
 }
 
-// finish sorts and deduplicates days gathered out of order.
+// finish sorts and deduplicates days gathered out of order (a user's come
+// in order: add drops repeats of the last day).
 func (u *unitAct) finish() {
+	if slices.IsSorted(u.days) {
+		return
+	}
 	slices.Sort(u.days)
 	out := u.days[:0]
 	for i, d := range u.days {
@@ -263,6 +267,7 @@ func groupUnits(cells []icell, f *frame, key func(*icell) (uint64, bool)) ([]uin
 	m := make(map[uint64]*unitAct)
 	var lastKey uint64
 	var last *unitAct
+	var pool []unitAct // units allocated in blocks
 	for i := range cells {
 		c := &cells[i]
 		k, ok := key(c)
@@ -272,7 +277,10 @@ func groupUnits(cells []icell, f *frame, key func(*icell) (uint64, bool)) ([]uin
 		if last == nil || k != lastKey {
 			last = m[k]
 			if last == nil {
-				last = &unitAct{}
+				if len(pool) == 0 {
+					pool = make([]unitAct, 1024)
+				}
+				last, pool = &pool[0], pool[1:]
 				m[k] = last
 			}
 			lastKey = k
