@@ -16,6 +16,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -51,6 +52,7 @@ func main() {
 	dir := fs.String("dir", "/tmp/sep-reads", "folder of the store")
 	cpuProfile := fs.String("cpuprofile", "", "phases: write a CPU profile of the load and score here")
 	memProfile := fs.String("memprofile", "", "phases: write an allocation profile here")
+	report := fs.String("report", "", "phases: write the JSON report here (to compare two builds)")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -61,7 +63,7 @@ func main() {
 	case "compact":
 		err = compact(*dir)
 	case "phases":
-		err = phases(*dir, *cpuProfile, *memProfile)
+		err = phases(*dir, *cpuProfile, *memProfile, *report)
 	default:
 		err = fmt.Errorf("unknown step %q", os.Args[1])
 	}
@@ -189,7 +191,7 @@ func read(dir string) error {
 	wg.Wait()
 	four := time.Since(t)
 	out := map[string]any{
-		"items_read": cells + snaps, "cells": cells, "snapshots": snaps, "answer_bytes": size,
+		"items_read": cells + snaps, "cells": cells, "closed_day_items": snaps, "answer_bytes": size,
 		"fresh_s": fresh.Seconds(), "fresh_cache": how, "peak_rss_mb": peak >> 20,
 		"cached_median_ms":  float64(cached[2].Microseconds()) / 1000,
 		"four_concurrent_s": four.Seconds(), "four_cache": hows, "peak_rss_after_four_mb": vmHWM() >> 20,
@@ -317,7 +319,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// items counts the keys a read loads: the cells and the day snapshots.
+// items counts the keys a read loads: the cells, and the day snapshots or,
+// when the store keeps them merged and up to date, the merged value and the
+// snapshots after it.
 func items(dir string) (cells, snaps int, err error) {
 	db, err := bbolt.Open(filepath.Join(dir, "sep.db"), 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
@@ -326,12 +330,27 @@ func items(dir string) (cells, snaps int, err error) {
 	defer db.Close()
 	err = db.View(func(tx *bbolt.Tx) error {
 		cells = tx.Bucket([]byte("cells")).Stats().KeyN
-		if b := tx.Bucket([]byte("snapshots")); b != nil {
-			snaps = b.Stats().KeyN
-			size := 0
-			b.ForEach(func(_, v []byte) error { size += len(v); return nil })
-			fmt.Printf("snapshots: %d bytes, %d a day\n", size, size/max(snaps, 1))
+		b := tx.Bucket([]byte("snapshots"))
+		if b == nil {
+			return nil
 		}
+		after := []byte{0, 0, 0, 0} // the first day read as a snapshot
+		if m := tx.Bucket([]byte("merged")); m != nil && m.Get([]byte("cells")) != nil &&
+			bytes.Equal(m.Get([]byte("ver")), m.Get([]byte("snapver"))) {
+			snaps = 1
+			after = binary.BigEndian.AppendUint32(nil, binary.BigEndian.Uint32(m.Get([]byte("hi")))+1)
+			fmt.Printf("merged: %d bytes\n", len(m.Get([]byte("cells"))))
+		}
+		size, n := 0, 0
+		b.ForEach(func(k, v []byte) error {
+			size += len(v)
+			n++
+			if bytes.Compare(k, after) >= 0 {
+				snaps++
+			}
+			return nil
+		})
+		fmt.Printf("snapshots: %d bytes, %d a day\n", size, size/max(n, 1))
 		return nil
 	})
 	return cells, snaps, err

@@ -15,7 +15,7 @@ import (
 // phases times a fresh read's parts on their own (the store's Load, Score,
 // the report's JSON): wall and CPU seconds and the live heap after each,
 // optionally under a CPU and an allocation profile.
-func phases(dir, cpuProfile, memProfile string) error {
+func phases(dir, cpuProfile, memProfile, report string) error {
 	st, err := openStore(dir)
 	if err != nil {
 		return err
@@ -62,6 +62,11 @@ func phases(dir, cpuProfile, memProfile string) error {
 		return err
 	}
 	out["cells"], out["answer_bytes"], out["peak_rss_mb"] = r.Len(), len(b), vmHWM()>>20
+	if report != "" {
+		if err := os.WriteFile(report, b, 0o644); err != nil {
+			return err
+		}
+	}
 	if memProfile != "" {
 		f, err := os.Create(memProfile)
 		if err != nil {
