@@ -141,7 +141,7 @@ func (s *server) loadAndScore(ctx context.Context, st core.Settings) readResult 
 	if err != nil {
 		return readResult{status: http.StatusServiceUnavailable, msg: "loading the rollups failed", detail: err.Error()}
 	}
-	rep, err := core.Score(roll, st)
+	rep, err := core.ScoreOnce(roll, st) // roll is dropped after: its cells go while scoring
 	if err != nil {
 		return readResult{status: http.StatusBadRequest, msg: err.Error()}
 	}

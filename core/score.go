@@ -318,6 +318,23 @@ func Score(r *Rollup, s Settings) (*Report, error) {
 	return scoreIndex(r.index(), s, false)
 }
 
+// ScoreOnce is Score for a Rollup scored once and dropped (a store's loaded
+// Rollup): its cells are let go as soon as the scoring index holds them, so
+// the scoring does not keep both (at 100k users, 127 MB of cells beside the
+// index's 106 MB). The Rollup must not be used afterwards.
+func ScoreOnce(r *Rollup, s Settings) (*Report, error) {
+	s, err := s.Normalized()
+	if err != nil {
+		return nil, err
+	}
+	if s.TZ != r.TZ() {
+		return nil, fmt.Errorf("the input was rolled up in time zone %s; read it again to score in %s", r.TZ(), s.TZ)
+	}
+	ix := r.index()
+	r.counts, r.ix = cellTable{}, nil
+	return scoreIndex(ix, s, false)
+}
+
 // index returns the Rollup's cells sorted for scoring, built once and kept until
 // the Rollup changes, so that rescoring with other settings skips the sort.
 func (r *Rollup) index() *index {

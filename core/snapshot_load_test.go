@@ -84,3 +84,29 @@ func TestAddDaySnapshotsCorrupt(t *testing.T) {
 		t.Fatalf("a bad header: %v", err)
 	}
 }
+
+// ScoreOnce gives Score's report, and lets go of the rollup's cells.
+func TestScoreOnceSameReport(t *testing.T) {
+	for _, s := range []Settings{{}, {Window: 1, Trend: true}, {Unit: UnitAccount, By: []string{"plan"}}} {
+		a, _ := NewRollup("UTC")
+		b, _ := NewRollup("UTC")
+		for _, r := range []*Rollup{a, b} {
+			if err := r.AddDaySnapshots(snapshotsOfDays(t)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err1 := Score(a, s)
+		got, err2 := ScoreOnce(b, s)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		ja, _ := want.JSON()
+		jb, _ := got.JSON()
+		if !bytes.Equal(ja, jb) {
+			t.Fatalf("settings %+v: ScoreOnce\n%s\nScore\n%s", s, jb, ja)
+		}
+		if !b.counts.empty() {
+			t.Fatal("ScoreOnce kept the cells")
+		}
+	}
+}

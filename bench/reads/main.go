@@ -336,7 +336,7 @@ func items(dir string) (cells, snaps int, err error) {
 		}
 		after := []byte{0, 0, 0, 0} // the first day read as a snapshot
 		if m := tx.Bucket([]byte("merged")); m != nil && m.Get([]byte("cells")) != nil &&
-			bytes.Equal(m.Get([]byte("ver")), m.Get([]byte("snapver"))) {
+			u64Of(m.Get([]byte("ver"))) == u64Of(m.Get([]byte("snapver"))) {
 			snaps = 1
 			after = binary.BigEndian.AppendUint32(nil, binary.BigEndian.Uint32(m.Get([]byte("hi")))+1)
 			fmt.Printf("merged: %d bytes\n", len(m.Get([]byte("cells"))))
@@ -354,6 +354,14 @@ func items(dir string) (cells, snaps int, err error) {
 		return nil
 	})
 	return cells, snaps, err
+}
+
+// u64Of reads a version as bolt does (absent: 0).
+func u64Of(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
 }
 
 // vmHWM is the process's peak resident memory in bytes.
