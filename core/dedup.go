@@ -3,7 +3,7 @@ package core
 import "math/bits"
 
 // idSet is the set of event ids a Rollup has counted (SPEC "One event, once"):
-// 64-bit hashes of the ids (idHash) in an open-addressing table, 8 bytes a slot, kept
+// 64-bit hashes of the ids (IDHash) in an open-addressing table, 8 bytes a slot, kept
 // at most 3/4 full (10.7 to 21 bytes per id, growing by doubling). Two
 // distinct ids share a hash with odds about n²/2^65 for n ids (10 million
 // ids: 3 in a million), in which case the later one is counted as a repeat.
@@ -12,9 +12,10 @@ type idSet struct {
 	n     int
 }
 
-// idHash hashes an id 8 bytes at a time (multiply and rotate, then
+// IDHash hashes an event id 8 bytes at a time (multiply and rotate, then
 // MurmurHash3's 64-bit finalizer): fixed, the same on every platform and run.
-func idHash(id string) uint64 {
+// It is never 0. A Rollup keeps the hashes of the ids it counted (CheckIDs).
+func IDHash(id string) uint64 {
 	const m1, m2 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f
 	h := uint64(len(id)) * m1
 	for ; len(id) >= 8; id = id[8:] {
@@ -95,3 +96,51 @@ func (s *idSet) insertAll(hs []uint64, dup []bool) {
 
 // Len returns the number of ids in the set.
 func (s *idSet) Len() int { return s.n }
+
+// reserve makes room for n more hashes at once (one rehash, not one per doubling).
+func (s *idSet) reserve(n int) {
+	size := max(1024, len(s.slots))
+	for (s.n+n+1)*4 > size*3 {
+		size *= 2
+	}
+	if size == len(s.slots) {
+		return
+	}
+	old := s.slots
+	s.slots, s.n = make([]uint64, size), 0
+	for _, h := range old {
+		if h != 0 {
+			s.insert(h)
+		}
+	}
+}
+
+// CheckIDs checks a block of id hashes (IDHash; 0 for an event without id,
+// never a repeat) against the ids the Rollup counted, in order: dup[i] is set
+// for a hash counted before (or earlier in hs), and the others are counted.
+// dup must be as long as hs. The events themselves are then added with
+// AddChecked, or counted with CountDuplicate.
+func (r *Rollup) CheckIDs(hs []uint64, dup []bool) { r.seen.insertAll(hs, dup) }
+
+// ReserveIDs makes room for n more ids at once, when a reader can tell how
+// many to expect: one allocation instead of a rehash at every doubling.
+func (r *Rollup) ReserveIDs(n int) { r.seen.reserve(n) }
+
+// IDs returns the hashes of the event ids the Rollup counted, in no order.
+func (r *Rollup) IDs() []uint64 {
+	out := make([]uint64, 0, r.seen.n)
+	for _, h := range r.seen.slots {
+		if h != 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// SeedIDs marks ids (hashes from IDs) as counted before: records that carry
+// them are then counted as duplicates.
+func (r *Rollup) SeedIDs(ids []uint64) {
+	for _, h := range ids {
+		r.seen.insert(h)
+	}
+}

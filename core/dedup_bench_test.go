@@ -12,7 +12,7 @@ func BenchmarkIDSetInsert(b *testing.B) {
 	const n = 2_000_000
 	hashes := make([]uint64, n)
 	for i := range hashes {
-		hashes[i] = idHash("msg-" + strconv.Itoa(i))
+		hashes[i] = IDHash("msg-" + strconv.Itoa(i))
 	}
 	b.ResetTimer()
 	for range b.N {

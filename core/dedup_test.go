@@ -142,12 +142,12 @@ func TestRepeatsAcrossFiles(t *testing.T) {
 func TestIDSetGrowsAndCounts(t *testing.T) {
 	var s idSet
 	for i := 0; i < 100000; i++ {
-		if !s.insert(idHash(fmt.Sprint("id-", i))) {
+		if !s.insert(IDHash(fmt.Sprint("id-", i))) {
 			t.Fatalf("id-%d reported as a repeat", i)
 		}
 	}
 	for i := 0; i < 100000; i += 7 {
-		if s.insert(idHash(fmt.Sprint("id-", i))) {
+		if s.insert(IDHash(fmt.Sprint("id-", i))) {
 			t.Fatalf("id-%d not found again", i)
 		}
 	}
@@ -155,18 +155,18 @@ func TestIDSetGrowsAndCounts(t *testing.T) {
 		t.Fatalf("%d ids in %d slots", s.Len(), len(s.slots))
 	}
 	// The hash is fixed (the same on every platform and run).
-	if h := idHash("ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2e"); h != idHash("ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2e") || h == idHash("ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2f") {
-		t.Fatal("idHash is not a function of the id")
+	if h := IDHash("ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2e"); h != IDHash("ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2e") || h == IDHash("ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2f") {
+		t.Fatal("IDHash is not a function of the id")
 	}
 }
 
-// idHash spreads ids that differ in one byte, or only in length, apart.
+// IDHash spreads ids that differ in one byte, or only in length, apart.
 func TestIDHashSpreads(t *testing.T) {
 	seen := map[uint64]string{}
 	for _, base := range []string{"", "m-1", "0191a6c2-1c1e-7000-8000-000000000001", "ajs-next-69bd8b4c7a2c41a4bb0a9e5b0f7a1d2e"} {
 		for i := 0; i <= len(base); i++ {
 			for _, id := range []string{base[:i], base[:i] + "\x00", base[:i] + "x"} {
-				h := idHash(id)
+				h := IDHash(id)
 				if other, ok := seen[h]; ok && other != id {
 					t.Fatalf("%q and %q share a hash", id, other)
 				}
@@ -188,13 +188,13 @@ func TestIDSetInsertAll(t *testing.T) {
 			case 0:
 				hs[i] = 0
 			case 1:
-				hs[i] = idHash(fmt.Sprint("id-", b*500+i))
+				hs[i] = IDHash(fmt.Sprint("id-", b*500+i))
 			case 2:
 				hs[i] = hs[i-1] // same block
 			case 3:
-				hs[i] = idHash(fmt.Sprint("id-", (b*500+i)/3)) // often an earlier block's
+				hs[i] = IDHash(fmt.Sprint("id-", (b*500+i)/3)) // often an earlier block's
 			default:
-				hs[i] = idHash(fmt.Sprint("id-", b*500+i))
+				hs[i] = IDHash(fmt.Sprint("id-", b*500+i))
 			}
 		}
 		dup := make([]bool, len(hs))

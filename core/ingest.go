@@ -133,7 +133,7 @@ func (o *dedupOrder) submit(seq int, ce *chunkEvents) {
 			if b.c.seq == 0 {
 				o.presize(b)
 			}
-			o.into.seen.insertAll(b.hashes, b.dup)
+			o.into.CheckIDs(b.hashes, b.dup)
 			b.checked <- struct{}{}
 		}
 		o.checking.Unlock()
@@ -153,7 +153,7 @@ func (o *dedupOrder) presize(first *chunkEvents) {
 		return
 	}
 	n := o.sizeHint * int64(len(first.hashes)) / int64(len(first.c.data))
-	o.into.seen.reserve(int(min(n, maxPresizedIDs)))
+	o.into.ReserveIDs(int(min(n, maxPresizedIDs)))
 }
 
 // maxPresizedIDs caps what presize reserves from the first block's estimate
@@ -215,7 +215,7 @@ func (ce *chunkEvents) decode(c chunk, dec recordDecoder, into, part *Rollup, fi
 		e := &ce.events[i]
 		ce.hashes[i], ce.reject[i] = 0, into.Reject(e)
 		if ce.reject[i] == "" && e.MessageID != "" {
-			ce.hashes[i] = idHash(e.MessageID)
+			ce.hashes[i] = IDHash(e.MessageID)
 		}
 	}
 }
@@ -231,12 +231,11 @@ func (ce *chunkEvents) addChecked(part *Rollup) {
 	for i := range ce.events {
 		switch {
 		case ce.reject[i] != "":
-			part.Input.Events++
-			part.skip(ce.reject[i])
+			part.Skip(ce.reject[i], nil)
 		case ce.dup[i]:
 			part.CountDuplicate()
 		default:
-			part.add(&ce.events[i])
+			part.AddChecked(&ce.events[i])
 		}
 	}
 }
@@ -317,7 +316,7 @@ func decodeParallel(ctx context.Context, opt *ReadOptions, workers int, into *Ro
 				prev.add(part)
 				free <- prev.c.buf
 			}
-			part.counts.settle() // sort the last adds here, on this core
+			part.Settle() // sort the last adds here, on this core
 		}()
 	}
 

@@ -38,9 +38,8 @@ type Rollup struct {
 	// Input counts what was read.
 	Input InputStats
 
-	seen    idSet     // hashes of the event ids counted (SPEC "One event, once")
-	noDedup bool      // a part of a parallel ingest: its ids are checked in order by the caller
-	valid   plausible // the plausible times (SetTimeRange)
+	seen  idSet     // hashes of the event ids counted (SPEC "One event, once")
+	valid plausible // the plausible times (SetTimeRange)
 
 	ix *index // cells sorted for scoring; nil when stale
 }
@@ -213,15 +212,17 @@ func (r *Rollup) Add(e *Event) {
 		r.skip(reason)
 		return
 	}
-	if e.MessageID != "" && !r.noDedup && !r.seen.insert(idHash(e.MessageID)) {
+	if e.MessageID != "" && !r.seen.insert(IDHash(e.MessageID)) {
 		r.CountDuplicate()
 		return
 	}
-	r.add(e)
+	r.AddChecked(e)
 }
 
-// add rolls up an event known to be plausible and new.
-func (r *Rollup) add(e *Event) {
+// AddChecked rolls up an event its caller checked: Reject returned "" for it
+// and its id, if any, is new (CheckIDs). The parallel readers check a block's
+// ids in input order against the target, then add its events to a part.
+func (r *Rollup) AddChecked(e *Event) {
 	r.Input.Events++
 	switch e.Kind {
 	case KindTrack, KindPage, KindScreen:
@@ -378,6 +379,12 @@ func (r *Rollup) Traits(fn func(Trait)) {
 	}
 }
 
+// Settle finishes the adds still pending in the cells (a sort), which the
+// Rollup would otherwise do when first read: a reader that adds on several
+// goroutines calls it on each before merging, so that the work stays on
+// that goroutine's core.
+func (r *Rollup) Settle() { r.counts.settle() }
+
 // Len returns the number of cells, a measure of the Rollup's size.
 func (r *Rollup) Len() int { return r.counts.len() }
 
@@ -391,9 +398,9 @@ func (r *Rollup) Merge(o *Rollup) error {
 	if r.isEmpty() {
 		// Adopt o's content (o must not be used afterwards, as with every merge
 		// source), keeping r's ids and time range.
-		in, seen, noDedup, valid := r.Input, r.seen, r.noDedup, r.valid
+		in, seen, valid := r.Input, r.seen, r.valid
 		*r = *o
-		r.seen, r.noDedup, r.valid = seen, noDedup, valid
+		r.seen, r.valid = seen, valid
 		r.ix = nil
 		r.Input = InputStats{}
 		r.Input.merge(&in)

@@ -86,25 +86,6 @@ func IngestSlice(ctx context.Context, r io.Reader, opt ReadOptions, into *Rollup
 	return SliceNotes{Lines: src.line, Offsets: n.offsets, WithAPI: n.withAPI}, nil
 }
 
-// IDs returns the hashes of the event ids the Rollup counted, in no order.
-func (r *Rollup) IDs() []uint64 {
-	out := make([]uint64, 0, r.seen.n)
-	for _, h := range r.seen.slots {
-		if h != 0 {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-// SeedIDs marks ids (hashes from IDs or Sliced.Repeats) as counted before:
-// records that carry them are then counted as duplicates.
-func (r *Rollup) SeedIDs(ids []uint64) {
-	for _, h := range ids {
-		r.seen.insert(h)
-	}
-}
-
 // Sliced puts the slices of one file together into a Rollup, in slice order.
 type Sliced struct {
 	into   *Rollup
@@ -129,10 +110,11 @@ func BeginSlices(into *Rollup, file string, f Format) *Sliced {
 // seeded (SeedIDs) before it is added; without repeats it is added as read.
 func (s *Sliced) Repeats(ids []uint64) []uint64 {
 	var out []uint64
-	s.into.seen.reserve(len(ids))
-	for _, h := range ids {
-		if !s.into.seen.insert(h) {
-			out = append(out, h)
+	dup := make([]bool, len(ids))
+	s.into.CheckIDs(ids, dup)
+	for i, d := range dup {
+		if d {
+			out = append(out, ids[i])
 		}
 	}
 	return out
@@ -179,24 +161,6 @@ func (r *Rollup) shiftLines(file string, n int) {
 		e.Line += n
 		if rest, ok := strings.CutPrefix(e.Message, old); ok {
 			e.Message = name + ":" + strconv.Itoa(e.Line) + ": " + rest
-		}
-	}
-}
-
-// reserve makes room for n more hashes at once (one rehash, not one per doubling).
-func (s *idSet) reserve(n int) {
-	size := max(1024, len(s.slots))
-	for (s.n+n+1)*4 > size*3 {
-		size *= 2
-	}
-	if size == len(s.slots) {
-		return
-	}
-	old := s.slots
-	s.slots, s.n = make([]uint64, size), 0
-	for _, h := range old {
-		if h != 0 {
-			s.insert(h)
 		}
 	}
 }
