@@ -59,7 +59,7 @@ clean:
 bench: build
 	$(GO) run ./bench -size 1000 -sep $(BIN)/sep
 	$(GO) run ./bench -parquet -sep $(BIN)/sep -runs 5
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/... ./parquetrows
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./core/... ./ingest ./parquetrows
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./api ./bolt
 
 # GET /v1/score on sep serve's store (docs/hosting-costs.md): fresh, cached and

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 )
 
 func TestAcceptsGzip(t *testing.T) {
@@ -49,7 +50,7 @@ func benchReport(b *testing.B) *core.Report {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := core.Ingest(context.Background(), &buf, core.ReadOptions{Format: core.FormatSegment}, roll); err != nil {
+	if err := ingest.Read(context.Background(), &buf, ingest.Options{Format: core.FormatSegment}, roll); err != nil {
 		b.Fatal(err)
 	}
 	rep, err := core.Score(roll, core.Settings{TZ: "UTC"})

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // Options configure the handler. Hosts fill them with OptionsFromEnv and set Store.
@@ -95,10 +96,15 @@ func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	}
 	if c := strings.TrimSpace(getenv("SEP_CONFIG")); c != "" {
 		var err error
+		name := c
 		if strings.HasPrefix(c, "{") {
-			opt.Config, err = core.ParseConfig("SEP_CONFIG", []byte(c))
+			name = "SEP_CONFIG"
+			opt.Config, err = core.ParseConfig(name, []byte(c))
 		} else {
 			opt.Config, err = core.LoadConfigFile(c)
+		}
+		if err == nil {
+			err = ingest.CheckConfig(name, opt.Config)
 		}
 		if err != nil {
 			return opt, err
@@ -309,7 +315,7 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, why, nil)
 		return
 	}
-	events, ok := s.decodeDelivery(w, r, body, core.ReadOptions{Format: core.FormatSegment, File: "body"})
+	events, ok := s.decodeDelivery(w, r, body, ingest.Options{Format: core.FormatSegment, File: "body"})
 	if !ok {
 		return
 	}
@@ -444,13 +450,13 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	ropt, err := s.opt.Config.ReadOptions()
+	ropt, err := ingest.OptionsOf(s.opt.Config)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
 	if f := q.Get("format"); f != "" {
-		if ropt.Format, err = core.ParseFormat(f); err != nil {
+		if ropt.Format, err = ingest.ParseFormat(f); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error(), nil)
 			return
 		}
@@ -476,16 +482,16 @@ func (s *server) postScore(w http.ResponseWriter, r *http.Request) {
 
 // ingestBody streams the body of POST /v1/score into a rollup (a zip is read
 // whole first: its index is at its end), answering when it fails.
-func (s *server) ingestBody(w http.ResponseWriter, r *http.Request, opt core.ReadOptions, into *core.Rollup) bool {
+func (s *server) ingestBody(w http.ResponseWriter, r *http.Request, opt ingest.Options, into *core.Rollup) bool {
 	var err error
 	if bytes.HasPrefix(peekBody(r, 4), []byte("PK\x03\x04")) {
 		body, ok := readBody(w, r, s.opt.MaxScoreBody)
 		if !ok {
 			return false
 		}
-		err = core.IngestZip(r.Context(), bytes.NewReader(body), int64(len(body)), opt, into)
+		err = ingest.ReadZip(r.Context(), bytes.NewReader(body), int64(len(body)), opt, into)
 	} else {
-		err = core.Ingest(r.Context(), http.MaxBytesReader(w, r.Body, s.opt.MaxScoreBody), opt, into)
+		err = ingest.Read(r.Context(), http.MaxBytesReader(w, r.Body, s.opt.MaxScoreBody), opt, into)
 	}
 	if err == nil {
 		return true

@@ -19,6 +19,7 @@ import (
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/storetest"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/internal/apitest"
 )
 
@@ -202,7 +203,7 @@ func TestSameReportAsTheCLIPath(t *testing.T) {
 	if _, err := synth.Write(&export, synth.Options{Users: 60, Days: 70, Seed: 3, Format: core.FormatSegment}); err != nil {
 		t.Fatal(err)
 	}
-	evs, bad, err := core.DecodeEvents(context.Background(), export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	evs, bad, err := ingest.DecodeEvents(context.Background(), export.Bytes(), ingest.Options{Format: core.FormatSegment})
 	if err != nil || bad.Total > 0 {
 		t.Fatal(err, bad)
 	}
@@ -309,7 +310,7 @@ func BenchmarkGetScore10kUsers90Days(b *testing.B) {
 	defer st.Close()
 	var export bytes.Buffer
 	synth.Write(&export, synth.Options{Users: 10000, Days: 90, Seed: 1, Format: core.FormatSegment})
-	evs, _, err := core.DecodeEvents(context.Background(), export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	evs, _, err := ingest.DecodeEvents(context.Background(), export.Bytes(), ingest.Options{Format: core.FormatSegment})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // Limits of the API, each listed with its reason in docs/hosting.md ("Limits").
@@ -143,9 +144,9 @@ func peekBody(r *http.Request, n int) []byte {
 // decodeDelivery decodes a delivery's raw body (gzip allowed, up to
 // MaxEventsInflated once gunzipped) and refuses it whole, with an answer, when
 // a record is bad or it holds more than MaxDeliveryEvents events.
-func (s *server) decodeDelivery(w http.ResponseWriter, r *http.Request, body []byte, ropt core.ReadOptions) ([]core.Event, bool) {
+func (s *server) decodeDelivery(w http.ResponseWriter, r *http.Request, body []byte, ropt ingest.Options) ([]core.Event, bool) {
 	ropt.MaxInflated = s.opt.MaxEventsInflated
-	events, bad, err := core.DecodeEvents(r.Context(), body, ropt)
+	events, bad, err := ingest.DecodeEvents(r.Context(), body, ropt)
 	if err != nil {
 		var inflated *core.InflateLimitError
 		if errors.As(err, &inflated) {
@@ -195,7 +196,7 @@ type badRecords struct {
 	ByReason map[string]int64 `json:"by_reason"`
 }
 
-func writeBadRecords(w http.ResponseWriter, bad core.BadRecords) {
+func writeBadRecords(w http.ResponseWriter, bad ingest.BadRecords) {
 	out := badRecords{Total: bad.Total, ByReason: bad.ByReason}
 	for _, pe := range bad.First[:min(len(bad.First), MaxListedErrors)] {
 		out.Detail = append(out.Detail, badEvent{Line: pe.Line, Field: pe.Field, Reason: pe.Reason, Error: pe.Error()})

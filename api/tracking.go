@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // TrackingPaths maps each path of the tracking API to the event type it
@@ -145,7 +146,7 @@ func (s *server) postTracking(typ string) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "malformed body: "+err.Error(), nil)
 			return
 		}
-		events, bad, err := core.DecodeEvents(r.Context(), lines, core.ReadOptions{Format: core.FormatSegment, File: "body"})
+		events, bad, err := ingest.DecodeEvents(r.Context(), lines, ingest.Options{Format: core.FormatSegment, File: "body"})
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "malformed body: "+err.Error(), nil)
 			return

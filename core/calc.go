@@ -39,12 +39,12 @@ func Calc(in CalcInput) (*CalcResult, error) {
 	}{{"events", in.CoreEvents}, {"adopted", in.Adopted}, {"dau", in.DAU}, {"wau", in.WAU}, {"mau", in.MAU},
 		{"new", in.New}, {"recovered", in.Recovered}, {"dropped", in.Dropped}} {
 		if v.n < 0 {
-			return nil, keyedf("calc_negative", map[string]any{"field": v.name, "value": v.n},
+			return nil, KeyedErrorf("calc_negative", map[string]any{"field": v.name, "value": v.n},
 				"calc: %s must be >= 0, got %d", v.name, v.n)
 		}
 	}
 	if in.Adopted > in.CoreEvents {
-		return nil, keyedf("calc_adopted_over", map[string]any{"adopted": in.Adopted, "events": in.CoreEvents},
+		return nil, KeyedErrorf("calc_adopted_over", map[string]any{"adopted": in.Adopted, "events": in.CoreEvents},
 			"calc: adopted (%d) cannot exceed the number of core events (%d)", in.Adopted, in.CoreEvents)
 	}
 	res := &CalcResult{}
@@ -59,11 +59,11 @@ func Calc(in CalcInput) (*CalcResult, error) {
 		res.Settings.Ratio = in.Ratio
 		res.Stickiness = ratio(in.DAU, in.WAU)
 	default:
-		return nil, keyedf("calc_ratio", map[string]any{"value": in.Ratio},
+		return nil, KeyedErrorf("calc_ratio", map[string]any{"value": in.Ratio},
 			"calc: ratio %q is not one of dau/mau, wau/mau, dau/wau", in.Ratio)
 	}
 	if res.Stickiness != nil && *res.Stickiness > 100 {
-		return nil, keyedf("calc_ratio_over", map[string]any{"ratio": res.Settings.Ratio},
+		return nil, KeyedErrorf("calc_ratio_over", map[string]any{"ratio": res.Settings.Ratio},
 			"calc: the ratio's numerator cannot exceed its denominator (%s)", res.Settings.Ratio)
 	}
 	if in.CoreEvents > 0 {

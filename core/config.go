@@ -20,10 +20,10 @@ type Config struct {
 	// CSVColumns maps the generic CSV's columns.
 	CSVColumns CSVColumns `json:"csv_columns,omitempty"`
 	// GroupKeys are the property names read as account ids in Mixpanel,
-	// PostHog and Amplitude exports and CSV columns (DefaultGroupKeys when empty).
+	// PostHog and Amplitude exports and CSV columns (ingest.DefaultGroupKeys when empty).
 	GroupKeys []string `json:"group_keys,omitempty"`
 	// InputTZ is the IANA time zone of wall-clock input times (legacy
-	// Mixpanel projects' time; CSV times without an offset); see ReadOptions.InputTZ.
+	// Mixpanel projects' time; CSV times without an offset); see ingest.Options.InputTZ.
 	InputTZ string `json:"input_tz,omitempty"`
 	// Earliest is the first plausible event day, YYYY-MM-DD (default
 	// 2000-01-01): events dated before it are skipped.
@@ -41,7 +41,12 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	if _, err := c.Settings.Normalized(); err != nil {
 		return c, fmt.Errorf("config %s: %w", name, err)
 	}
-	if _, err := c.ReadOptions(); err != nil {
+	// The format is checked where it is read (ingest.OptionsOf), against
+	// the formats registered there.
+	if _, err := c.InputLocation(); err != nil {
+		return c, fmt.Errorf("config %s: %w", name, err)
+	}
+	if _, err := c.TimeRange(); err != nil {
 		return c, fmt.Errorf("config %s: %w", name, err)
 	}
 	return c, nil
@@ -102,29 +107,28 @@ func ParseCSVColumns(s string) (CSVColumns, error) {
 	return c, nil
 }
 
-// ReadOptions returns the reading options the config describes.
-func (c Config) ReadOptions() (ReadOptions, error) {
-	opt := ReadOptions{Columns: c.CSVColumns, GroupKeys: c.GroupKeys}
-	if c.InputTZ != "" {
-		loc, err := time.LoadLocation(c.InputTZ)
-		if err != nil {
-			return opt, fmt.Errorf("input_tz %q: %w", c.InputTZ, err)
-		}
-		opt.InputTZ = loc
+// InputLocation returns the time zone of wall-clock input times (input_tz),
+// nil when the config names none.
+func (c Config) InputLocation() (*time.Location, error) {
+	if c.InputTZ == "" {
+		return nil, nil
 	}
-	if c.Format != "" {
-		f, err := ParseFormat(c.Format)
-		if err != nil {
-			return opt, err
-		}
-		opt.Format = f
+	loc, err := time.LoadLocation(c.InputTZ)
+	if err != nil {
+		return nil, fmt.Errorf("input_tz %q: %w", c.InputTZ, err)
 	}
+	return loc, nil
+}
+
+// TimeRange returns the plausible event times the config sets (earliest).
+func (c Config) TimeRange() (TimeRange, error) {
+	var r TimeRange
 	if c.Earliest != "" {
 		t, err := time.Parse(time.DateOnly, c.Earliest)
 		if err != nil {
-			return opt, fmt.Errorf("setting earliest: %q is not a YYYY-MM-DD day", c.Earliest)
+			return r, fmt.Errorf("setting earliest: %q is not a YYYY-MM-DD day", c.Earliest)
 		}
-		opt.Range.Earliest = t
+		r.Earliest = t
 	}
-	return opt, nil
+	return r, nil
 }

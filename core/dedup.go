@@ -126,6 +126,10 @@ func (r *Rollup) CheckIDs(hs []uint64, dup []bool) { r.seen.insertAll(hs, dup) }
 // many to expect: one allocation instead of a rehash at every doubling.
 func (r *Rollup) ReserveIDs(n int) { r.seen.reserve(n) }
 
+// IDSlots returns how many ids the Rollup counted and the slots of their set
+// (kept at most 3/4 full): what ReserveIDs and the size of an input cost.
+func (r *Rollup) IDSlots() (ids, slots int) { return r.seen.n, len(r.seen.slots) }
+
 // IDs returns the hashes of the event ids the Rollup counted, in no order.
 func (r *Rollup) IDs() []uint64 {
 	out := make([]uint64, 0, r.seen.n)

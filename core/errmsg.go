@@ -10,10 +10,10 @@ import (
 	"io"
 )
 
-// keyedf is fmt.Errorf with a message key and values: a *MessageError whose
+// KeyedErrorf is fmt.Errorf with a message key and values: a *MessageError whose
 // English sentence is the formatted text (unchanged for the CLI and the API)
 // and whose key lets a page word it in its own language.
-func keyedf(key string, values map[string]any, format string, a ...any) error {
+func KeyedErrorf(key string, values map[string]any, format string, a ...any) error {
 	return &MessageError{Err: fmt.Errorf(format, a...), Msg: Message{Key: key, Values: values}}
 }
 
@@ -39,7 +39,7 @@ func ErrorMessage(err error, file string) (m Message, ok bool) {
 	var pe *ParseError
 	var il *InflateLimitError
 	var ci flate.CorruptInputError
-	name := displayName(file)
+	name := DisplayName(file)
 	switch {
 	case err == nil:
 		return Message{}, false
@@ -47,9 +47,9 @@ func ErrorMessage(err error, file string) (m Message, ok bool) {
 		return me.Msg, true
 	case errors.As(err, &pe):
 		return Message{Key: KeyBadRecord, Values: map[string]any{
-			"file": displayName(pe.File), "line": pe.Line, "field": pe.Field, "reason": pe.Reason}}, true
+			"file": DisplayName(pe.File), "line": pe.Line, "field": pe.Field, "reason": pe.Reason}}, true
 	case errors.As(err, &il):
-		return Message{Key: KeyInflateLimit, Values: map[string]any{"file": displayName(il.File), "limit": il.Limit}}, true
+		return Message{Key: KeyInflateLimit, Values: map[string]any{"file": DisplayName(il.File), "limit": il.Limit}}, true
 	case errors.Is(err, context.Canceled):
 		return Message{Key: KeyCancelled}, true
 	case errors.Is(err, zip.ErrFormat):

@@ -1,14 +1,15 @@
-// Package core is sep's engine: the event model, the export readers, the mergeable
-// rollups and the Product Engagement Score (SEP/PES) computed from them.
+// Package core is sep's domain: the event model, the mergeable rollups, the
+// settings and config, the report, the Store interface, and the Product
+// Engagement Score (SEP/PES) computed from them.
 //
 // It is pure Go with no platform dependency: the CLI, the WebAssembly bridge, the
 // HTTP API and its hosts (local server, AWS Lambda, Cloudflare Workers) are thin
 // adapters around it, so every surface gives the same numbers for the same input.
 //
-// The flow is always the same: a Reader turns an export into Events, a Rollup
-// aggregates them per user, account, day and event name (rollups merge, so
-// chunks, files and webhook deliveries can be rolled up apart and combined), and
-// Score turns a Rollup and Settings into a Report.
+// The flow is always the same: a reader (package ingest) turns an export into
+// Events, a Rollup aggregates them per user, account, day and event name
+// (rollups merge, so chunks, files and webhook deliveries can be rolled up
+// apart and combined), and Score turns a Rollup and Settings into a Report.
 package core
 
 import "strings"
@@ -162,3 +163,17 @@ func overLimit(e *Event) string {
 	}
 	return ""
 }
+
+// Format names an export format, the one a file was read as (FileSummary).
+// Package ingest reads them and registers more (ingest.RegisterFormat).
+type Format string
+
+// The export formats sep reads. FormatSegment covers RudderStack too (same spec).
+const (
+	FormatAuto      Format = "auto"
+	FormatSegment   Format = "segment"
+	FormatMixpanel  Format = "mixpanel"
+	FormatAmplitude Format = "amplitude"
+	FormatPostHog   Format = "posthog"
+	FormatCSV       Format = "csv"
+)

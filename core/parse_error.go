@@ -30,7 +30,7 @@ const (
 // Error formats the error as "file:line: field "x": message".
 func (e *ParseError) Error() string {
 	var b strings.Builder
-	b.WriteString(displayName(e.File))
+	b.WriteString(DisplayName(e.File))
 	if e.Line > 0 {
 		b.WriteString(":")
 		b.WriteString(strconv.Itoa(e.Line))
@@ -50,6 +50,21 @@ func (e *ParseError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ParseError) Unwrap() error { return e.Err }
 
-func fieldError(field, reason string, format string, a ...any) *ParseError {
-	return &ParseError{Field: field, Reason: reason, Err: fmt.Errorf(format, a...)}
+// DisplayName is how errors name an input: stdin for "" or "-".
+func DisplayName(name string) string {
+	if name == "" || name == "-" {
+		return "stdin"
+	}
+	return name
+}
+
+// InflateLimitError is the error of an input that decompresses to more than
+// ingest.Options.MaxInflated bytes.
+type InflateLimitError struct {
+	File  string
+	Limit int64
+}
+
+func (e *InflateLimitError) Error() string {
+	return fmt.Sprintf("%s: decompressed data over the limit of %d bytes", DisplayName(e.File), e.Limit)
 }

@@ -115,12 +115,12 @@ func (s *Settings) normalizePeriod() error {
 		s.TZ = "UTC"
 	}
 	if _, err := time.LoadLocation(s.TZ); err != nil {
-		return keyedf("setting_tz_unknown", map[string]any{"setting": "tz", "value": s.TZ},
+		return KeyedErrorf("setting_tz_unknown", map[string]any{"setting": "tz", "value": s.TZ},
 			"setting tz: unknown time zone %q", s.TZ)
 	}
 	if s.AsOf != "" {
 		if _, err := ParseDay(s.AsOf); err != nil {
-			return keyedf("setting_as_of_day", map[string]any{"setting": "as_of", "value": s.AsOf},
+			return KeyedErrorf("setting_as_of_day", map[string]any{"setting": "as_of", "value": s.AsOf},
 				"setting as_of: %w", err)
 		}
 	}
@@ -129,7 +129,7 @@ func (s *Settings) normalizePeriod() error {
 
 // windowRangeError is the error of a window outside 1..3660 days.
 func windowRangeError(n int) error {
-	return keyedf("setting_window_range", map[string]any{"setting": "window", "value": n, "min": 1, "max": 3660},
+	return KeyedErrorf("setting_window_range", map[string]any{"setting": "window", "value": n, "min": 1, "max": 3660},
 		"setting window: %d is out of range 1..3660 days", n)
 }
 
@@ -141,7 +141,7 @@ func (s *Settings) normalizeChoices() error {
 		s.Ratio = RatioDAUMAU
 	case RatioDAUMAU, RatioWAUMAU, RatioDAUWAU:
 	default:
-		return keyedf("setting_ratio", map[string]any{"setting": "ratio", "value": s.Ratio},
+		return KeyedErrorf("setting_ratio", map[string]any{"setting": "ratio", "value": s.Ratio},
 			"setting ratio: %q is not one of dau/mau, wau/mau, dau/wau", s.Ratio)
 	}
 	switch s.Unit = strings.ToLower(s.Unit); s.Unit {
@@ -149,7 +149,7 @@ func (s *Settings) normalizeChoices() error {
 		s.Unit = UnitUser
 	case UnitUser, UnitAccount:
 	default:
-		return keyedf("setting_unit", map[string]any{"setting": "unit", "value": s.Unit},
+		return KeyedErrorf("setting_unit", map[string]any{"setting": "unit", "value": s.Unit},
 			"setting unit: %q is not user or account", s.Unit)
 	}
 	s.CoreEvents = cleanList(s.CoreEvents)
@@ -166,14 +166,14 @@ func (s *Settings) normalizeBeyond() error {
 		s.WeightK = 3
 	}
 	if s.WeightK < 0 || s.WeightK > 50 || s.WeightK != s.WeightK {
-		return keyedf("setting_weight_k_range", map[string]any{"setting": "weight_k", "value": s.WeightK, "min": 0, "max": 50},
+		return KeyedErrorf("setting_weight_k_range", map[string]any{"setting": "weight_k", "value": s.WeightK, "min": 0, "max": 50},
 			"setting weight_k: %v is out of range 0..50", s.WeightK)
 	}
 	if s.ActivationShare == 0 {
 		s.ActivationShare = 0.7
 	}
 	if s.ActivationShare < 0 || s.ActivationShare > 1 {
-		return keyedf("setting_activation_share_range", map[string]any{"setting": "activation_share", "value": s.ActivationShare},
+		return KeyedErrorf("setting_activation_share_range", map[string]any{"setting": "activation_share", "value": s.ActivationShare},
 			"setting activation_share: %v is not between 0 and 1", s.ActivationShare)
 	}
 	s.ActivationEvents = cleanList(s.ActivationEvents)
@@ -212,7 +212,7 @@ func (s *Settings) normalizeWeights() error {
 	s.By = cleanList(s.By)
 	for name, w := range s.Weights {
 		if w < 0 || w != w {
-			return keyedf("setting_weights_negative", map[string]any{"setting": "weights", "event": name},
+			return KeyedErrorf("setting_weights_negative", map[string]any{"setting": "weights", "event": name},
 				"setting weights: weight of %q must be a number >= 0", name)
 		}
 	}
@@ -248,7 +248,7 @@ func (s *Settings) Set(name, value string) error {
 	case "window":
 		n, err := strconv.Atoi(strings.TrimSpace(value))
 		if err != nil {
-			return keyedf("setting_window_whole", map[string]any{"setting": "window", "value": value},
+			return KeyedErrorf("setting_window_whole", map[string]any{"setting": "window", "value": value},
 				"setting window: %q is not a whole number of days", value)
 		}
 		if n < 1 {
@@ -273,12 +273,12 @@ func (s *Settings) Set(name, value string) error {
 			}
 			i := strings.LastIndex(pair, ":")
 			if i < 0 {
-				return keyedf("setting_weights_pair", map[string]any{"setting": "weights", "value": pair},
+				return KeyedErrorf("setting_weights_pair", map[string]any{"setting": "weights", "value": pair},
 					"setting weights: %q is not event:weight", pair)
 			}
 			w, err := strconv.ParseFloat(strings.TrimSpace(pair[i+1:]), 64)
 			if err != nil {
-				return keyedf("setting_weights_number", map[string]any{"setting": "weights", "event": pair[:i], "value": pair[i+1:]},
+				return KeyedErrorf("setting_weights_number", map[string]any{"setting": "weights", "event": pair[:i], "value": pair[i+1:]},
 					"setting weights: weight of %q: %q is not a number", pair[:i], pair[i+1:])
 			}
 			s.Weights[strings.TrimSpace(pair[:i])] = w
@@ -290,12 +290,12 @@ func (s *Settings) Set(name, value string) error {
 	case "trend":
 		b, err := strconv.ParseBool(strings.TrimSpace(value))
 		if err != nil {
-			return keyedf("setting_trend_bool", map[string]any{"setting": "trend", "value": value},
+			return KeyedErrorf("setting_trend_bool", map[string]any{"setting": "trend", "value": value},
 				"setting trend: %q is not true or false", value)
 		}
 		s.Trend = b
 	default:
-		return keyedf("setting_unknown", map[string]any{"setting": name}, "unknown setting %q", name)
+		return KeyedErrorf("setting_unknown", map[string]any{"setting": name}, "unknown setting %q", name)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/synth"
 	"github.com/sep-project/sep/dynamodb"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/internal/testenv"
 )
 
@@ -130,7 +131,7 @@ func TestMeasureReads(t *testing.T) {
 	st.SetClock(func() time.Time { return clock })
 	var export bytes.Buffer
 	synth.Write(&export, synth.Options{Users: users, Days: 90, Seed: 1, Format: core.FormatSegment})
-	evs, _, err := core.DecodeEvents(ctx, export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	evs, _, err := ingest.DecodeEvents(ctx, export.Bytes(), ingest.Options{Format: core.FormatSegment})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/storetest"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/internal/apitest"
 	"github.com/sep-project/sep/internal/testenv"
 )
@@ -120,7 +121,7 @@ func segmentDestinationUnderRIE(t *testing.T, h *rieHost) {
 
 	// The stored report is core's on the events sent, retries included
 	// (input.duplicates), through the Function URL and the REST API.
-	evs, bad, err := core.DecodeEvents(context.Background(), bytes.Join(sent, []byte("\n")), core.ReadOptions{Format: core.FormatSegment})
+	evs, bad, err := ingest.DecodeEvents(context.Background(), bytes.Join(sent, []byte("\n")), ingest.Options{Format: core.FormatSegment})
 	if err != nil || bad.Total > 0 {
 		t.Fatalf("decoding what was sent: %v %+v", err, bad)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // A Parquet file whose pages are damaged gives an error naming the row and
@@ -46,7 +47,7 @@ func TestDamagedPagesAreAnError(t *testing.T) {
 					t.Fatalf("byte %d damaged: panic %v", off, p)
 				}
 			}()
-			return Ingest(context.Background(), f, core.ReadOptions{File: "bad.parquet"}, r)
+			return Ingest(context.Background(), f, ingest.Options{File: "bad.parquet"}, r)
 		}()
 		if err != nil {
 			errs++

@@ -6,18 +6,19 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // Ingest rolls up the rows of a Parquet export into into, with the same
-// result as core.Ingest on the same records as JSON lines or CSV. PostHog's
+// result as ingest.Read on the same records as JSON lines or CSV. PostHog's
 // S3 batch export (see postHogLayout) is read column by column and decoded on
-// every core (core.IngestBatches); other files, and strict reading, go
+// every core (ingest.ReadBatches); other files, and strict reading, go
 // through Export's text and core's detection (see Reader).
-func Ingest(ctx context.Context, f *parquet.File, opt core.ReadOptions, into *core.Rollup) error {
+func Ingest(ctx context.Context, f *parquet.File, opt ingest.Options, into *core.Rollup) error {
 	if l, ok := postHogLayout(f); ok && !opt.Strict && (opt.Format == "" || opt.Format == core.FormatPostHog) {
-		return core.IngestBatches(ctx, l.source(f, &opt), core.FormatPostHog, f.NumRows(), opt, into)
+		return ingest.ReadBatches(ctx, l.source(f, &opt), core.FormatPostHog, f.NumRows(), opt, into)
 	}
 	rd, stop := Reader(f)
 	defer stop()
-	return core.Ingest(ctx, rd, opt, into)
+	return ingest.Read(ctx, rd, opt, into)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // BenchmarkIngest reads the same PostHog events (about 100k, every 200th
@@ -19,7 +20,7 @@ import (
 func BenchmarkIngest(b *testing.B) {
 	jsonl, pq := postHogExport(b, 2000, 200, 122880)
 	rows := float64(pq.NumRows())
-	opt := core.ReadOptions{File: "events"}
+	opt := ingest.Options{File: "events"}
 	run := func(b *testing.B, ingest func(*core.Rollup) error) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -40,10 +41,10 @@ func BenchmarkIngest(b *testing.B) {
 		run(b, func(r *core.Rollup) error {
 			rd, stop := Reader(pq)
 			defer stop()
-			return core.Ingest(context.Background(), rd, opt, r)
+			return ingest.Read(context.Background(), rd, opt, r)
 		})
 	})
 	b.Run("jsonl", func(b *testing.B) {
-		run(b, func(r *core.Rollup) error { return core.Ingest(context.Background(), bytes.NewReader(jsonl), opt, r) })
+		run(b, func(r *core.Rollup) error { return ingest.Read(context.Background(), bytes.NewReader(jsonl), opt, r) })
 	})
 }

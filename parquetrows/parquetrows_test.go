@@ -14,6 +14,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 type flatRow struct {
@@ -141,7 +142,7 @@ func TestBrokenPropertiesIsOneBadRecord(t *testing.T) {
 	}
 	rd, stop := Reader(f)
 	defer stop()
-	if err := core.Ingest(context.Background(), rd, core.ReadOptions{File: "events.parquet"}, r); err != nil {
+	if err := ingest.Read(context.Background(), rd, ingest.Options{File: "events.parquet"}, r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Input.Events != 3 || r.Input.ActivityEvents != 2 || r.Input.SkippedByReason["invalid_json"] != 1 ||

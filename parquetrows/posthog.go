@@ -14,11 +14,12 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // PostHog's S3 batch export read column by column: only the five columns an
 // event needs are decoded, a batch of rows at a time, and the batches are
-// turned into events on every core by core.IngestBatches.
+// turned into events on every core by ingest.ReadBatches.
 
 // The columns an event of PostHog's export is read from, in phLayout.cols order.
 const (
@@ -99,7 +100,7 @@ func postHogLayout(f *parquet.File) (l phLayout, ok bool) {
 // null[c][i] when it is null; an INT64 timestamp column's values in ts.
 type phBatch struct {
 	layout *phLayout
-	opt    *core.ReadOptions
+	opt    *ingest.Options
 	first  int // row number of the first row, from 1
 	n      int
 	text   []byte
@@ -122,11 +123,11 @@ func (b *phBatch) str(c, i int) string {
 	return unsafe.String(&b.text[start], end-start)
 }
 
-// Events decodes the batch's rows (see core.PostHogColumns): a row whose
+// Events decodes the batch's rows (see ingest.PostHogColumns): a row whose
 // columns the fast path cannot take as they are is decoded from the JSON
 // line the file's export would have, as PostHog's JSON lines are.
 func (b *phBatch) Events(emit func(*core.Event), skip func(*core.ParseError)) {
-	dec := core.NewPostHogColumns(*b.opt)
+	dec := ingest.NewPostHogColumns(*b.opt)
 	var line []byte
 	for i := 0; i < b.n; i++ {
 		var props []byte
@@ -193,8 +194,8 @@ func millis(n, step int64) (int64, bool) {
 }
 
 // source returns the batches of the file's rows, read row group by row group.
-func (l *phLayout) source(f *parquet.File, opt *core.ReadOptions) core.BatchSource {
-	return func(ctx context.Context, out chan<- core.Batch) (err error) {
+func (l *phLayout) source(f *parquet.File, opt *ingest.Options) ingest.BatchSource {
+	return func(ctx context.Context, out chan<- ingest.Batch) (err error) {
 		row := 1
 		defer func() {
 			// The library may panic on a damaged page: an error, not a crash.
@@ -212,7 +213,7 @@ func (l *phLayout) source(f *parquet.File, opt *core.ReadOptions) core.BatchSour
 }
 
 // readGroup sends a row group's rows as batches; row is the number of its first.
-func (l *phLayout) readGroup(ctx context.Context, rg parquet.RowGroup, opt *core.ReadOptions, row *int, out chan<- core.Batch) error {
+func (l *phLayout) readGroup(ctx context.Context, rg parquet.RowGroup, opt *ingest.Options, row *int, out chan<- ingest.Batch) error {
 	chunks := rg.ColumnChunks()
 	var readers [phColumns]parquet.ColumnChunkValueReader
 	for c := range readers {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 )
 
 // phRow is a row of PostHog's S3 batch export, as DuckDB and PostHog write it.
@@ -110,8 +111,8 @@ func TestPostHogParquetScoresAsItsJSONLines(t *testing.T) {
 	if _, ok := postHogLayout(pq); !ok {
 		t.Fatal("the file is not read as PostHog's export")
 	}
-	opt := core.ReadOptions{File: "events"}
-	want, wr := report(t, func(r *core.Rollup) error { return core.Ingest(context.Background(), bytes.NewReader(jsonl), opt, r) })
+	opt := ingest.Options{File: "events"}
+	want, wr := report(t, func(r *core.Rollup) error { return ingest.Read(context.Background(), bytes.NewReader(jsonl), opt, r) })
 	if wr.Input.Duplicates == 0 || wr.Input.ActivityEvents == 0 {
 		t.Fatalf("the export has %d repeats and %d activity events, want some of each", wr.Input.Duplicates, wr.Input.ActivityEvents)
 	}
@@ -163,11 +164,11 @@ func TestPostHogOddRowsReadAsTheExport(t *testing.T) {
 	if _, ok := postHogLayout(pq); !ok {
 		t.Fatal("the file is not read as PostHog's export")
 	}
-	opt := core.ReadOptions{File: "odd.parquet"}
+	opt := ingest.Options{File: "odd.parquet"}
 	want, wr := report(t, func(r *core.Rollup) error {
 		rd, stop := Reader(pq)
 		defer stop()
-		return core.Ingest(context.Background(), rd, opt, r)
+		return ingest.Read(context.Background(), rd, opt, r)
 	})
 	if wr.Input.Skipped < 5 || wr.Input.Duplicates != 1 {
 		t.Fatalf("the text export skipped %d rows and found %d repeats, want at least 5 and 1", wr.Input.Skipped, wr.Input.Duplicates)
@@ -270,11 +271,11 @@ func TestPostHogTextTimestamps(t *testing.T) {
 	if l, ok := postHogLayout(pq); !ok || l.tsStep != 0 {
 		t.Fatalf("the file is not read as PostHog's export with a text timestamp (%v)", ok)
 	}
-	opt := core.ReadOptions{File: "text.parquet"}
+	opt := ingest.Options{File: "text.parquet"}
 	want, wr := report(t, func(r *core.Rollup) error {
 		rd, stop := Reader(pq)
 		defer stop()
-		return core.Ingest(context.Background(), rd, opt, r)
+		return ingest.Read(context.Background(), rd, opt, r)
 	})
 	if wr.Input.Skipped != 2 {
 		t.Fatalf("the text export skipped %d rows, want 2", wr.Input.Skipped)

@@ -11,6 +11,7 @@ import (
 	"github.com/sep-project/sep/bolt"
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/notify"
 	"github.com/sep-project/sep/schedule"
 	"github.com/sep-project/sep/traits"
@@ -26,7 +27,7 @@ func BenchmarkScheduledRun(b *testing.B) {
 	if _, err := synth.Write(&buf, synth.Options{Users: 5000, Days: 90, Seed: 3, Format: core.FormatSegment}); err != nil {
 		b.Fatal(err)
 	}
-	events, _, err := core.DecodeEvents(ctx, buf.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	events, _, err := ingest.DecodeEvents(ctx, buf.Bytes(), ingest.Options{Format: core.FormatSegment})
 	if err != nil {
 		b.Fatal(err)
 	}

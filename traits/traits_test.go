@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/traits"
 )
 
@@ -29,7 +30,7 @@ func report(t *testing.T) *core.Report {
 	}
 	defer f.Close()
 	roll, _ := core.NewRollup("UTC")
-	if err := core.Ingest(context.Background(), f, core.ReadOptions{File: "basic.in.jsonl"}, roll); err != nil {
+	if err := ingest.Read(context.Background(), f, ingest.Options{File: "basic.in.jsonl"}, roll); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := core.Settings{}.Normalized()

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // plainTable is a tool's one-table events export: plain events without
@@ -101,7 +101,7 @@ func (t *plainTable) account(d Dialect, keys []string) string {
 
 // rows reads the table with core's rules for plain events: $identify and
 // $set are identify calls, $groupidentify a group call (without an account
-// it is no record at all), $create_alias, $merge and core.SystemEvents (and
+// it is no record at all), $create_alias, $merge and ingest.SystemEvents (and
 // "[Amplitude] ..." events) roll up nothing, every other event is activity.
 func (t *plainTable) rows(o *Options) string {
 	d := o.Dialect
@@ -111,8 +111,8 @@ func (t *plainTable) rows(o *Options) string {
 	if t.groupKey != nil {
 		joins = "NULLIF(" + t.groupKey(d) + ", '')"
 	}
-	system := make([]string, len(core.SystemEvents))
-	for i, n := range core.SystemEvents {
+	system := make([]string, len(ingest.SystemEvents))
+	for i, n := range ingest.SystemEvents {
 		system[i] = quote(n)
 	}
 	rcv := "CAST(NULL AS " + d.timestamp() + ")"

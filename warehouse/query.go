@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 // CellsFormat is the version of the result's layout, written in its meta rows.
@@ -43,7 +44,7 @@ type Options struct {
 	// Table names the events table of one-table schemas (PostHog: events).
 	Table string
 	// GroupKeys are the group types and properties that hold an event's
-	// account in one-table schemas (default core.DefaultGroupKeys).
+	// account in one-table schemas (default ingest.DefaultGroupKeys).
 	GroupKeys []string
 }
 
@@ -51,7 +52,7 @@ func (o *Options) groupKeys() []string {
 	if len(o.GroupKeys) > 0 {
 		return o.GroupKeys
 	}
-	return core.DefaultGroupKeys
+	return ingest.DefaultGroupKeys
 }
 
 // DetailDays is how many days before the as-of day D the query keeps every

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 type session struct {
@@ -53,8 +54,8 @@ type session struct {
 	last     *core.Report
 	lastWith string
 	// A file read in slices by the pool of workers (wasm/slices.go).
-	sliced *core.Sliced
-	notes  core.SliceNotes
+	sliced *ingest.Sliced
+	notes  ingest.SliceNotes
 	// file is the file being read, named in the messages of errors that do
 	// not name it themselves (a broken gzip stream).
 	file string
@@ -131,7 +132,7 @@ func check(_ js.Value, args []js.Value) any {
 	if err := json.Unmarshal([]byte(args[0].String()), &cfg); err != nil {
 		return errJSON(settingsJSONError("config", err))
 	}
-	if _, err := cfg.ReadOptions(); err != nil {
+	if _, err := ingest.OptionsOf(cfg); err != nil {
 		return errJSON(err)
 	}
 	st := cfg.Settings
@@ -148,6 +149,9 @@ func check(_ js.Value, args []js.Value) any {
 
 func open(_ js.Value, args []js.Value) any {
 	cfg, err := core.ParseConfig("settings", []byte(args[0].String()))
+	if err == nil {
+		err = ingest.CheckConfig("settings", cfg)
+	}
 	if err != nil {
 		return errJSON(err)
 	}
@@ -161,7 +165,7 @@ func open(_ js.Value, args []js.Value) any {
 	return id
 }
 
-// begin starts core.Ingest on a pipe in a goroutine; push writes chunks into
+// begin starts ingest.Read on a pipe in a goroutine; push writes chunks into
 // it. A push blocks until the decoder has taken the chunk, which keeps memory
 // flat whatever the file size (Go runs the decoder goroutine meanwhile).
 func begin(_ js.Value, args []js.Value) any {
@@ -169,7 +173,7 @@ func begin(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return "no such session"
 	}
-	opt, err := s.cfg.ReadOptions()
+	opt, err := ingest.OptionsOf(s.cfg)
 	if err != nil {
 		return err.Error()
 	}
@@ -179,7 +183,7 @@ func begin(_ js.Value, args []js.Value) any {
 	pr, pw := io.Pipe()
 	s.pw, s.done = pw, make(chan error, 1)
 	go func() {
-		err := core.Ingest(context.Background(), pr, opt, s.rollup)
+		err := ingest.Read(context.Background(), pr, opt, s.rollup)
 		pr.CloseWithError(err) // unblocks a pending push when reading failed early
 		s.done <- err
 	}()
@@ -222,7 +226,7 @@ func zip(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return "no such session"
 	}
-	opt, err := s.cfg.ReadOptions()
+	opt, err := ingest.OptionsOf(s.cfg)
 	if err != nil {
 		return err.Error()
 	}
@@ -231,7 +235,7 @@ func zip(_ js.Value, args []js.Value) any {
 	s.last = nil
 	buf := make([]byte, args[2].Get("length").Int())
 	js.CopyBytesToGo(buf, args[2])
-	if err := core.IngestZip(context.Background(), bytes.NewReader(buf), int64(len(buf)), opt, s.rollup); err != nil {
+	if err := ingest.ReadZip(context.Background(), bytes.NewReader(buf), int64(len(buf)), opt, s.rollup); err != nil {
 		return fileErrJSON(inputError{err}, opt.File)
 	}
 	return ""

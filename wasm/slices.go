@@ -6,7 +6,7 @@ package main
 // JSON lines is cut into slices at line ends, the first read by the session
 // that scores, the others each by a helper worker's session; the helpers'
 // rollups come back in their binary form and are put together in slice
-// order by core.Sliced, which keeps "one event, once" exact across slices.
+// order by ingest.Sliced, which keeps "one event, once" exact across slices.
 //
 //	sepSliceFormat(id, fileName, Uint8Array head) -> {"format", "slices"} or {"error"}
 //	sepSliceBegin(id, fileName, format, nowMs, first, seed) -> ""   reads a slice (then sepPush, sepSliceFinish)
@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 )
 
 func init() {
@@ -77,12 +78,12 @@ func sliceFormat(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return errJSON(io.ErrClosedPipe)
 	}
-	opt, err := s.cfg.ReadOptions()
+	opt, err := ingest.OptionsOf(s.cfg)
 	if err != nil {
 		return errJSON(err)
 	}
 	opt.File = args[1].String()
-	f, ok, err := core.SliceFormat(bytesOf(args[2]), opt)
+	f, ok, err := ingest.SliceFormat(bytesOf(args[2]), opt)
 	if err != nil {
 		return errJSON(inputError{err})
 	}
@@ -98,7 +99,7 @@ func sliceBegin(_ js.Value, args []js.Value) any {
 	if s == nil {
 		return "no such session"
 	}
-	opt, err := s.cfg.ReadOptions()
+	opt, err := ingest.OptionsOf(s.cfg)
 	if err != nil {
 		return err.Error()
 	}
@@ -107,7 +108,7 @@ func sliceBegin(_ js.Value, args []js.Value) any {
 	opt.Range.Now = time.UnixMilli(int64(args[3].Float())) // one clock for every slice
 	s.last = nil
 	if args[4].Bool() {
-		s.sliced = core.BeginSlices(s.rollup, opt.File, opt.Format)
+		s.sliced = ingest.BeginSlices(s.rollup, opt.File, opt.Format)
 	} else {
 		r, err := core.NewRollup(s.cfg.TZ)
 		if err != nil {
@@ -120,7 +121,7 @@ func sliceBegin(_ js.Value, args []js.Value) any {
 	s.pw, s.done = pw, make(chan error, 1)
 	into := s.rollup
 	go func() {
-		notes, err := core.IngestSlice(context.Background(), pr, opt, into)
+		notes, err := ingest.ReadSlice(context.Background(), pr, opt, into)
 		pr.CloseWithError(err)
 		s.notes = notes
 		s.done <- err
@@ -185,7 +186,7 @@ func sliceAdd(_ js.Value, args []js.Value) any {
 	if err != nil {
 		return err.Error()
 	}
-	var notes core.SliceNotes
+	var notes ingest.SliceNotes
 	if err := json.Unmarshal([]byte(args[2].String()), &notes); err != nil {
 		return err.Error()
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/sep-project/sep/core/storetest"
 	"github.com/sep-project/sep/core/synth"
 	"github.com/sep-project/sep/d1"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/internal/apitest"
 	"github.com/sep-project/sep/internal/testenv"
 	_ "modernc.org/sqlite" // writes the synth product into wrangler dev's D1 file
@@ -74,7 +75,7 @@ func TestMeasureD1Reads(t *testing.T) {
 	// The product, written into the D1 file.
 	var export bytes.Buffer
 	synth.Write(&export, synth.Options{Users: users, Days: 90, Seed: 1, Format: core.FormatSegment})
-	evs, _, err := core.DecodeEvents(ctx, export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+	evs, _, err := ingest.DecodeEvents(ctx, export.Bytes(), ingest.Options{Format: core.FormatSegment})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/sep-project/sep/bolt"
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -109,7 +110,7 @@ func gen(dir string, users, days int) error {
 			return err
 		}
 		r.SetTimeRange(core.TimeRange{Now: clock})
-		if err := core.Ingest(ctx, strings.NewReader(body), core.ReadOptions{Format: core.FormatSegment}, r); err != nil {
+		if err := ingest.Read(ctx, strings.NewReader(body), ingest.Options{Format: core.FormatSegment}, r); err != nil {
 			return err
 		}
 		if err := st.WriteRollup(ctx, r); err != nil {

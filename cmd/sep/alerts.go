@@ -14,6 +14,7 @@ import (
 	"github.com/sep-project/sep/api"
 	"github.com/sep-project/sep/bolt"
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/notify"
 	"github.com/sep-project/sep/schedule"
 )
@@ -59,6 +60,9 @@ func alertSettings(fs *flag.FlagSet, configPath string) (core.Config, core.Setti
 	cfg := opt.Config
 	if configPath != "" {
 		if cfg, err = core.LoadConfigFile(configPath); err != nil {
+			return cfg, core.Settings{}, err
+		}
+		if err = ingest.CheckConfig(configPath, cfg); err != nil {
 			return cfg, core.Settings{}, err
 		}
 	}
@@ -112,7 +116,7 @@ func fileAlerts(ctx context.Context, files []string, cfg core.Config, settings c
 	if err != nil {
 		return err
 	}
-	ropt, err := cfg.ReadOptions()
+	ropt, err := ingest.OptionsOf(cfg)
 	if err != nil {
 		return usagef("%v", err)
 	}

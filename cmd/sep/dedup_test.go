@@ -28,7 +28,7 @@ func inputOf(t *testing.T, args ...string) core.InputSummary {
 // the copies are in different files of one run, and skips what is dated
 // outside the plausible range (--earliest moves its start).
 func TestCLIRepeatsAndPlausibleTime(t *testing.T) {
-	src := filepath.Join("..", "..", "core", "testdata", "dedup", "segment-retries.jsonl")
+	src := filepath.Join("..", "..", "ingest", "testdata", "dedup", "segment-retries.jsonl")
 	in := inputOf(t, src)
 	if in.Events != 11 || in.Duplicates != 3 || in.ActivityEvents != 6 || in.SkippedByReason[core.ReasonTimeOutOfRange] != 1 {
 		t.Fatalf("one file: %+v", in)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 )
 
 func runGen(args []string, stdout, stderr io.Writer) error {
@@ -28,7 +29,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if opt.Format, err = core.ParseFormat(*format); err != nil || opt.Format == core.FormatAuto {
+	if opt.Format, err = ingest.ParseFormat(*format); err != nil || opt.Format == core.FormatAuto {
 		return usagef("--format: %q is not one of segment, mixpanel, amplitude, posthog, csv", *format)
 	}
 	if opt.Users < 1 || opt.Days < 1 {

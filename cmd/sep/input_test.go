@@ -10,7 +10,7 @@ import (
 
 // readerSample is a file of core's reader fixtures.
 func readerSample(name string) string {
-	return filepath.Join("..", "..", "core", "testdata", "readers", name)
+	return filepath.Join("..", "..", "ingest", "testdata", "readers", name)
 }
 
 // TestNoActivityExitsOne: when no input yields an activity event, sep score

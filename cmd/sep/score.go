@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/parquetrows"
 )
 
@@ -79,7 +80,7 @@ func runScore(args []string, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	opt, err := cfg.ReadOptions()
+	opt, err := ingest.OptionsOf(cfg)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -115,6 +116,9 @@ func (f *scoreFlags) config() (core.Config, error) {
 	if *f.configPath != "" {
 		var err error
 		if cfg, err = core.LoadConfigFile(*f.configPath); err != nil {
+			return cfg, err
+		}
+		if err = ingest.CheckConfig(*f.configPath, cfg); err != nil {
 			return cfg, err
 		}
 	}
@@ -156,7 +160,7 @@ func (f *scoreFlags) config() (core.Config, error) {
 
 // read reads the files (exports, or sep sql's cells with --cells) and the
 // --accounts CSV into a rollup; with cells the settings follow the cells' zone.
-func (f *scoreFlags) read(ctx context.Context, files []string, opt core.ReadOptions, given, settings core.Settings, stderr io.Writer) (*core.Rollup, core.Settings, error) {
+func (f *scoreFlags) read(ctx context.Context, files []string, opt ingest.Options, given, settings core.Settings, stderr io.Writer) (*core.Rollup, core.Settings, error) {
 	var rollup *core.Rollup
 	var err error
 	if *f.fromCells {
@@ -207,7 +211,7 @@ func (f *scoreFlags) write(rep *core.Report, stdout io.Writer) error {
 }
 
 // readExports reads export files into a rollup.
-func readExports(ctx context.Context, files []string, opt core.ReadOptions, settings core.Settings, stderr io.Writer) (*core.Rollup, error) {
+func readExports(ctx context.Context, files []string, opt ingest.Options, settings core.Settings, stderr io.Writer) (*core.Rollup, error) {
 	rollup, err := core.NewRollup(settings.TZ)
 	if err != nil {
 		return nil, err
@@ -227,7 +231,7 @@ func readExports(ctx context.Context, files []string, opt core.ReadOptions, sett
 
 // ingestFile reads one input ("-" is stdin) into the rollup; .zip inputs (by
 // name or content) are read entry by entry.
-func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *core.Rollup, prog *progress) error {
+func ingestFile(ctx context.Context, name string, opt ingest.Options, into *core.Rollup, prog *progress) error {
 	opt.File = name
 	var f *os.File
 	if name == "-" {
@@ -252,7 +256,7 @@ func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *co
 	isZip := bytes.HasPrefix(head, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(name), ".zip")
 	if isZip {
 		if size >= 0 {
-			return core.IngestZip(ctx, f, size, opt, into)
+			return ingest.ReadZip(ctx, f, size, opt, into)
 		}
 		// A zip on stdin has to be held in memory: zip's directory is at the end.
 		rest, err := io.ReadAll(f)
@@ -260,13 +264,13 @@ func ingestFile(ctx context.Context, name string, opt core.ReadOptions, into *co
 			return fmt.Errorf("%s: %w", opt.File, err)
 		}
 		all := append(head, rest...)
-		return core.IngestZip(ctx, bytes.NewReader(all), int64(len(all)), opt, into)
+		return ingest.ReadZip(ctx, bytes.NewReader(all), int64(len(all)), opt, into)
 	}
 	if string(head) == parquetrows.Magic {
 		return ingestParquet(ctx, f, size, opt, into)
 	}
 	opt.SizeHint = size
-	return core.Ingest(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
+	return ingest.Read(ctx, io.MultiReader(bytes.NewReader(head), f), opt, into)
 }
 
 func writeFile(name string, write func(io.Writer) error) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/sep-project/sep/api"
 	"github.com/sep-project/sep/bolt"
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 	bbolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -49,6 +50,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *configPath != "" {
 		if opt.Config, err = core.LoadConfigFile(*configPath); err != nil {
+			return err
+		}
+		if err = ingest.CheckConfig(*configPath, opt.Config); err != nil {
 			return err
 		}
 	}

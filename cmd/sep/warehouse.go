@@ -10,6 +10,7 @@ import (
 
 	"github.com/sep-project/sep/cells"
 	"github.com/sep-project/sep/core"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/parquetrows"
 	"github.com/sep-project/sep/warehouse"
 )
@@ -112,7 +113,7 @@ func readCells(files []string, given, settings core.Settings) (*core.Rollup, cor
 // ingestParquet reads a Parquet export (see parquetrows.Ingest): PostHog's
 // S3 batch export column by column on every core; warehouse tables as CSV and
 // nested rows (the raw Segment shape) as JSON lines, through core's detection.
-func ingestParquet(ctx context.Context, f *os.File, size int64, opt core.ReadOptions, into *core.Rollup) error {
+func ingestParquet(ctx context.Context, f *os.File, size int64, opt ingest.Options, into *core.Rollup) error {
 	pf, err := parquetrows.Open(f, size)
 	if err != nil {
 		return fmt.Errorf("%s: %w", opt.File, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/sep-project/sep/core"
 	"github.com/sep-project/sep/core/storetest"
 	"github.com/sep-project/sep/core/synth"
+	"github.com/sep-project/sep/ingest"
 	"github.com/sep-project/sep/internal/testenv"
 )
 
@@ -68,7 +69,7 @@ func Run(t *testing.T, do Do) { RunIn(t, do, "UTC") }
 // other numbers than core (the suite checks that they do differ).
 func RunIn(t *testing.T, do Do, tz string) {
 	read := map[string]string{"Authorization": "Bearer " + ReadToken}
-	ingest := map[string]string{"Authorization": "Bearer " + IngestToken}
+	ingestAuth := map[string]string{"Authorization": "Bearer " + IngestToken}
 	storedEvents := func(t *testing.T) int64 {
 		t.Helper()
 		r := do(t, "GET", "/v1/score", nil, read)
@@ -105,8 +106,8 @@ func RunIn(t *testing.T, do Do, tz string) {
 			{"bad signature", map[string]string{"X-Signature": api.SignatureOf("wrong", body)}, body, 401},
 			{"bad token", map[string]string{"Authorization": "Bearer nope"}, body, 401},
 			{"read token", read, body, 401},
-			{"malformed JSON", ingest, []byte(`{"batch":[{"type":"track"`), 400},
-			{"one bad event", ingest, []byte(`[{"type":"track","messageId":"x1","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","messageId":"x2","userId":"u","event":"B","timestamp":"later"}]`), 400},
+			{"malformed JSON", ingestAuth, []byte(`{"batch":[{"type":"track"`), 400},
+			{"one bad event", ingestAuth, []byte(`[{"type":"track","messageId":"x1","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","messageId":"x2","userId":"u","event":"B","timestamp":"later"}]`), 400},
 		} {
 			r := do(t, "POST", "/v1/events", c.body, c.header)
 			if r.Status != c.status || errorOf(r) == "" {
@@ -124,7 +125,7 @@ func RunIn(t *testing.T, do Do, tz string) {
 		}
 	})
 
-	t.Run("HostileInput", func(t *testing.T) { hostile(t, do, ingest, storedEvents, errorOf) })
+	t.Run("HostileInput", func(t *testing.T) { hostile(t, do, ingestAuth, storedEvents, errorOf) })
 
 	t.Run("ReplayedDeliveryCountsOnce", func(t *testing.T) {
 		before := storedEvents(t)
@@ -146,7 +147,7 @@ func RunIn(t *testing.T, do Do, tz string) {
 		if _, err := export.Write(Export()); err != nil {
 			t.Fatal(err)
 		}
-		evs, bad, err := core.DecodeEvents(context.Background(), export.Bytes(), core.ReadOptions{Format: core.FormatSegment})
+		evs, bad, err := ingest.DecodeEvents(context.Background(), export.Bytes(), ingest.Options{Format: core.FormatSegment})
 		if err != nil || bad.Total > 0 {
 			t.Fatal(err, bad)
 		}
@@ -154,14 +155,14 @@ func RunIn(t *testing.T, do Do, tz string) {
 			t.Fatalf("the product's events fall on the same days in %s as in UTC: the suite cannot tell the zones apart", tz)
 		}
 		// The events of the earlier subtests are in the store too.
-		prior, _, err := core.DecodeEvents(context.Background(), []byte(Delivery), core.ReadOptions{Format: core.FormatSegment})
+		prior, _, err := ingest.DecodeEvents(context.Background(), []byte(Delivery), ingest.Options{Format: core.FormatSegment})
 		if err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(export.String()), "\n")
 		for i := 0; i < len(lines); i += 200 {
 			body := []byte("[" + strings.Join(lines[i:min(i+200, len(lines))], ",") + "]")
-			if r := do(t, "POST", "/v1/events", body, ingest); r.Status != 200 {
+			if r := do(t, "POST", "/v1/events", body, ingestAuth); r.Status != 200 {
 				t.Fatalf("delivery at line %d: %d %s", i, r.Status, r.Body)
 			}
 		}
@@ -212,11 +213,11 @@ func RunIn(t *testing.T, do Do, tz string) {
 		// receivedAt differ), one event on every surface.
 		retries := strings.Split(strings.TrimSpace(SDKRetries), "\n")
 		for i, line := range retries {
-			if r := do(t, "POST", "/v1/events", []byte(`{"batch":[`+line+`]}`), ingest); r.Status != 200 {
+			if r := do(t, "POST", "/v1/events", []byte(`{"batch":[`+line+`]}`), ingestAuth); r.Status != 200 {
 				t.Fatalf("retry %d: %d %s", i, r.Status, r.Body)
 			}
 		}
-		again, _, err := core.DecodeEvents(context.Background(), []byte(SDKRetries), core.ReadOptions{Format: core.FormatSegment})
+		again, _, err := ingest.DecodeEvents(context.Background(), []byte(SDKRetries), ingest.Options{Format: core.FormatSegment})
 		if err != nil || len(again) != 3 {
 			t.Fatalf("decoding the retries: %d events, %v", len(again), err)
 		}
@@ -261,11 +262,11 @@ func RunIn(t *testing.T, do Do, tz string) {
 // hostile sends what issue #11 lists and a host can receive: a gzip bomb, a
 // delivery over the event cap, many bad records, writes a page on another
 // site could send; each is refused with its limit named and stores nothing.
-func hostile(t *testing.T, do Do, ingest map[string]string, storedEvents func(*testing.T) int64, errorOf func(Response) string) {
+func hostile(t *testing.T, do Do, ingestAuth map[string]string, storedEvents func(*testing.T) int64, errorOf func(Response) string) {
 	before := storedEvents(t)
 	with := func(kv ...string) map[string]string {
 		h := map[string]string{}
-		for k, v := range ingest {
+		for k, v := range ingestAuth {
 			h[k] = v
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
