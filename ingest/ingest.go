@@ -241,6 +241,10 @@ func (ce *chunkEvents) addChecked(part *core.Rollup) {
 	}
 }
 
+// ingestParallel reads JSON lines on workers decoders: splitLines cuts the
+// input into blocks, each decoder rolls its blocks up into its own part
+// (rollBlocks), their ids checked in input order against into (dedupOrder),
+// and the parts are merged into into.
 func ingestParallel(ctx context.Context, br *bufio.Reader, f core.Format, opt *Options, workers int, into *core.Rollup, notes *fileNotes) error {
 	newDec := func() (recordDecoder, error) { return newRecordDecoder(f, opt) }
 	return decodeParallel(ctx, opt, workers, into, notes, newDec, func(ctx context.Context, free chan *[]byte, work chan<- chunk) error {
@@ -256,79 +260,114 @@ func decodeParallel(ctx context.Context, opt *Options, workers int, into *core.R
 	newDec func() (recordDecoder, error), feed func(context.Context, chan *[]byte, chan<- chunk) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Blocks are taken from blockPool when first filled, and go back to it
-	// at the end: a zip of many small members (Amplitude's hourly files)
-	// allocated and cleared every block for each member otherwise.
-	free := make(chan *[]byte, workers*3+1) // two blocks per decoder, one queued, one filling
-	for i := 0; i < cap(free); i++ {
-		free <- new([]byte)
+	parts, decs, err := newParts(into.TZ(), workers, newDec)
+	if err != nil {
+		return err
 	}
-	defer func() {
-		for len(free) > 0 {
-			if b := <-free; cap(*b) == chunkSize {
-				blockPool.Put(b)
-			}
-		}
-	}()
+	free := newFreeBlocks(workers)
+	defer releaseBlocks(free)
 	work := make(chan chunk, workers)
 	order := &dedupOrder{into: into, sizeHint: opt.SizeHint, pending: map[int]*chunkEvents{}}
-	parts := make([]*core.Rollup, workers)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		part, err := core.NewRollup(into.TZ())
-		if err != nil {
-			return err
-		}
-		var dec recordDecoder
-		if newDec != nil {
-			if dec, err = newDec(); err != nil {
-				return err
-			}
-			forRollup(dec)
-			defer noteFrom(dec, notes)
-		}
-		parts[w] = part
+	for w := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// A block is added as soon as it is checked, while its
-			// strings are still in the cache; a block whose turn has not
-			// come is held while the next one is decoded (so that a
-			// decoder the OS set aside stalls nobody), then added.
-			cur, prev := newChunkEvents(), newChunkEvents()
-			held := false
-			for c := range work {
-				cur.decode(c, dec, into, part, opt.File)
-				order.submit(c.seq, cur)
-				if held {
-					prev.add(part)
-					free <- prev.c.buf
-					held = false
-				}
-				select {
-				case <-cur.checked:
-					cur.addChecked(part)
-					free <- cur.c.buf
-				default:
-					cur, prev, held = prev, cur, true
-				}
-			}
-			if held {
-				prev.add(part)
-				free <- prev.c.buf
-			}
-			part.Settle() // sort the last adds here, on this core
+			rollBlocks(work, free, decs[w], order, parts[w], opt.File)
 		}()
 	}
-
 	readErr := feed(ctx, free, work)
 	close(work)
 	wg.Wait()
+	for _, dec := range decs {
+		if dec != nil {
+			noteFrom(dec, notes)
+		}
+	}
 	if readErr != nil {
 		return readErr
 	}
-	// Merge the smaller rollups into the largest, which an empty target adopts
-	// as it is: merging costs a map insert per cell of what is merged.
+	return mergeParts(parts, into)
+}
+
+// newParts returns a part and a decoder (newDec's; nil when newDec is nil:
+// the chunks carry their own records) for each of n workers.
+func newParts(tz string, n int, newDec func() (recordDecoder, error)) ([]*core.Rollup, []recordDecoder, error) {
+	parts := make([]*core.Rollup, n)
+	decs := make([]recordDecoder, n)
+	for w := range parts {
+		part, err := core.NewRollup(tz)
+		if err != nil {
+			return nil, nil, err
+		}
+		if newDec != nil {
+			if decs[w], err = newDec(); err != nil {
+				return nil, nil, err
+			}
+			forRollup(decs[w])
+		}
+		parts[w] = part
+	}
+	return parts, decs, nil
+}
+
+// newFreeBlocks returns the channel of the blocks the reader fills, two per
+// decoder, one queued, one filling. A block takes its memory from blockPool
+// when first filled (takeBlock), and releaseBlocks gives it back at the end:
+// a zip of many small members (Amplitude's hourly files) allocated and
+// cleared every block for each member otherwise.
+func newFreeBlocks(workers int) chan *[]byte {
+	free := make(chan *[]byte, workers*3+1)
+	for i := 0; i < cap(free); i++ {
+		free <- new([]byte)
+	}
+	return free
+}
+
+// releaseBlocks puts the filled blocks back in blockPool.
+func releaseBlocks(free chan *[]byte) {
+	for len(free) > 0 {
+		if b := <-free; cap(*b) == chunkSize {
+			blockPool.Put(b)
+		}
+	}
+}
+
+// rollBlocks is one decoder: it decodes each block of work into part and
+// adds the block as soon as it is checked, while its strings are still in
+// the cache. A block whose turn has not come is held while the next one is
+// decoded (so that a decoder the OS set aside stalls nobody), then added.
+// Each block goes back to free once added.
+func rollBlocks(work <-chan chunk, free chan<- *[]byte, dec recordDecoder, order *dedupOrder, part *core.Rollup, file string) {
+	cur, prev := newChunkEvents(), newChunkEvents()
+	held := false
+	for c := range work {
+		cur.decode(c, dec, order.into, part, file)
+		order.submit(c.seq, cur)
+		if held {
+			prev.add(part)
+			free <- prev.c.buf
+			held = false
+		}
+		select {
+		case <-cur.checked:
+			cur.addChecked(part)
+			free <- cur.c.buf
+		default:
+			cur, prev, held = prev, cur, true
+		}
+	}
+	if held {
+		prev.add(part)
+		free <- prev.c.buf
+	}
+	part.Settle() // sort the last adds here, on this core
+}
+
+// mergeParts merges the smaller parts into the largest, which an empty
+// target adopts as it is (merging costs a map insert per cell of what is
+// merged), then that one into into.
+func mergeParts(parts []*core.Rollup, into *core.Rollup) error {
 	slices.SortFunc(parts, func(a, b *core.Rollup) int { return b.Len() - a.Len() })
 	for i, p := range parts[1:] {
 		if err := parts[0].Merge(p); err != nil {

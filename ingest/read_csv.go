@@ -118,56 +118,82 @@ func csvNeeds(file string, header []string) error {
 		core.DisplayName(file), strings.Join(CSVLayouts(), ", "), strings.Join(header, ", "))
 }
 
+// newCSVSource reads the header of a CSV input and finds its columns: the
+// PostHog export's, else those of the layout the header fits (pickLayout).
 func newCSVSource(r io.Reader, opt *Options, posthog bool) (*csvSource, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	s := &csvSource{r: cr, file: opt.File, posthog: posthog, keys: groupKeys(opt), tz: opt.InputTZ}
-	header, err := cr.Read()
+	if err := s.readHeader(); err != nil {
+		return nil, err
+	}
+	l := csvLayout{name: "", cols: core.CSVColumns{UserID: "distinct_id", Event: "event", Timestamp: "timestamp", MessageID: "uuid"}}
+	if !posthog {
+		var ok bool
+		if l, ok = pickLayout(s.col, opt.Columns); !ok {
+			return nil, csvNeeds(opt.File, s.header)
+		}
+	}
+	s.layout, s.kind = l.name, l.kind
+	s.findColumns(l.cols)
+	if err := s.checkColumns(l.cols); err != nil {
+		return nil, err
+	}
+	s.props = -1
+	if posthog {
+		s.findPostHogColumns()
+	}
+	return s, nil
+}
+
+// readHeader reads the header row and indexes its lower-cased names.
+func (s *csvSource) readHeader() error {
+	header, err := s.r.Read()
 	if err != nil {
 		if err == io.EOF {
-			return nil, core.KeyedErrorf("csv_empty", map[string]any{"file": core.DisplayName(opt.File)}, "%s: empty CSV: want a header row", core.DisplayName(opt.File))
+			return core.KeyedErrorf("csv_empty", map[string]any{"file": core.DisplayName(s.file)}, "%s: empty CSV: want a header row", core.DisplayName(s.file))
 		}
-		return nil, core.KeyedErrorf("csv_header_syntax", map[string]any{"file": core.DisplayName(opt.File)}, "%s: CSV header: %w", core.DisplayName(opt.File), err)
+		return core.KeyedErrorf("csv_header_syntax", map[string]any{"file": core.DisplayName(s.file)}, "%s: CSV header: %w", core.DisplayName(s.file), err)
 	}
-	header = append([]string(nil), header...) // ReuseRecord: keep our own copy
-	s.header = header
-	s.col = make(map[string]int, len(header))
-	for i, h := range header {
+	s.header = append([]string(nil), header...) // ReuseRecord: keep our own copy
+	s.col = make(map[string]int, len(s.header))
+	for i, h := range s.header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if _, dup := s.col[h]; !dup {
 			s.col[h] = i
 		}
 	}
-	find := func(name string) int {
-		if i, ok := s.col[strings.ToLower(name)]; ok && name != "" {
-			return i
-		}
-		return -1
+	return nil
+}
+
+// find returns the index of a column by name (any case), -1 when absent.
+func (s *csvSource) find(name string) int {
+	if i, ok := s.col[strings.ToLower(name)]; ok && name != "" {
+		return i
 	}
-	var l csvLayout
-	if posthog {
-		l = csvLayout{name: "", cols: core.CSVColumns{UserID: "distinct_id", Event: "event", Timestamp: "timestamp", MessageID: "uuid"}}
-	} else {
-		var ok bool
-		if l, ok = pickLayout(s.col, opt.Columns); !ok {
-			return nil, csvNeeds(opt.File, header)
-		}
-	}
-	s.layout, s.kind = l.name, l.kind
-	c := l.cols
-	s.event, s.ts = find(c.Event), find(c.Timestamp)
-	s.user, s.anon = find(c.UserID), find(c.AnonymousID)
-	s.account, s.typ, s.msg = find(c.AccountID), find(c.Type), find(c.MessageID)
-	if s.account < 0 && !posthog {
+	return -1
+}
+
+// findColumns sets the index of each column c names (-1 when absent).
+func (s *csvSource) findColumns(c core.CSVColumns) {
+	s.event, s.ts = s.find(c.Event), s.find(c.Timestamp)
+	s.user, s.anon = s.find(c.UserID), s.find(c.AnonymousID)
+	s.account, s.typ, s.msg = s.find(c.AccountID), s.find(c.Type), s.find(c.MessageID)
+	if s.account < 0 && !s.posthog {
 		// No account column: Segment's context_group_id, else the first of
 		// the group keys present (org_id, ...).
 		for _, k := range append([]string{"context_group_id"}, s.keys...) {
-			if s.account = find(k); s.account >= 0 {
+			if s.account = s.find(k); s.account >= 0 {
 				break
 			}
 		}
 	}
+}
+
+// checkColumns is the error of a header without the event, timestamp or
+// user columns c names.
+func (s *csvSource) checkColumns(c core.CSVColumns) error {
 	var missing, names []string // names: the columns alone, for a page's wording
 	for _, m := range []struct {
 		i    int
@@ -182,22 +208,25 @@ func newCSVSource(r io.Reader, opt *Options, posthog bool) (*csvSource, error) {
 		missing = append(missing, fmt.Sprintf("%q (or %q)", c.UserID, c.AnonymousID))
 		names = append(names, c.UserID+"/"+c.AnonymousID)
 	}
-	if len(missing) > 0 {
-		return nil, core.KeyedErrorf("csv_missing_columns", map[string]any{"file": core.DisplayName(opt.File), "missing": names, "columns": header}, "%s: line 1: the CSV header has no %s column (columns: %s); name the columns with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
-			core.DisplayName(opt.File), strings.Join(missing, ", "), strings.Join(header, ", "))
+	if len(missing) == 0 {
+		return nil
 	}
-	s.props = -1
-	if posthog {
-		s.props = find("properties")
-		s.account = -1
-		for i, h := range header {
-			if t, ok := strings.CutPrefix(h, "properties.$groups."); ok {
-				s.groups = append(s.groups, i)
-				s.gtypes = append(s.gtypes, t)
-			}
+	return core.KeyedErrorf("csv_missing_columns", map[string]any{"file": core.DisplayName(s.file), "missing": names, "columns": s.header}, "%s: line 1: the CSV header has no %s column (columns: %s); name the columns with --csv-columns \"event=...,timestamp=...,user=...,account=...\" (config csv_columns)",
+		core.DisplayName(s.file), strings.Join(missing, ", "), strings.Join(s.header, ", "))
+}
+
+// findPostHogColumns finds a PostHog export's properties column (JSON) or
+// its flattened properties.$groups.<type> columns; its accounts come from
+// them, not from an account column.
+func (s *csvSource) findPostHogColumns() {
+	s.props = s.find("properties")
+	s.account = -1
+	for i, h := range s.header {
+		if t, ok := strings.CutPrefix(h, "properties.$groups."); ok {
+			s.groups = append(s.groups, i)
+			s.gtypes = append(s.gtypes, t)
 		}
 	}
-	return s, nil
 }
 
 func (s *csvSource) field(rec []string, i int) string {
@@ -207,21 +236,11 @@ func (s *csvSource) field(rec []string, i int) string {
 	return strings.TrimSpace(rec[i])
 }
 
+// next reads one row: its time, then the PostHog event or the generic row.
 func (s *csvSource) next(emit func(*core.Event)) error {
-	rec, err := s.r.Read()
-	if err == io.EOF {
-		return io.EOF
-	}
+	rec, line, err := s.read()
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return &core.ParseError{File: s.file, Line: pe.Line, Reason: core.ReasonBadCSV, Err: pe.Err}
-		}
-		return fmt.Errorf("%s: %w", core.DisplayName(s.file), err)
-	}
-	line := 0
-	if len(rec) > 0 {
-		line, _ = s.r.FieldPos(0)
+		return err
 	}
 	bad := func(pe *core.ParseError) error {
 		pe.File, pe.Line = s.file, line
@@ -236,33 +255,69 @@ func (s *csvSource) next(emit func(*core.Event)) error {
 		}
 		return bad(fieldError(h, core.ReasonBadTimestamp, "invalid timestamp %q", s.field(rec, s.ts)))
 	}
+	var pe *core.ParseError
 	if s.posthog {
-		if name == "" {
-			return bad(fieldError("event", core.ReasonMissingField, "missing event name"))
-		}
-		props := map[string]any{}
-		if raw := s.field(rec, s.props); raw != "" {
-			if err := jsonUnmarshal([]byte(raw), &props); err != nil {
-				return bad(fieldError("properties", core.ReasonInvalidJSON, "properties is not a JSON object"))
-			}
-		}
-		if len(s.groups) > 0 {
-			g, _ := props["$groups"].(map[string]any)
-			if g == nil {
-				g = map[string]any{}
-			}
-			for i, c := range s.groups {
-				if v := s.field(rec, c); v != "" {
-					g[s.gtypes[i]] = v
-				}
-			}
-			props["$groups"] = g
-		}
-		if pe := posthogEvent(name, s.field(rec, s.user), s.field(rec, s.msg), ms, props, s.keys, emit); pe != nil {
-			return bad(pe)
-		}
-		return nil
+		pe = s.posthogRow(rec, name, ms, emit)
+	} else {
+		pe = s.plainRow(rec, name, ms, emit)
 	}
+	if pe != nil {
+		return bad(pe)
+	}
+	return nil
+}
+
+// read returns the next record and its line: io.EOF at the end, a
+// *core.ParseError for a malformed row, another error for a failed read.
+func (s *csvSource) read() ([]string, int, error) {
+	rec, err := s.r.Read()
+	if err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, 0, &core.ParseError{File: s.file, Line: pe.Line, Reason: core.ReasonBadCSV, Err: pe.Err}
+		}
+		return nil, 0, fmt.Errorf("%s: %w", core.DisplayName(s.file), err)
+	}
+	line := 0
+	if len(rec) > 0 {
+		line, _ = s.r.FieldPos(0)
+	}
+	return rec, line, nil
+}
+
+// posthogRow reads a row of PostHog's CSV export: its properties (JSON, with
+// the flattened $groups columns put back in) and the event they make.
+func (s *csvSource) posthogRow(rec []string, name string, ms int64, emit func(*core.Event)) *core.ParseError {
+	if name == "" {
+		return fieldError("event", core.ReasonMissingField, "missing event name")
+	}
+	props := map[string]any{}
+	if raw := s.field(rec, s.props); raw != "" {
+		if err := jsonUnmarshal([]byte(raw), &props); err != nil {
+			return fieldError("properties", core.ReasonInvalidJSON, "properties is not a JSON object")
+		}
+	}
+	if len(s.groups) > 0 {
+		g, _ := props["$groups"].(map[string]any)
+		if g == nil {
+			g = map[string]any{}
+		}
+		for i, c := range s.groups {
+			if v := s.field(rec, c); v != "" {
+				g[s.gtypes[i]] = v
+			}
+		}
+		props["$groups"] = g
+	}
+	return posthogEvent(name, s.field(rec, s.user), s.field(rec, s.msg), ms, props, s.keys, emit)
+}
+
+// plainRow reads a row of the generic CSV: its kind from the type column,
+// else the layout's, else the event name's (plainKind).
+func (s *csvSource) plainRow(rec []string, name string, ms int64, emit func(*core.Event)) *core.ParseError {
 	e := core.Event{Name: name, TimeMs: ms, Kind: core.KindTrack, MessageID: s.field(rec, s.msg),
 		UserID: s.field(rec, s.user), AccountID: s.field(rec, s.account)}
 	if e.UserID == "" {
@@ -271,7 +326,7 @@ func (s *csvSource) next(emit func(*core.Event)) error {
 	if t := s.field(rec, s.typ); t != "" {
 		k, ok := core.ParseKind(t)
 		if !ok {
-			return bad(fieldError(s.headerName(s.typ), core.ReasonUnknownType, "unknown type %q", t))
+			return fieldError(s.headerName(s.typ), core.ReasonUnknownType, "unknown type %q", t)
 		}
 		e.Kind = k
 	} else if s.kind != core.KindTrack {
@@ -280,10 +335,10 @@ func (s *csvSource) next(emit func(*core.Event)) error {
 		e.Kind = plainKind(name)
 	}
 	if e.Kind == core.KindTrack && name == "" {
-		return bad(fieldError(s.headerName(s.event), core.ReasonMissingField, "missing event name"))
+		return fieldError(s.headerName(s.event), core.ReasonMissingField, "missing event name")
 	}
 	if e.Kind == core.KindGroup && e.AccountID == "" {
-		return bad(fieldError("account_id", core.ReasonMissingField, "group row without an account id"))
+		return fieldError("account_id", core.ReasonMissingField, "group row without an account id")
 	}
 	emit(&e)
 	return nil
