@@ -42,7 +42,7 @@ func Read(ctx context.Context, r io.Reader, opt Options, into *core.Rollup) erro
 	}
 	before := snapshotInput(&into.Input)
 	notes := &fileNotes{}
-	if err := ingest(ctx, r, &opt, into, notes); err != nil {
+	if err := readInput(ctx, r, &opt, into, notes); err != nil {
 		return err
 	}
 	into.Input.Files = append(into.Input.Files, fileSummary(summaryName(opt.File), before, &into.Input, notes))
@@ -64,7 +64,9 @@ func summaryName(file string) string {
 	return head + tail
 }
 
-func ingest(ctx context.Context, r io.Reader, opt *Options, into *core.Rollup, notes *fileNotes) error {
+// readInput reads one input into into: JSON lines in parallel (ingestParallel),
+// anything else, or a strict read, in order (drain).
+func readInput(ctx context.Context, r io.Reader, opt *Options, into *core.Rollup, notes *fileNotes) error {
 	br, f, err := prepare(r, opt)
 	if err != nil {
 		return err
