@@ -12,7 +12,7 @@ import (
 
 // recordDecoder turns one JSON record (a line of a JSON-lines export, or an
 // element of a JSON array) into events; emit's *Event is valid only during the
-// call (copy it to keep it). Errors are *ParseError without File and
+// call (copy it to keep it). Errors are *core.ParseError without File and
 // Line, which the caller fills in. A decoder keeps scratch state: one per goroutine.
 type recordDecoder interface {
 	decode(rec []byte, emit func(*core.Event)) *core.ParseError
@@ -26,7 +26,7 @@ func newRecordDecoder(f core.Format, opt *Options) (recordDecoder, error) {
 	return nil, fmt.Errorf("format %s is not a JSON format", f)
 }
 
-// forRollup marks a decoder whose every event goes straight into Rollup.Add,
+// forRollup marks a decoder whose every event goes straight into core.Rollup.Add,
 // which copies the strings it keeps: such a decoder may hand out events whose
 // strings share the input's bytes (see scanSegment).
 func forRollup(dec recordDecoder) {
@@ -154,7 +154,7 @@ func (t *flexTime) ms() (int64, error) {
 }
 
 // received returns a receipt time in ms, 0 when absent or unreadable (it
-// only bounds the event's own time: see TimeRange).
+// only bounds the event's own time: see core.TimeRange).
 func (t *flexTime) received() int64 {
 	if t.set == 0 {
 		return 0

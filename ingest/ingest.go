@@ -24,8 +24,8 @@ var chunkSize = 4 << 20
 // Read reads one whole input into a Rollup: it gunzips by magic bytes, detects
 // the format (unless opt.Format says it), and rolls up every event. Bad records
 // are counted in into.Input by reason (the first ones described with file, line
-// and field); with opt.Strict the first one is returned as a *ParseError. The
-// input's FileSummary (name, format, counts, warnings) is added to
+// and field); with opt.Strict the first one is returned as a *core.ParseError. The
+// input's core.FileSummary (name, format, counts, warnings) is added to
 // into.Input.Files.
 //
 // JSON lines are decoded in parallel: the input is cut into blocks at line ends,
@@ -569,7 +569,7 @@ func noteFrom(dec recordDecoder, n *fileNotes) {
 	}
 }
 
-// inputCounts are the counters of InputStats at one moment.
+// inputCounts are the counters of core.InputStats at one moment.
 type inputCounts struct {
 	events, activity, skipped int64
 	byReason                  map[string]int64

@@ -56,7 +56,7 @@ type Options struct {
 	// times: Mixpanel's properties.time (legacy projects export it in the
 	// project's time zone) and CSV timestamps without an offset.
 	InputTZ *time.Location
-	// Strict stops at the first bad record: Read returns its *ParseError.
+	// Strict stops at the first bad record: Read returns its *core.ParseError.
 	Strict bool
 	// Workers is the number of parallel decoders for JSON lines; 0 means
 	// runtime.GOMAXPROCS(0).
@@ -168,13 +168,13 @@ func (l *inflateLimitReader) Read(p []byte) (int, error) {
 
 // Reader reads events one at a time, like encoding/csv's Reader reads records.
 type Reader interface {
-	// Read returns the next event, io.EOF at the end, or a *ParseError for a
+	// Read returns the next event, io.EOF at the end, or a *core.ParseError for a
 	// bad record, after which Read can be called again.
 	Read() (core.Event, error)
 }
 
 // source is a sequential record source: next emits the events of one record
-// and returns io.EOF at the end, a *ParseError (with file and line) for a bad
+// and returns io.EOF at the end, a *core.ParseError (with file and line) for a bad
 // record, or another error for a failed read.
 type source interface {
 	next(emit func(*core.Event)) error
@@ -480,7 +480,7 @@ func drain(ctx context.Context, src source, into *core.Rollup, strict bool) erro
 type BadRecords struct {
 	// First are the first bad records, in order, at most MaxReportedErrors.
 	First []*core.ParseError
-	// Total is every bad record; ByReason splits it by ParseError.Reason.
+	// Total is every bad record; ByReason splits it by core.ParseError.Reason.
 	Total    int64
 	ByReason map[string]int64
 }

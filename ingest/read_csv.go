@@ -11,7 +11,7 @@ import (
 	"github.com/sep-project/sep/core"
 )
 
-// csvSource reads the generic CSV (columns named by CSVColumns) or a PostHog
+// csvSource reads the generic CSV (columns named by core.CSVColumns) or a PostHog
 // CSV export (event, distinct_id, timestamp, uuid, and either a properties
 // column holding JSON or flattened properties.$groups.<type> columns).
 type csvSource struct {

@@ -22,11 +22,11 @@ import (
 //     ReadSlice into its own Rollup; the first slice may be read into the
 //     target itself, after BeginSlices.
 //  3. In slice order, Sliced.Repeats gets each later slice's counted ids
-//     (Rollup.IDs) and returns those an earlier slice or an earlier input
+//     (core.Rollup.IDs) and returns those an earlier slice or an earlier input
 //     counted. A slice with repeats is read again with them seeded
-//     (Rollup.SeedIDs): its copies then count as duplicates, so the first
+//     (core.Rollup.SeedIDs): its copies then count as duplicates, so the first
 //     copy in input order wins, whatever its content (SPEC "One event,
-//     once"). Rollup.Merge alone would count such an event twice.
+//     once"). core.Rollup.Merge alone would count such an event twice.
 //  4. Sliced.Add merges each slice in slice order (its errors' line numbers
 //     shifted by the lines before it), and Sliced.End adds the file's
 //     summary, as Read does.
