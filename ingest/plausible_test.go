@@ -103,7 +103,11 @@ func TestConfigEarliest(t *testing.T) {
 	if !opt.Range.Earliest.Equal(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("earliest %v", opt.Range.Earliest)
 	}
-	if _, err := core.ParseConfig("x", []byte(`{"earliest":"2020-13-01"}`)); err == nil || !strings.Contains(err.Error(), "earliest") {
+	bad, err := core.ParseConfig("x", []byte(`{"earliest":"2020-13-01"}`))
+	if err != nil {
+		t.Fatal(err) // the reading part is CheckConfig's
+	}
+	if err := CheckConfig("x", bad); err == nil || err.Error() != `config x: setting earliest: "2020-13-01" is not a YYYY-MM-DD day` {
 		t.Fatalf("a bad earliest: %v", err)
 	}
 }

@@ -104,9 +104,10 @@ func OptionsOf(c core.Config) (Options, error) {
 	return opt, nil
 }
 
-// CheckConfig reports what OptionsOf would refuse in a config just parsed
-// (core.ParseConfig checks its settings, not the formats registered here),
-// in ParseConfig's words: "config NAME: ...".
+// CheckConfig reports what OptionsOf refuses in a config just parsed (an
+// unknown input_tz, format or earliest day; core.ParseConfig checks the
+// settings), in ParseConfig's words: "config NAME: ...". Every surface calls
+// it where it loads a config.
 func CheckConfig(name string, c core.Config) error {
 	if _, err := OptionsOf(c); err != nil {
 		return fmt.Errorf("config %s: %w", name, err)
