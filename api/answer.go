@@ -76,8 +76,9 @@ func cutPage(rep *core.Report, p pageQuery) pagedReport {
 	all := rep.Accounts
 	lo := sort.Search(len(all), func(i int) bool { return all[i].ID > p.After })
 	hi := len(all)
-	if p.Limit >= 0 {
-		hi = min(hi, lo+p.Limit)
+	// Compared before adding: lo+Limit overflows for accounts= near MaxInt.
+	if p.Limit >= 0 && p.Limit < hi-lo {
+		hi = lo + p.Limit
 	}
 	out := *rep
 	out.Accounts = all[lo:hi]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http/httptest"
 	"testing"
 
@@ -129,6 +130,7 @@ func TestCutPage(t *testing.T) {
 		{"", 0, "", "", "", ""},
 		{"b", 5, "ce", "cdef", "fe", ""},
 		{"z", 5, "", "", "", ""},
+		{"a", math.MaxInt, "ce", "bcdef", "bfe", ""},
 	} {
 		p := cutPage(rep, pageQuery{Paged: true, After: c.after, Limit: c.limit})
 		rows, ins, alerts := ids(p)
