@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -190,4 +191,59 @@ func TestTableWithoutLiveIndex(t *testing.T) {
 	if _, err := s.Compact(ctx); err == nil || !strings.Contains(err.Error(), `no "live" index`) {
 		t.Fatalf("Compact on a table without the index: %v", err)
 	}
+}
+
+// compactOnScan is the store's API that runs a compaction once, just before
+// the first Scan of the live index: a read that read the snapshot index
+// before the compaction committed, and Scans after it cleaned up.
+type compactOnScan struct {
+	API
+	once    sync.Once
+	compact func()
+}
+
+func (c *compactOnScan) Scan(ctx context.Context, in *ddb.ScanInput, opt ...func(*ddb.Options)) (*ddb.ScanOutput, error) {
+	if aws.ToString(in.IndexName) == indexLive {
+		c.once.Do(c.compact)
+	}
+	return c.API.Scan(ctx, in, opt...)
+}
+
+// A compaction that commits while a read runs: the first read's items left
+// the index and its snapshot's parts were deleted under it; the read is done
+// again and is exact. Once on a fresh table (the read would miss every
+// closed day), once with a committed snapshot and a late event (the read
+// would find its parts gone).
+func TestReadDuringCompaction(t *testing.T) {
+	ctx := context.Background()
+	s := openInternal(t)
+	evs := storetest.Product()
+	if _, err := s.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	st := core.Settings{Window: 14}
+	readDuring := func(what string, want string) {
+		t.Helper()
+		compacted := 0
+		reader := *s
+		reader.api = &compactOnScan{API: s.api, compact: func() {
+			n, err := s.Compact(ctx)
+			if err != nil {
+				t.Errorf("Compact during the read: %v", err)
+			}
+			compacted = n
+		}}
+		if got := storetest.Got(t, &reader, st); got != want {
+			t.Errorf("%s, a read during a compaction:\n%s\nwant:\n%s", what, got, want)
+		}
+		if compacted == 0 {
+			t.Fatalf("%s: the compaction during the read committed no day", what)
+		}
+	}
+	readDuring("a fresh table", storetest.Want(t, "UTC", evs, st))
+	late := []core.Event{{MessageID: "late", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: time.Date(2026, 7, 31, 9, 10, 0, 0, time.UTC).UnixMilli()}}
+	if n, err := s.Ingest(ctx, late); err != nil || n != 1 {
+		t.Fatalf("late event: %d, %v", n, err)
+	}
+	readDuring("a late event on a compacted day", storetest.Want(t, "UTC", append(evs, late...), st))
 }

@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -475,34 +476,68 @@ func (s *Store) latestWins(e *core.Event) []func(context.Context) error {
 // the table (four segments in parallel). Day items more than the retention
 // before today by the store's clock, or after tomorrow, are left out
 // (core.RetainedDays).
+//
+// A compaction that commits a day while a read runs takes the day's items
+// out of the index and deletes the parts of the day's replaced snapshot: the
+// read would miss those counts, or find a part gone. The snapshot index is
+// read again at the end (one more GetItem), and a read it changed under is
+// done again (loadTries in all, then an error to retry).
 func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
-	r, err := core.NewRollup(s.tz)
-	if err != nil {
-		return nil, err
-	}
-	from, to := core.RetainedDays(r, s.now(), s.retention)
-	var items []map[string]types.AttributeValue
-	var days map[core.Day]manifest
-	if s.snap != nil {
-		days, err = s.manifests(ctx)
-		if err == nil {
-			items, err = s.readLive(ctx)
-		}
-	} else {
-		items, err = s.scanTable(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("dynamodb load from %s: %w", s.table, err)
-	}
-	for _, it := range items {
-		addItem(r, it, days, from, to)
-	}
-	if s.snap != nil {
-		if err := s.loadSnapshots(ctx, r, days, from, to); err != nil {
+	for try := 1; ; try++ {
+		r, moved, err := s.loadOnce(ctx)
+		if err != nil {
 			return nil, fmt.Errorf("dynamodb load from %s: %w", s.table, err)
 		}
+		if !moved {
+			return r, ctx.Err()
+		}
+		if try == loadTries {
+			return nil, fmt.Errorf("dynamodb load from %s: compactions committed snapshots during %d reads in a row: retry", s.table, try)
+		}
 	}
-	return r, ctx.Err()
+}
+
+// loadTries is how many times Load reads while compactions commit under it.
+const loadTries = 5
+
+// loadOnce reads the store once; moved reports that the snapshot index
+// changed during the read (its rollup is then nil, and so is a read error,
+// which the change may have caused: a part deleted).
+func (s *Store) loadOnce(ctx context.Context) (r *core.Rollup, moved bool, err error) {
+	r, err = core.NewRollup(s.tz)
+	if err != nil {
+		return nil, false, err
+	}
+	from, to := core.RetainedDays(r, s.now(), s.retention)
+	if s.snap == nil {
+		items, err := s.scanTable(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, it := range items {
+			addItem(r, it, nil, from, to)
+		}
+		return r, false, nil
+	}
+	days, err := s.manifests(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	items, err := s.readLive(ctx)
+	if err == nil {
+		for _, it := range items {
+			addItem(r, it, days, from, to)
+		}
+		err = s.loadSnapshots(ctx, r, days, from, to)
+	}
+	after, aerr := s.manifests(ctx)
+	if aerr != nil {
+		return nil, false, errors.Join(err, aerr)
+	}
+	if !maps.Equal(days, after) {
+		return nil, true, nil
+	}
+	return r, false, err
 }
 
 // scanTable Scans the whole table, four segments in parallel.
