@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -542,6 +543,12 @@ func (s *Store) loadOnce(ctx context.Context) (r *core.Rollup, moved bool, err e
 
 // scanTable Scans the whole table, four segments in parallel.
 func (s *Store) scanTable(ctx context.Context) ([]map[string]types.AttributeValue, error) {
+	return s.scanSegments(ctx, ddb.ScanInput{TableName: &s.table, ConsistentRead: aws.Bool(true)})
+}
+
+// scanSegments runs the Scan in four segments in parallel, each to its last
+// page, and returns every item read.
+func (s *Store) scanSegments(ctx context.Context, scan ddb.ScanInput) ([]map[string]types.AttributeValue, error) {
 	const segments = 4
 	parts := make([][]map[string]types.AttributeValue, segments)
 	errs := make([]error, segments)
@@ -550,9 +557,10 @@ func (s *Store) scanTable(ctx context.Context) ([]map[string]types.AttributeValu
 		wg.Add(1)
 		go func(seg int) {
 			defer wg.Done()
-			in := &ddb.ScanInput{TableName: &s.table, Segment: aws.Int32(int32(seg)), TotalSegments: aws.Int32(segments), ConsistentRead: aws.Bool(true)}
+			in := scan
+			in.Segment, in.TotalSegments = aws.Int32(int32(seg)), aws.Int32(segments)
 			for {
-				out, err := s.api.Scan(ctx, in)
+				out, err := s.api.Scan(ctx, &in)
 				if err != nil {
 					errs[seg] = err
 					return
@@ -566,11 +574,7 @@ func (s *Store) scanTable(ctx context.Context) ([]map[string]types.AttributeValu
 		}(seg)
 	}
 	wg.Wait()
-	var all []map[string]types.AttributeValue
-	for _, p := range parts {
-		all = append(all, p...)
-	}
-	return all, errors.Join(errs...)
+	return slices.Concat(parts...), errors.Join(errs...)
 }
 
 // addItem adds one stored item to r: a day item's live counts, and its

@@ -2,13 +2,11 @@ package dynamodb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -129,34 +127,11 @@ func (s *Store) manifests(ctx context.Context) (map[core.Day]manifest, error) {
 // scanLive Scans the live index (four segments in parallel); with filter, only
 // the items it keeps are returned (the index's read units are the same).
 func (s *Store) scanLive(ctx context.Context, filter string, names map[string]string, values map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
-	const segments = 4
-	parts := make([][]map[string]types.AttributeValue, segments)
-	errs := make([]error, segments)
-	var wg sync.WaitGroup
-	for seg := 0; seg < segments; seg++ {
-		wg.Add(1)
-		go func(seg int) {
-			defer wg.Done()
-			in := &ddb.ScanInput{TableName: &s.table, IndexName: aws.String(indexLive), Segment: aws.Int32(int32(seg)), TotalSegments: aws.Int32(segments)}
-			if filter != "" {
-				in.FilterExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues = &filter, names, values
-			}
-			for {
-				out, err := s.api.Scan(ctx, in)
-				if err != nil {
-					errs[seg] = err
-					return
-				}
-				parts[seg] = append(parts[seg], out.Items...)
-				if len(out.LastEvaluatedKey) == 0 {
-					return
-				}
-				in.ExclusiveStartKey = out.LastEvaluatedKey
-			}
-		}(seg)
+	in := ddb.ScanInput{TableName: &s.table, IndexName: aws.String(indexLive)}
+	if filter != "" {
+		in.FilterExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues = &filter, names, values
 	}
-	wg.Wait()
-	return slices.Concat(parts...), errors.Join(errs...)
+	return s.scanSegments(ctx, in)
 }
 
 // readLive returns the live items once the index has caught up with the
