@@ -184,22 +184,10 @@ func (s *Store) Load(ctx context.Context) (*core.Rollup, error) {
 	}
 	from, to := core.RetainedDays(r, s.now(), s.retention)
 	in := &r.Input
-	cell := func(rows *sql.Rows) error {
-		var c core.Count
-		var nav, day, n int64
-		if err := rows.Scan(&c.User, &c.Account, &c.Event, &nav, &day, &n); err != nil {
-			return err
-		}
-		c.Navigation, c.Day, c.N = nav == 1, core.Day(day), uint32(n)
-		r.AddCount(c)
-		return nil
-	}
 	err = errors.Join(
-		// Open days and late events, the sealed cells not folded yet
-		// (snapshot.go), and the snapshots of the closed days.
-		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM cells WHERE day BETWEEN %d AND %d`, from, to), cell),
-		query(fmt.Sprintf(`SELECT user, account, event, nav, day, n FROM staged WHERE day BETWEEN %d AND %d`, from, to), cell),
-		s.loadSnapshots(ctx, r, from, to),
+		// Open days and late events, the sealed cells not folded yet and
+		// the snapshots of the closed days, in one statement (snapshot.go).
+		s.loadCounts(ctx, r, from, to),
 		query(`SELECT user, account, ts FROM members`, func(rows *sql.Rows) error {
 			var m core.Membership
 			if err := rows.Scan(&m.User, &m.Account, &m.TimeMs); err != nil {

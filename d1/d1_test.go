@@ -21,8 +21,15 @@ import (
 // query at a time).
 func newDB(t *testing.T) *sql.DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "d1.sqlite")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+	db, _ := newDBName(t)
+	return db
+}
+
+// newDBName is newDB, and the name the database was opened by.
+func newDBName(t *testing.T) (*sql.DB, string) {
+	t.Helper()
+	name := "file:" + filepath.Join(t.TempDir(), "d1.sqlite") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
+	db, err := sql.Open("sqlite", name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +47,7 @@ func newDB(t *testing.T) *sql.DB {
 			t.Fatalf("apply %s: %v", m, err)
 		}
 	}
-	return db
+	return db, name
 }
 
 func open(t *testing.T, db *sql.DB, tz string) *d1.Store {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/sep-project/sep/core"
 )
@@ -183,49 +185,72 @@ func (s *Store) snapshotBytes(ctx context.Context, day core.Day, version, parts 
 	return out, nil
 }
 
-// loadSnapshots adds the committed snapshots of the days from..to to r.
-func (s *Store) loadSnapshots(ctx context.Context, r *core.Rollup, from, to core.Day) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.day, d.parts, p.data FROM snapshot_days d
+// loadCounts adds to r the counts of the days from..to: the cells (open days
+// and late events), the staged rows not folded yet and the parts of the
+// committed snapshots, in one statement. A compaction moves counts from one
+// to the next (seal: cells to staged; commit: staged to a new version), so
+// read in several statements, one running between them would count a day's
+// counts twice or not at all; one statement sees one state of the database.
+func (s *Store) loadCounts(ctx context.Context, r *core.Rollup, from, to core.Day) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT 0, user, account, event, nav, day, n, NULL FROM cells WHERE day BETWEEN ? AND ?
+UNION ALL SELECT 0, user, account, event, nav, day, n, NULL FROM staged WHERE day BETWEEN ? AND ?
+UNION ALL SELECT 1, '', '', '', p.part, d.day, d.parts, p.data FROM snapshot_days d
 JOIN snapshot_parts p ON p.day = d.day AND p.version = d.version AND p.part < d.parts
-WHERE d.day BETWEEN ? AND ? ORDER BY d.day, p.part`, int64(from), int64(to))
+WHERE d.day BETWEEN ? AND ?`, int64(from), int64(to), int64(from), int64(to), int64(from), int64(to))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var buf []byte
-	day, want, got := int64(0), int64(0), int64(0)
-	flush := func() error {
-		if got == 0 {
-			return nil
-		}
-		if got != want {
-			return fmt.Errorf("snapshot of %s: %w: %d of its %d parts", core.Day(day), core.ErrCorruptSnapshot, got, want)
-		}
-		if _, err := core.DecodeDaySnapshot(buf, r.AddCount); err != nil {
-			return fmt.Errorf("snapshot of %s: %w", core.Day(day), err)
-		}
-		buf, got = buf[:0], 0
-		return nil
-	}
+	parts := map[core.Day]*dayParts{}
 	for rows.Next() {
-		var d, parts int64
-		var p []byte
-		if err := rows.Scan(&d, &parts, &p); err != nil {
+		var snap, nav, day, n int64
+		var c core.Count
+		var data []byte
+		if err := rows.Scan(&snap, &c.User, &c.Account, &c.Event, &nav, &day, &n, &data); err != nil {
 			return err
 		}
-		if d != day {
-			if err := flush(); err != nil {
-				return err
-			}
-			day, want = d, parts
+		d := core.Day(day)
+		if snap == 0 {
+			c.Navigation, c.Day, c.N = nav == 1, d, uint32(n)
+			r.AddCount(c)
+			continue
 		}
-		buf = append(buf, p...)
-		got++
+		// nav is the part's number, n the day's parts.
+		dp := parts[d]
+		if dp == nil {
+			dp = &dayParts{data: make([][]byte, max(n, 0))}
+			parts[d] = dp
+		}
+		if nav < 0 || nav >= int64(len(dp.data)) {
+			return fmt.Errorf("snapshot of %s: %w: part %d of %d", d, core.ErrCorruptSnapshot, nav, n)
+		}
+		dp.data[nav], dp.got = data, dp.got+1
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return flush()
+	return decodeSnapshots(parts, r.AddCount)
+}
+
+// dayParts is the parts of a day's snapshot read so far, by number.
+type dayParts struct {
+	data [][]byte
+	got  int
+}
+
+// decodeSnapshots decodes each day's snapshot from its parts, oldest day
+// first.
+func decodeSnapshots(parts map[core.Day]*dayParts, fn func(core.Count)) error {
+	for _, d := range slices.Sorted(maps.Keys(parts)) {
+		dp := parts[d]
+		if dp.got != len(dp.data) {
+			return fmt.Errorf("snapshot of %s: %w: %d of its %d parts", d, core.ErrCorruptSnapshot, dp.got, len(dp.data))
+		}
+		if _, err := core.DecodeDaySnapshot(slices.Concat(dp.data...), fn); err != nil {
+			return fmt.Errorf("snapshot of %s: %w", d, err)
+		}
+	}
+	return nil
 }
 
 // splitParts cuts b into pieces of at most size bytes (one piece if empty).

@@ -2,8 +2,11 @@ package d1_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,5 +87,93 @@ func TestSnapshotInParts(t *testing.T) {
 	}
 	if got := storetest.Got(t, st, s); got != want {
 		t.Fatalf("a snapshot in %d parts:\n%s\nwant:\n%s", parts, got, want)
+	}
+}
+
+// hookConnector opens connections of the SQLite driver that call before
+// ahead of each query.
+type hookConnector struct {
+	name   string
+	drv    driver.Driver
+	before func()
+}
+
+func (c hookConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.name)
+	return hookConn{conn, c.before}, err
+}
+
+func (c hookConnector) Driver() driver.Driver { return c.drv }
+
+type hookConn struct {
+	driver.Conn
+	before func()
+}
+
+func (c hookConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	c.before()
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
+}
+
+func (c hookConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
+}
+
+// A compaction that runs between the queries of a read: before the read's
+// 2nd query on a fresh database (it seals and commits every closed day), and
+// before its 3rd with the closed days sealed already (it commits them). The
+// read is exact: it reads the cells, the staged rows and the snapshots in one
+// statement, where a compaction moves counts from one to the next.
+func TestReadDuringCompaction(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		sealed bool
+		query  int
+	}{
+		{"a fresh database", false, 2},
+		{"the closed days sealed", true, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, name := newDBName(t)
+			st := open(t, db, "UTC")
+			st.SetClock(func() time.Time { return storetest.Clock })
+			evs := storetest.Product()
+			if _, err := st.Ingest(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+			if c.sealed {
+				if _, err := db.ExecContext(ctx, `INSERT INTO seal (first, before) VALUES (0, 20727)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var armed atomic.Bool
+			queries, compacted := 0, 0
+			hooked := sql.OpenDB(hookConnector{name: name, drv: db.Driver(), before: func() {
+				if !armed.Load() {
+					return
+				}
+				if queries++; queries == c.query {
+					n, err := st.Compact(ctx)
+					if err != nil {
+						t.Errorf("Compact during the read: %v", err)
+					}
+					compacted = n
+				}
+			}})
+			defer hooked.Close()
+			reader := open(t, hooked, "UTC")
+			reader.SetClock(func() time.Time { return storetest.Clock })
+			s := core.Settings{Window: 14}
+			armed.Store(true)
+			got := storetest.Got(t, reader, s)
+			armed.Store(false)
+			if want := storetest.Want(t, "UTC", evs, s); got != want {
+				t.Errorf("a read during a compaction:\n%s\nwant:\n%s", got, want)
+			}
+			if compacted < 60 {
+				t.Fatalf("the compaction during the read committed %d days, want every closed day", compacted)
+			}
+		})
 	}
 }
