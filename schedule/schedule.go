@@ -206,7 +206,7 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	j.logf("sep schedule: day %s: %d days compacted; %d history rows; alerts %d started, %d sent, %d still open, %d cleared; traits %d changed, %d sent; %d error(s)",
 		day, res.DaysCompacted, res.Rows, res.AlertsStarted, res.AlertsSent, res.AlertsOpen, res.AlertsCleared, res.TraitsChanged, res.TraitsSent, len(res.Errors))
 	for _, e := range res.Errors {
-		j.logf("sep schedule: delivery failed: %s", e)
+		j.logf("sep schedule: %s", e) // each names its step: "slack: delivery failed ...", "compaction: ..."
 	}
 	return res, nil
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -298,5 +301,29 @@ func TestRunOnAnEmptyStore(t *testing.T) {
 	}
 	if len(log) != 1 {
 		t.Errorf("log: %v", log)
+	}
+}
+
+// failingCompactor is a store whose compaction fails.
+type failingCompactor struct{ *bolt.Store }
+
+func (failingCompactor) Compact(context.Context) (int, error) { return 0, errors.New("disk full") }
+
+// A failed compaction does not stop the run, is in its errors and is logged
+// as what it is (not as a delivery).
+func TestRunWithAFailedCompaction(t *testing.T) {
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "sep.db"), "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var log []string
+	j := &schedule.Job{Store: failingCompactor{store}, History: store, Logf: func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }}
+	res, err := j.Run(context.Background())
+	if err != nil || len(res.Errors) != 1 || res.Errors[0] != "compaction: disk full" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	if !slices.Contains(log, "sep schedule: compaction: disk full") {
+		t.Errorf("log: %q", log)
 	}
 }
