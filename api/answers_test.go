@@ -37,6 +37,13 @@ func TestKeptGzip(t *testing.T) {
 		!bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || !bytes.Equal(gunzipped(t, a.Body.Bytes()), plain.Body.Bytes()) {
 		t.Fatalf("gzip reads: %d %d, %q %q", a.Code, b.Code, a.Header().Get("Content-Encoding"), b.Header().Get(api.CacheHeader))
 	}
+	// Another setting's report keeps its own gzip, not this one's.
+	plain7 := do(h, "GET", "/v1/score?window=7", nil, "Authorization", "Bearer "+readTok)
+	z7 := do(h, "GET", "/v1/score?window=7", nil, "Authorization", "Bearer "+readTok, "Accept-Encoding", "gzip")
+	if plain7.Code != 200 || z7.Code != 200 || bytes.Equal(plain7.Body.Bytes(), plain.Body.Bytes()) ||
+		!bytes.Equal(gunzipped(t, z7.Body.Bytes()), plain7.Body.Bytes()) {
+		t.Fatalf("window=7 gzip read: %d %d; decodes to its plain answer: %v", plain7.Code, z7.Code, bytes.Equal(gunzipped(t, z7.Body.Bytes()), plain7.Body.Bytes()))
+	}
 }
 
 // TestHostCompresses: on a host that gzips answers itself (the Worker), the
