@@ -225,32 +225,33 @@ WHERE d.day BETWEEN ? AND ?`, int64(from), int64(to), int64(from), int64(to), in
 			return fmt.Errorf("snapshot of %s: %w: part %d of %d", d, core.ErrCorruptSnapshot, nav, n)
 		}
 		dp.data[nav], dp.got = data, dp.got+1
+		if dp.got == len(dp.data) { // the parts come day after day: one day held at a time
+			b := dp.data[0]
+			if len(dp.data) > 1 {
+				b = slices.Concat(dp.data...)
+			}
+			if _, err := core.DecodeDaySnapshot(b, r.AddCount); err != nil {
+				return fmt.Errorf("snapshot of %s: %w", d, err)
+			}
+			dp.data = nil
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return decodeSnapshots(parts, r.AddCount)
-}
-
-// dayParts is the parts of a day's snapshot read so far, by number.
-type dayParts struct {
-	data [][]byte
-	got  int
-}
-
-// decodeSnapshots decodes each day's snapshot from its parts, oldest day
-// first.
-func decodeSnapshots(parts map[core.Day]*dayParts, fn func(core.Count)) error {
 	for _, d := range slices.Sorted(maps.Keys(parts)) {
-		dp := parts[d]
-		if dp.got != len(dp.data) {
+		if dp := parts[d]; dp.data != nil {
 			return fmt.Errorf("snapshot of %s: %w: %d of its %d parts", d, core.ErrCorruptSnapshot, dp.got, len(dp.data))
-		}
-		if _, err := core.DecodeDaySnapshot(slices.Concat(dp.data...), fn); err != nil {
-			return fmt.Errorf("snapshot of %s: %w", d, err)
 		}
 	}
 	return nil
+}
+
+// dayParts is the parts of a day's snapshot read so far, by number (data
+// nil once decoded).
+type dayParts struct {
+	data [][]byte
+	got  int
 }
 
 // splitParts cuts b into pieces of at most size bytes (one piece if empty).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -87,6 +88,13 @@ func TestSnapshotInParts(t *testing.T) {
 	}
 	if got := storetest.Got(t, st, s); got != want {
 		t.Fatalf("a snapshot in %d parts:\n%s\nwant:\n%s", parts, got, want)
+	}
+	// A part gone: the read fails naming the day, it does not drop it.
+	if _, err := db.ExecContext(ctx, `DELETE FROM snapshot_parts WHERE part = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Load(ctx); !errors.Is(err, core.ErrCorruptSnapshot) || !strings.Contains(err.Error(), "snapshot of 2026-09-20") {
+		t.Fatalf("a read with a part gone: %v", err)
 	}
 }
 
