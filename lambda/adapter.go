@@ -87,7 +87,7 @@ func adapt(h http.Handler) func(context.Context, json.RawMessage) (any, error) {
 			if err != nil {
 				return toV2(badEvent(err)), nil
 			}
-			return toV2(withinPayload(serve(h, req))), nil
+			return toV2(withinPayload(req.URL.Path, serve(h, req))), nil
 		case shapeHTTP1:
 			var ev events.APIGatewayProxyRequest
 			if err := json.Unmarshal(payload, &ev); err != nil {
@@ -97,7 +97,7 @@ func adapt(h http.Handler) func(context.Context, json.RawMessage) (any, error) {
 			if err != nil {
 				return toV1(badEvent(err)), nil
 			}
-			return toV1(withinPayload(serve(h, req))), nil
+			return toV1(withinPayload(req.URL.Path, serve(h, req))), nil
 		case shapeEvents:
 			return deliver(ctx, h, payload)
 		}
@@ -285,8 +285,8 @@ const (
 // withinPayload replaces an answer whose body would take Lambda's response
 // over MaxResponsePayload (SEP_MAX_ANSWER raised above MaxAnswer) with a 422
 // that says how to ask for less, instead of the function error Lambda would
-// turn it into.
-func withinPayload(rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+// turn it into. The advice depends on the route: a CSV export has no pages.
+func withinPayload(path string, rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
 	body, b64 := encodedBody(rec.Body.Bytes(), rec.Header().Get("Content-Encoding") != "")
 	size := len(body)
 	if !b64 && size > 1<<20 {
@@ -301,10 +301,18 @@ func withinPayload(rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
 	out.Header().Set("Content-Type", "application/json; charset=utf-8")
 	out.Header().Set("Vary", "Accept-Encoding")
 	out.WriteHeader(http.StatusUnprocessableEntity)
-	msg := fmt.Sprintf("the answer takes %d bytes in Lambda's response, over its limit of %d for a buffered response: send Accept-Encoding: gzip, or ask for a page of the accounts with accounts=N (then after=<page.next>), or one account with GET /v1/accounts/{id}", size, MaxResponsePayload)
+	msg := fmt.Sprintf("the answer takes %d bytes in Lambda's response, over its limit of %d for a buffered response: %s", size, MaxResponsePayload, smallerAnswer(path))
 	b, _ := json.Marshal(map[string]any{"error": msg, "detail": map[string]int{"size": size, "limit": MaxResponsePayload}})
 	out.Write(append(b, '\n'))
 	return out
+}
+
+// smallerAnswer says how a client of path gets an answer that fits.
+func smallerAnswer(path string) string {
+	if strings.HasSuffix(path, ".csv") {
+		return "send Accept-Encoding: gzip; a CSV export is not paged, so for fewer rows read the accounts' rows as JSON pages with GET /v1/score?fields=accounts&accounts=N (then after=<page.next>)"
+	}
+	return "send Accept-Encoding: gzip, or ask for a page of the accounts with accounts=N (then after=<page.next>), or one account with GET /v1/accounts/{id}"
 }
 
 // encodedBody returns a response body as text, or base64 when it is

@@ -251,4 +251,12 @@ func TestAdapterAnswerSizes(t *testing.T) {
 			t.Errorf("%s: a response of %d bytes, over Lambda's %d", c.name, len(b), MaxResponsePayload)
 		}
 	}
+	// A CSV export has no pages: its 422 points to the JSON pages instead.
+	ev.RawPath = "/v1/accounts.csv"
+	body, encoding = []byte(strings.Repeat("a,b\n", 2<<20)), ""
+	out, err := invoke(t, h, ev)
+	res, _ := out.(events.APIGatewayV2HTTPResponse)
+	if err != nil || res.StatusCode != 422 || !strings.Contains(res.Body, "fields=accounts") || !strings.Contains(res.Body, "not paged") {
+		t.Errorf("8 MB CSV: %v %d %.300s", err, res.StatusCode, res.Body)
+	}
 }

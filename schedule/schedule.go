@@ -236,9 +236,22 @@ func (j *Job) status(ctx context.Context, now time.Time, res Result, runErr erro
 			ch[label] = "ok at " + at
 		}
 	}
+	if _, ok := j.Store.(core.Compactor); ok {
+		ch["compaction"] = compactionStatus(at, res.DaysCompacted, failed["compaction"])
+	}
 	if err := j.History.SetState(ctx, StateStatus, ch); err != nil {
 		j.logf("sep schedule: status: %v", err)
 	}
+}
+
+// compactionStatus words the run's compaction for /healthz: "ok at T: N
+// days compacted" or "failed at T: <reason>". A failed compaction loses
+// nothing (the next run folds the days), so it is not a delivery failure.
+func compactionStatus(at string, days int, failure string) string {
+	if failure != "" {
+		return "failed at " + at + ": " + failure
+	}
+	return fmt.Sprintf("ok at %s: %d days compacted", at, days)
 }
 
 // Status returns the last run's outcome (for /healthz), or nil before any.
@@ -255,8 +268,8 @@ func Healthy(st map[string]string) bool {
 	if st["error"] != "" {
 		return false
 	}
-	for _, v := range st {
-		if strings.HasPrefix(v, "failed") {
+	for k, v := range st {
+		if k != "compaction" && strings.HasPrefix(v, "failed") {
 			return false
 		}
 	}

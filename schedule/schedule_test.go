@@ -326,4 +326,20 @@ func TestRunWithAFailedCompaction(t *testing.T) {
 	if !slices.Contains(log, "sep schedule: compaction: disk full") {
 		t.Errorf("log: %q", log)
 	}
+	// /healthz shows it, apart from the deliveries (nothing was lost).
+	st, err := schedule.Status(context.Background(), store)
+	if err != nil || !strings.HasPrefix(st["compaction"], "failed at ") || !strings.HasSuffix(st["compaction"], ": compaction: disk full") {
+		t.Errorf("status %q, %v", st, err)
+	}
+	if !schedule.Healthy(st) {
+		t.Errorf("a failed compaction marks the deliveries failing: %q", st)
+	}
+	// The next run compacts: the status says so.
+	j.Store = store
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := schedule.Status(context.Background(), store); !strings.HasPrefix(st["compaction"], "ok at ") || !strings.HasSuffix(st["compaction"], " days compacted") {
+		t.Errorf("status after a good run %q", st)
+	}
 }
