@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -48,7 +49,8 @@ type segLeaf struct {
 	col  int // the file's leaf column index
 	name string
 	node parquet.Node
-	def  int // its max definition level: lower is null
+	def  int   // its max definition level: lower is null
+	step int64 // ns per unit of an INT64 timestamp; 0 for other leaves
 }
 
 // segLayout is where a nested file holds the members Segment's decoder reads.
@@ -119,7 +121,8 @@ func (l *segLayout) node(schema *parquet.Schema, fl parquet.Field, path []string
 			return nil, false
 		}
 		n.leaf = len(l.leaves)
-		l.leaves = append(l.leaves, segLeaf{col: leaf.ColumnIndex, name: strings.Join(path, "."), node: fl, def: leaf.MaxDefinitionLevel})
+		l.leaves = append(l.leaves, segLeaf{col: leaf.ColumnIndex, name: strings.Join(path, "."), node: fl, def: leaf.MaxDefinitionLevel,
+			step: timestampStep(fl)})
 		return n, true
 	}
 	n.first = len(l.leaves)
@@ -169,6 +172,16 @@ func leafKind(fl parquet.Field) bool {
 	return false
 }
 
+// timestampStep is ns per unit of an INT64 timestamp leaf, 0 for others.
+func timestampStep(fl parquet.Field) int64 {
+	if lt := fl.Type().LogicalType(); lt != nil && fl.Type().Kind() == parquet.Int64 {
+		if ts, ok := lt.Value.(*format.TimestampType); ok && ts.Unit.Value != nil {
+			return int64(ts.Unit.Value.Duration())
+		}
+	}
+	return 0
+}
+
 // sortedFields returns fields by name, as Export orders a map's keys.
 func sortedFields(fields []parquet.Field) []parquet.Field {
 	out := slices.Clone(fields)
@@ -176,9 +189,10 @@ func sortedFields(fields []parquet.Field) []parquet.Field {
 	return out
 }
 
-// segBatch is a run of rows: each leaf's values written as JSON, laid end to
-// end in text (ends[k][i] the end of row i's value of leaf k), and each
-// value's definition level.
+// segBatch is a run of rows: each text leaf's values laid end to end in
+// text (leaf k from base[k], ends[k][i] the end of row i's value), other
+// leaves' values in vals[k], and each value's definition level. The values
+// are written as JSON on the workers.
 type segBatch struct {
 	layout *segLayout
 	opt    *ingest.Options
@@ -187,6 +201,7 @@ type segBatch struct {
 	text   []byte
 	base   []int
 	ends   [][]int
+	vals   [][]parquet.Value
 	defs   [][]int8
 }
 
@@ -230,13 +245,36 @@ func (b *segBatch) appendObject(line []byte, nodes []*segNode, i int) []byte {
 			line = b.appendObject(line, n.children, i)
 			continue
 		}
-		start := b.base[n.leaf]
-		if i > 0 {
-			start = b.ends[n.leaf][i-1]
-		}
-		line = append(line, b.text[start:b.ends[n.leaf][i]]...)
+		line = b.appendValue(line, n.leaf, i)
 	}
 	return append(line, '}')
+}
+
+// appendValue appends row i's value of leaf k as Export writes it (typed,
+// then appendJSON), without the copies: text as a view, a timestamp
+// formatted in place. Floats that JSON has no text for stopped the read.
+func (b *segBatch) appendValue(line []byte, k, i int) []byte {
+	if b.vals[k] == nil {
+		start := b.base[k]
+		if i > 0 {
+			start = b.ends[k][i-1]
+		}
+		s := b.text[start:b.ends[k][i]]
+		if !utf8.Valid(s) {
+			line, _ = appendJSON(line, string(s), nil) // encoding/json's text: no error
+			return line
+		}
+		return appendJSONString(line, unsafe.String(unsafe.SliceData(s), len(s)))
+	}
+	v := b.vals[k][i]
+	if step := b.layout.leaves[k].step; step > 0 {
+		t := time.Unix(0, 0).Add(time.Duration(v.Int64() * step)).UTC() // as typed
+		line = append(line, '"')
+		line = t.AppendFormat(line, time.RFC3339Nano)
+		return append(line, '"')
+	}
+	line, _ = appendJSON(line, leafValue(v), nil) // no NaN nor infinity: no error
+	return line
 }
 
 // segSource returns the batches of the file's rows, read row group by row group.
@@ -277,7 +315,8 @@ func (l *segLayout) readGroup(ctx context.Context, rg parquet.RowGroup, opt *ing
 	for left > 0 {
 		n := int(min(left, int64(batchRows)))
 		b := &segBatch{layout: l, opt: opt, first: *row, n: n, text: make([]byte, 0, textSize+textSize/8),
-			base: make([]int, len(l.leaves)), ends: make([][]int, len(l.leaves)), defs: make([][]int8, len(l.leaves))}
+			base: make([]int, len(l.leaves)), ends: make([][]int, len(l.leaves)), vals: make([][]parquet.Value, len(l.leaves)),
+			defs: make([][]int8, len(l.leaves))}
 		for k := range readers {
 			if err := b.readLeaf(k, readers[k], buf); err != nil {
 				return b.readError(l.leaves[k], err)
@@ -318,16 +357,7 @@ func (b *segBatch) readError(lf segLeaf, err error) error {
 // checkFloats reads the batch's n values of a float column that is not
 // written, and returns Export's error at a NaN or an infinity.
 func (b *segBatch) checkFloats(r parquet.ColumnChunkValueReader, buf []parquet.Value) error {
-	return readValues(r, buf, b.n, func(_ int, v parquet.Value) error {
-		if v.IsNull() {
-			return nil
-		}
-		if f, ok := leafValue(v).(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
-			_, err := json.Marshal(f)
-			return exportError{err}
-		}
-		return nil
-	})
+	return readValues(r, buf, b.n, func(_ int, v parquet.Value) error { return badFloat(v) })
 }
 
 // readValues calls fn with the next n values of r, numbered from 0.
@@ -353,28 +383,41 @@ func readValues(r parquet.ColumnChunkValueReader, buf []parquet.Value, n int, fn
 	return nil
 }
 
-// readLeaf reads the batch's n values of leaf k, each written as Export
-// writes it (typed, then appendJSON).
+// readLeaf reads the batch's n values of leaf k: text copied into the
+// batch's text, other values kept, and Export's error at a float JSON has
+// no text for.
 func (b *segBatch) readLeaf(k int, r parquet.ColumnChunkValueReader, buf []parquet.Value) error {
-	lf := b.layout.leaves[k]
-	b.base[k], b.ends[k], b.defs[k] = len(b.text), make([]int, b.n), make([]int8, b.n)
-	var keys []string
+	b.base[k], b.defs[k] = len(b.text), make([]int8, b.n)
+	text := b.layout.leaves[k].node.Type().Kind() == parquet.ByteArray
+	if text {
+		b.ends[k] = make([]int, b.n)
+	} else {
+		b.vals[k] = make([]parquet.Value, b.n)
+	}
 	return readValues(r, buf, b.n, func(i int, v parquet.Value) error {
 		b.defs[k][i] = int8(v.DefinitionLevel())
-		switch {
-		case v.IsNull():
-		case v.Kind() == parquet.ByteArray && utf8.Valid(v.ByteArray()): // as appendJSON writes leafValue's string, without its copy
-			bs := v.ByteArray()
-			b.text = appendJSONString(b.text, unsafe.String(unsafe.SliceData(bs), len(bs)))
-		default:
-			var err error
-			if b.text, err = appendJSON(b.text, typed(lf.node, leafValue(v)), &keys); err != nil {
-				return exportError{err}
+		if text {
+			if !v.IsNull() {
+				b.text = append(b.text, v.ByteArray()...)
 			}
+			b.ends[k][i] = len(b.text)
+			return nil
 		}
-		b.ends[k][i] = len(b.text)
-		return nil
+		b.vals[k][i] = v
+		return badFloat(v)
 	})
+}
+
+// badFloat is Export's error for a NaN or an infinity, nil for other values.
+func badFloat(v parquet.Value) error {
+	if v.IsNull() {
+		return nil
+	}
+	if f, ok := leafValue(v).(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		_, err := json.Marshal(f)
+		return exportError{err}
+	}
+	return nil
 }
 
 // nestedFormat returns the format ingest.Read would find in the Export of
@@ -384,12 +427,33 @@ func nestedFormat(f *parquet.File, opt *ingest.Options) (core.Format, error) {
 	if opt.Format != "" && opt.Format != core.FormatAuto {
 		return opt.Format, nil
 	}
-	rd, stop := Reader(f)
-	defer stop()
-	head := make([]byte, ingest.PeekSize)
-	n, err := io.ReadFull(rd, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	head, err := exportHead(f, ingest.PeekSize)
+	if err != nil {
 		return "", err
 	}
-	return ingest.DetectFormat(head[:n], opt.File)
+	return ingest.DetectFormat(head, opt.File)
+}
+
+var errHeadFull = errors.New("head full")
+
+// exportHead returns the first size bytes of the nested file's Export,
+// written row by row as writeJSONLines writes them, and no further.
+func exportHead(f *parquet.File, size int) ([]byte, error) {
+	var head []byte
+	var keys []string
+	err := Each(f, func(m map[string]any, _ int) error {
+		var err error
+		if head, err = appendJSON(head, dropNulls(m), &keys); err != nil {
+			return err
+		}
+		head = append(head, '\n')
+		if len(head) >= size {
+			return errHeadFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errHeadFull) {
+		return nil, err
+	}
+	return head[:min(len(head), size)], nil
 }

@@ -313,3 +313,21 @@ func TestSegmentLayoutLeavesListsAndDates(t *testing.T) {
 		t.Error("a DATE member is read by columns")
 	}
 }
+
+// exportHead is the start of Export's text, whatever its length.
+func TestExportHeadIsExportsStart(t *testing.T) {
+	_, pq := segmentExport(t, 20, 0, 1000)
+	var full bytes.Buffer
+	if err := Export(pq, &full); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{1, 100, 64 << 10, full.Len(), full.Len() + 1} {
+		head, err := exportHead(pq, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := full.Bytes()[:min(size, full.Len())]; !bytes.Equal(head, want) {
+			t.Fatalf("size %d: the head differs from Export's start (%d bytes, want %d)", size, len(head), len(want))
+		}
+	}
+}
