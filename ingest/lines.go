@@ -1,10 +1,6 @@
 package ingest
 
-import (
-	"fmt"
-
-	"github.com/sep-project/sep/core"
-)
+import "github.com/sep-project/sep/core"
 
 // LineDecoder decodes the records of a JSON format given one line at a time
 // by a reader that cuts them apart itself (a Parquet file's rows written as
@@ -14,19 +10,12 @@ type LineDecoder struct {
 	dec recordDecoder
 }
 
-// NewLineDecoder returns a decoder of f's JSON lines for these options; f
-// must be a JSON format without notes of its own (Segment): the others read
-// as files.
-func NewLineDecoder(f core.Format, opt Options) (*LineDecoder, error) {
-	if f != core.FormatSegment {
-		return nil, fmt.Errorf("format %s is not read line by line", f)
-	}
-	dec, err := newRecordDecoder(f, &opt)
-	if err != nil {
-		return nil, err
-	}
+// NewSegmentLines returns a decoder of Segment's JSON lines (a format
+// without options or notes of its own).
+func NewSegmentLines() *LineDecoder {
+	dec := &segmentDecoder{}
 	forRollup(dec)
-	return &LineDecoder{dec: dec}, nil
+	return &LineDecoder{dec: dec}
 }
 
 // Line decodes one record, its text without the newline (never blank). The

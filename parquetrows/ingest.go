@@ -23,7 +23,7 @@ func Ingest(ctx context.Context, f *parquet.File, opt ingest.Options, into *core
 	if !Flat(f) && !opt.Strict {
 		if l, ok := segmentLayout(f); ok {
 			if fm, err := nestedFormat(f, &opt); err == nil && fm == core.FormatSegment {
-				return ingest.ReadBatches(ctx, l.source(f, &opt), fm, f.NumRows(), opt, into)
+				return ingest.ReadBatches(ctx, l.source(f), fm, f.NumRows(), opt, into)
 			}
 		}
 	}

@@ -21,11 +21,11 @@ import (
 )
 
 // The raw Segment shape (a nested file) read on every core: only the columns
-// Segment's decoder reads are decoded, a batch of rows at a time, each value
-// written as Export writes it; ReadBatches' workers put each row's values
-// together as its JSON line without the members the decoder passes over
-// (keys in Export's order, nulls left out, as Export leaves them out), and
-// decode it as Segment's JSON lines are. The decoder matches keys whatever
+// Segment's decoder reads are decoded, a batch of rows at a time, by one
+// goroutine; ReadBatches' workers write each row's values as Export writes
+// them, together as its JSON line without the members the decoder passes
+// over (keys in Export's order, nulls left out, as Export leaves them out),
+// and decode it as Segment's JSON lines are. The decoder matches keys whatever
 // their case, so every case of a read key is kept, in Export's order.
 
 // segmentKeys are the members of a record Segment's decoder reads, in lower
@@ -195,7 +195,6 @@ func sortedFields(fields []parquet.Field) []parquet.Field {
 // are written as JSON on the workers.
 type segBatch struct {
 	layout *segLayout
-	opt    *ingest.Options
 	first  int // row number of the first row, from 1
 	n      int
 	text   []byte
@@ -209,10 +208,7 @@ type segBatch struct {
 // batch's own that is never overwritten (the events' strings are views of
 // it), and decodes it.
 func (b *segBatch) Events(emit func(*core.Event), skip func(*core.ParseError)) {
-	dec, err := ingest.NewLineDecoder(core.FormatSegment, *b.opt)
-	if err != nil { // not reached: Ingest checks the format
-		panic(err)
-	}
+	dec := ingest.NewSegmentLines()
 	lines := make([]byte, 0, len(b.text)+b.n*64)
 	for i := 0; i < b.n; i++ {
 		start := len(lines)
@@ -277,8 +273,8 @@ func (b *segBatch) appendValue(line []byte, k, i int) []byte {
 	return line
 }
 
-// segSource returns the batches of the file's rows, read row group by row group.
-func (l *segLayout) source(f *parquet.File, opt *ingest.Options) ingest.BatchSource {
+// source returns the batches of the file's rows, read row group by row group.
+func (l *segLayout) source(f *parquet.File) ingest.BatchSource {
 	return func(ctx context.Context, out chan<- ingest.Batch) (err error) {
 		row := 1
 		defer func() {
@@ -288,7 +284,7 @@ func (l *segLayout) source(f *parquet.File, opt *ingest.Options) ingest.BatchSou
 			}
 		}()
 		for _, rg := range f.RowGroups() {
-			if err := l.readGroup(ctx, rg, opt, &row, out); err != nil {
+			if err := l.readGroup(ctx, rg, &row, out); err != nil {
 				return err
 			}
 		}
@@ -297,7 +293,7 @@ func (l *segLayout) source(f *parquet.File, opt *ingest.Options) ingest.BatchSou
 }
 
 // readGroup sends a row group's rows as batches; row is the number of its first.
-func (l *segLayout) readGroup(ctx context.Context, rg parquet.RowGroup, opt *ingest.Options, row *int, out chan<- ingest.Batch) error {
+func (l *segLayout) readGroup(ctx context.Context, rg parquet.RowGroup, row *int, out chan<- ingest.Batch) error {
 	chunks := rg.ColumnChunks()
 	readers := make([]parquet.ColumnChunkValueReader, len(l.leaves))
 	for k, lf := range l.leaves {
@@ -314,7 +310,7 @@ func (l *segLayout) readGroup(ctx context.Context, rg parquet.RowGroup, opt *ing
 	textSize := 0
 	for left > 0 {
 		n := int(min(left, int64(batchRows)))
-		b := &segBatch{layout: l, opt: opt, first: *row, n: n, text: make([]byte, 0, textSize+textSize/8),
+		b := &segBatch{layout: l, first: *row, n: n, text: make([]byte, 0, textSize+textSize/8),
 			base: make([]int, len(l.leaves)), ends: make([][]int, len(l.leaves)), vals: make([][]parquet.Value, len(l.leaves)),
 			defs: make([][]int8, len(l.leaves))}
 		for k := range readers {
