@@ -15,8 +15,11 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// bucketSnapshots holds one compacted snapshot per closed day: the day
-// (4 bytes, big-endian) -> core.DaySnapshot bytes.
+// bucketSnapshots holds the compacted cells of the closed days in parts: the
+// day (4 bytes, big-endian) and a part number (8 bytes, big-endian; absent in
+// stores compacted before parts) -> core.DaySnapshot bytes. A day's parts add
+// up (the same cell in two parts counts their sum): each compaction
+// transaction writes one part for each day it folded cells of.
 var bucketSnapshots = []byte("snapshots")
 
 // bucketMerged keeps the cells of every snapshot merged into one value, so
@@ -30,51 +33,65 @@ var bucketMerged = []byte("merged")
 
 func dayKeyBytes(d core.Day) []byte { return binary.BigEndian.AppendUint32(nil, uint32(d)) }
 
-// CompactBatchCells is how many cells one compaction transaction folds at
-// most (whole days: a day larger than it is one batch). The first compaction
-// of a large store runs in several transactions, each holding its cells in
-// memory (~100 bytes a cell) and holding deliveries back while it writes.
-const CompactBatchCells = 1 << 21
+// partKey is the key of a day's snapshot part.
+func partKey(d core.Day, part uint64) []byte {
+	return binary.BigEndian.AppendUint64(dayKeyBytes(d), part)
+}
+
+// snapshotDay is the day of a snapshot key (a day, or a day and a part).
+func snapshotDay(k []byte) (core.Day, error) {
+	if len(k) != 4 && len(k) != 12 {
+		return 0, fmt.Errorf("corrupt snapshot key %x", k)
+	}
+	return core.Day(int32(binary.BigEndian.Uint32(k))), nil
+}
+
+// CompactBatchCells is how many cells one compaction transaction reads at
+// most. The cells are keyed by user first, so a transaction takes a run of
+// consecutive keys: it rewrites only the pages holding them, and each page
+// of the cells is rewritten once in a whole compaction.
+const CompactBatchCells = 1 << 20
 
 // Compact folds the cells of every closed day (before today by the store's
-// clock) into the day's snapshot and drops snapshots past the retention. Days
-// are folded in batches of about CompactBatchCells cells, one transaction
-// each. A late event for a compacted day is stored as an ordinary cell and
-// added to the snapshot at load, so compacting never changes a report; the
-// next Compact folds it in. It returns how many days it wrote.
+// clock) into snapshot parts and drops snapshots past the retention. It
+// reads the cells in key order, CompactBatchCells at a time, one transaction
+// each: the transaction deletes the closed cells it read and writes a part
+// for each of their days, so a compaction stopped between two transactions
+// leaves the store exact and the next one goes on where it stopped. A late
+// event for a compacted day is stored as an ordinary cell and added at load;
+// the next Compact folds it into a new part. It returns how many days it
+// wrote parts of.
 func (s *Store) Compact(ctx context.Context) (int, error) {
 	r, err := core.NewRollup(s.tz)
 	if err != nil {
 		return 0, err
 	}
 	now := s.now()
-	var perDay map[core.Day]int
-	if err := s.db.View(func(tx *bbolt.Tx) error {
-		perDay, err = closedCells(tx, r, now)
-		return err
-	}); err != nil {
-		return 0, fmt.Errorf("bolt compact: %w", err)
-	}
-	written := 0
-	for _, batch := range dayBatches(perDay, s.compactBatch) {
+	written := map[core.Day]bool{}
+	var after []byte // the last key read by the previous batch
+	for {
+		var next []byte
 		if err := s.db.Update(func(tx *bbolt.Tx) error {
-			n, err := compactDays(tx, r, now, s.retention, batch)
-			written += n
+			next, err = compactBatch(tx, r, now, s.retention, after, s.compactBatch, written)
 			return err
 		}); err != nil {
-			return written, fmt.Errorf("bolt compact: %w", err)
+			return len(written), fmt.Errorf("bolt compact: %w", err)
 		}
+		if next == nil {
+			break
+		}
+		after = next
 		if err := ctx.Err(); err != nil {
-			return written, err
+			return len(written), err
 		}
 	}
 	if err := s.db.Update(func(tx *bbolt.Tx) error { return dropOldSnapshots(tx, r, now, s.retention) }); err != nil {
-		return written, fmt.Errorf("bolt compact: %w", err)
+		return len(written), fmt.Errorf("bolt compact: %w", err)
 	}
 	if err := s.mergeSnapshots(now); err != nil {
-		return written, fmt.Errorf("bolt compact: %w", err)
+		return len(written), fmt.Errorf("bolt compact: %w", err)
 	}
-	return written, nil
+	return len(written), nil
 }
 
 // mergeSnapshots rebuilds the merged cells from the retained snapshots when
@@ -144,95 +161,80 @@ func dayOf(b []byte) core.Day {
 	return core.Day(int32(binary.BigEndian.Uint32(b)))
 }
 
-// closedCells counts the cells of each closed day.
-func closedCells(tx *bbolt.Tx, r *core.Rollup, now time.Time) (map[core.Day]int, error) {
-	out := map[core.Day]int{}
-	err := tx.Bucket(bucketCells).ForEach(func(k, _ []byte) error {
-		if len(k) < 5 {
-			return fmt.Errorf("corrupt cell key")
-		}
-		d := core.Day(int32(binary.BigEndian.Uint32(k[len(k)-4:])))
-		if core.ClosedDay(r, now, d) {
-			out[d]++
-		}
-		return nil
-	})
-	return out, err
-}
-
-// dayBatches groups days, in order, into sets of about limit cells.
-func dayBatches(perDay map[core.Day]int, limit int) []map[core.Day]bool {
-	days := make([]core.Day, 0, len(perDay))
-	for d := range perDay {
-		days = append(days, d)
-	}
-	slices.Sort(days)
-	var out []map[core.Day]bool
-	n := 0
-	for _, d := range days {
-		if len(out) == 0 || (n > 0 && n+perDay[d] > limit) {
-			out = append(out, map[core.Day]bool{})
-			n = 0
-		}
-		out[len(out)-1][d] = true
-		n += perDay[d]
-	}
-	return out
-}
-
-// compactDays folds the cells of the given closed days into their snapshots
-// and deletes them (days past retention are deleted only: Load would leave
-// them out).
-func compactDays(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int, days map[core.Day]bool) (int, error) {
+// compactBatch reads up to limit cells after the key after (from the first
+// when nil), deletes the closed ones and writes a snapshot part for each of
+// their retained days (days past retention are deleted only: Load would
+// leave them out), marking those days in written. It returns the last key
+// read (a copy), nil when it read the last cell.
+func compactBatch(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int, after []byte, limit int, written map[core.Day]bool) ([]byte, error) {
 	from, _ := core.RetainedDays(r, now, retention)
 	cells, snaps := tx.Bucket(bucketCells), tx.Bucket(bucketSnapshots)
 	built := map[core.Day]*core.DaySnapshot{}
-	var done [][]byte
+	var done [][]byte // valid for the transaction
 	var strs keyStrings
-	if err := cells.ForEach(func(k, v []byte) error {
-		c, err := strs.parseCellKey(k)
-		if err != nil {
-			return err
+	c := cells.Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
 		}
-		if !days[c.Day] {
-			return nil
+	}
+	var last []byte
+	for n := 0; k != nil && n < limit; k, v = c.Next() {
+		n++
+		last = k
+		if len(k) < 5 {
+			return nil, fmt.Errorf("corrupt cell key %x", k)
+		}
+		d := core.Day(int32(binary.BigEndian.Uint32(k[len(k)-4:])))
+		if !core.ClosedDay(r, now, d) {
+			continue
 		}
 		done = append(done, k)
-		if c.Day < from {
-			return nil
+		if d < from {
+			continue
 		}
-		snap := built[c.Day]
+		cell, err := strs.parseCellKey(k)
+		if err != nil {
+			return nil, err
+		}
+		if len(v) != 8 {
+			return nil, fmt.Errorf("corrupt count of cell %x", k)
+		}
+		cell.N = uint32(binary.BigEndian.Uint64(v))
+		snap := built[d]
 		if snap == nil {
-			snap = core.NewDaySnapshot(c.Day)
-			if old := snaps.Get(dayKeyBytes(c.Day)); old != nil {
-				if _, err := core.DecodeDaySnapshot(old, snap.Add); err != nil {
-					return fmt.Errorf("snapshot of %s: %w", c.Day, err)
-				}
-			}
-			built[c.Day] = snap
+			snap = core.NewDaySnapshot(d)
+			built[d] = snap
 		}
-		c.N = uint32(binary.BigEndian.Uint64(v))
-		snap.Add(c)
-		return nil
-	}); err != nil {
-		return 0, err
+		snap.Add(cell)
+	}
+	if k != nil {
+		last = append([]byte(nil), last...)
+	} else {
+		last = nil
 	}
 	for _, k := range done {
 		if err := cells.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	for d, snap := range built {
-		if err := snaps.Put(dayKeyBytes(d), snap.Bytes()); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	if len(built) > 0 {
+		part, err := snaps.NextSequence()
+		if err != nil {
+			return nil, err
+		}
+		for d, snap := range built {
+			if err := snaps.Put(partKey(d, part), snap.Bytes()); err != nil {
+				return nil, err
+			}
+			written[d] = true
+		}
 		if err := bumpSnapshots(tx); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	return len(built), nil
+	return last, nil
 }
 
 // dropOldSnapshots deletes the snapshots of days past the retention.
@@ -240,12 +242,15 @@ func dropOldSnapshots(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int
 	from, _ := core.RetainedDays(r, now, retention)
 	snaps := tx.Bucket(bucketSnapshots)
 	var old [][]byte
-	snaps.ForEach(func(k, _ []byte) error {
-		if len(k) == 4 && core.Day(int32(binary.BigEndian.Uint32(k))) < from {
+	if err := snaps.ForEach(func(k, _ []byte) error {
+		d, err := snapshotDay(k)
+		if err == nil && d < from {
 			old = append(old, k)
 		}
-		return nil
-	})
+		return err
+	}); err != nil {
+		return err
+	}
 	for _, k := range old {
 		if err := snaps.Delete(k); err != nil {
 			return err
@@ -276,10 +281,10 @@ func loadClosed(tx *bbolt.Tx, r *core.Rollup, from, to core.Day) error {
 func eachSnapshot(tx *bbolt.Tx, from, to core.Day, fn func(core.Day, []byte)) error {
 	c := tx.Bucket(bucketSnapshots).Cursor()
 	for k, v := c.Seek(dayKeyBytes(max(from, 0))); k != nil; k, v = c.Next() {
-		if len(k) != 4 {
-			return fmt.Errorf("corrupt snapshot key %x", k)
+		d, err := snapshotDay(k)
+		if err != nil {
+			return err
 		}
-		d := core.Day(int32(binary.BigEndian.Uint32(k)))
 		if d > to {
 			break
 		}
@@ -345,8 +350,15 @@ func (s *Store) WriteRollup(ctx context.Context, r *core.Rollup) error {
 func (s *Store) SnapshotDays(ctx context.Context) (int, error) {
 	n := 0
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		n = tx.Bucket(bucketSnapshots).Stats().KeyN
-		return nil
+		prev := core.Day(math.MinInt32)
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, _ []byte) error {
+			d, err := snapshotDay(k)
+			if d != prev {
+				n++
+				prev = d
+			}
+			return err
+		})
 	})
 	return n, err
 }

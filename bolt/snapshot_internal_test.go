@@ -13,24 +13,9 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-func TestDayBatches(t *testing.T) {
-	for _, tc := range []struct {
-		perDay map[core.Day]int
-		limit  int
-		want   string
-	}{
-		{map[core.Day]int{}, 10, "[]"},
-		{map[core.Day]int{3: 4, 1: 4, 2: 4}, 10, "[map[1970-01-02:true 1970-01-03:true] map[1970-01-04:true]]"},
-		{map[core.Day]int{1: 25, 2: 1}, 10, "[map[1970-01-02:true] map[1970-01-03:true]]"}, // a day over the limit is a batch of its own
-		{map[core.Day]int{1: 5, 2: 5, 3: 5}, 100, "[map[1970-01-02:true 1970-01-03:true 1970-01-04:true]]"},
-	} {
-		if got := fmt.Sprint(dayBatches(tc.perDay, tc.limit)); got != tc.want {
-			t.Errorf("dayBatches(%v, %d) = %s, want %s", tc.perDay, tc.limit, got, tc.want)
-		}
-	}
-}
-
-// A compaction split into many small transactions gives the same report.
+// A compaction split into many small transactions gives the same report,
+// and one stopped between two of them leaves the reports exact: the next
+// Compact goes on and writes the rest.
 func TestCompactInBatches(t *testing.T) {
 	ctx := context.Background()
 	st, err := Open(filepath.Join(t.TempDir(), "sep.db"), "UTC")
@@ -45,21 +30,89 @@ func TestCompactInBatches(t *testing.T) {
 	}
 	s := core.Settings{Window: 14}
 	before := storetest.Got(t, st, s)
-	var perDay map[core.Day]int
-	st.db.View(func(tx *bbolt.Tx) error {
-		r, _ := core.NewRollup("UTC")
-		perDay, err = closedCells(tx, r, storetest.Clock)
-		return err
-	})
-	if n := len(dayBatches(perDay, 40)); n < 5 {
-		t.Fatalf("%d batches: the test needs several", n)
+	cellCount := func() (n int) {
+		st.db.View(func(tx *bbolt.Tx) error { n = tx.Bucket(bucketCells).Stats().KeyN; return nil })
+		return n
 	}
-	days, err := st.Compact(ctx)
-	if err != nil || days != len(perDay) {
-		t.Fatalf("Compact: %d days, %v; want %d", days, err, len(perDay))
+	all := cellCount()
+	if all < 5*40 {
+		t.Fatalf("%d cells: the test needs several batches of 40", all)
+	}
+	// Stopped after its first transaction (the context is checked between two).
+	stopped, cancel := context.WithCancel(ctx)
+	cancel()
+	days, err := st.Compact(stopped)
+	if !errors.Is(err, context.Canceled) || days == 0 {
+		t.Fatalf("a stopped Compact: %d days, %v; want some days and context.Canceled", days, err)
+	}
+	if left := cellCount(); left >= all || left < all-40 {
+		t.Fatalf("a stopped Compact left %d of %d cells, want one batch of 40 folded", left, all)
+	}
+	if got := storetest.Got(t, st, s); got != before {
+		t.Fatalf("after a stopped compaction:\n%s\nwant:\n%s", got, before)
+	}
+	days, err = st.Compact(ctx)
+	if err != nil || days != 70 {
+		t.Fatalf("Compact after a stopped one: %d days, %v; want the 70 closed days of Product", days, err)
 	}
 	if got := storetest.Got(t, st, s); got != before {
 		t.Fatalf("after a compaction in batches:\n%s\nwant:\n%s", got, before)
+	}
+	if n, err := st.SnapshotDays(ctx); err != nil || n != 70 {
+		t.Fatalf("SnapshotDays = %d, %v; want 70 (a day in several parts counts once)", n, err)
+	}
+}
+
+// A store compacted before snapshot parts (one snapshot a day, keyed by the
+// day alone) reads the same, and its days take new parts.
+func TestSnapshotsWithoutParts(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(filepath.Join(t.TempDir(), "sep.db"), "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetClock(func() time.Time { return storetest.Clock })
+	if _, err := st.Ingest(ctx, storetest.Product()); err != nil {
+		t.Fatal(err)
+	}
+	s := core.Settings{Window: 14}
+	before := storetest.Got(t, st, s)
+	if _, err := st.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Rename every part to its day alone and forget the merge.
+	if err := st.db.Update(func(tx *bbolt.Tx) error {
+		snaps := tx.Bucket(bucketSnapshots)
+		type kv struct{ k, v []byte }
+		var all []kv
+		snaps.ForEach(func(k, v []byte) error {
+			all = append(all, kv{append([]byte(nil), k...), append([]byte(nil), v...)})
+			return nil
+		})
+		for _, p := range all {
+			if len(p.k) != 12 {
+				return fmt.Errorf("snapshot key %x, want a day and a part", p.k)
+			}
+			if err := errors.Join(snaps.Delete(p.k), snaps.Put(p.k[:4], p.v)); err != nil {
+				return err
+			}
+		}
+		return errors.Join(tx.DeleteBucket(bucketMerged), func() error { _, err := tx.CreateBucket(bucketMerged); return err }())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.Got(t, st, s); got != before {
+		t.Fatalf("snapshots keyed by day:\n%s\nwant:\n%s", got, before)
+	}
+	if _, err := st.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.Got(t, st, s); got != before {
+		t.Fatalf("snapshots keyed by day, merged:\n%s\nwant:\n%s", got, before)
+	}
+	if n, err := st.SnapshotDays(ctx); err != nil || n != 70 {
+		t.Fatalf("SnapshotDays = %d, %v; want 70", n, err)
 	}
 }
 
@@ -116,7 +169,7 @@ func TestMergedSnapshots(t *testing.T) {
 	}
 	if err := st.db.Update(func(tx *bbolt.Tx) error {
 		r, _ := core.NewRollup("UTC")
-		_, err := compactDays(tx, r, storetest.Clock, st.retention, map[core.Day]bool{r.DayOf(late[0].TimeMs): true})
+		_, err := compactBatch(tx, r, storetest.Clock, st.retention, nil, 1<<30, map[core.Day]bool{})
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,7 +52,7 @@ func main() {
 	users := fs.Int("users", 10000, "users")
 	days := fs.Int("days", 90, "days of history")
 	dir := fs.String("dir", "/tmp/sep-reads", "folder of the store")
-	cpuProfile := fs.String("cpuprofile", "", "phases: write a CPU profile of the load and score here")
+	cpuProfile := fs.String("cpuprofile", "", "phases, compact: write a CPU profile of the load and score (the compaction) here")
 	memProfile := fs.String("memprofile", "", "phases: write an allocation profile here")
 	report := fs.String("report", "", "phases: write the JSON report here (to compare two builds)")
 	fs.Parse(os.Args[2:])
@@ -62,7 +63,7 @@ func main() {
 	case "read":
 		err = read(*dir)
 	case "compact":
-		err = compact(*dir)
+		err = compact(*dir, *cpuProfile)
 	case "phases":
 		err = phases(*dir, *cpuProfile, *memProfile, *report)
 	default:
@@ -121,19 +122,46 @@ func gen(dir string, users, days int) error {
 	return nil
 }
 
-func compact(dir string) error {
+// compact compacts the store and prints its wall and CPU time, peak RSS (the
+// mapped file's pages count) and the bytes it wrote (/proc/self/io).
+func compact(dir, cpuProfile string) error {
 	st, err := openStore(dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	start := time.Now()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start, cpu0, w0 := time.Now(), cpuTime(), writeBytes()
 	n, err := st.Compact(context.Background())
 	if err != nil {
 		return err
 	}
-	fmt.Printf("compact: %d days in %.2f s, peak RSS %d MB\n", n, time.Since(start).Seconds(), vmHWM()>>20)
+	fmt.Printf("compact: %d days in %.2f s, CPU %.2f s, peak RSS %d MB, wrote %d MB\n", n, time.Since(start).Seconds(),
+		(cpuTime() - cpu0).Seconds(), vmHWM()>>20, (writeBytes()-w0)>>20)
 	return nil
+}
+
+// writeBytes is the process's write_bytes in /proc/self/io (bytes it sent to
+// the disk's cache), 0 where there is none.
+func writeBytes() int64 {
+	b, _ := os.ReadFile("/proc/self/io")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // read measures one fresh read, five cached ones, the shapes of answers a
