@@ -202,6 +202,7 @@ WHERE d.day BETWEEN ? AND ?`, int64(from), int64(to), int64(from), int64(to), in
 	}
 	defer rows.Close()
 	parts := map[core.Day]*dayParts{}
+	var snaps [][]byte // the days' snapshots, added at once (core.Rollup.AddDaySnapshots)
 	for rows.Next() {
 		var snap, nav, day, n int64
 		var c core.Count
@@ -225,14 +226,12 @@ WHERE d.day BETWEEN ? AND ?`, int64(from), int64(to), int64(from), int64(to), in
 			return fmt.Errorf("snapshot of %s: %w: part %d of %d", d, core.ErrCorruptSnapshot, nav, n)
 		}
 		dp.data[nav], dp.got = data, dp.got+1
-		if dp.got == len(dp.data) { // the parts come day after day: one day held at a time
+		if dp.got == len(dp.data) { // the day's parts joined, a single one without a copy
 			b := dp.data[0]
 			if len(dp.data) > 1 {
 				b = slices.Concat(dp.data...)
 			}
-			if _, err := core.DecodeDaySnapshot(b, r.AddCount); err != nil {
-				return fmt.Errorf("snapshot of %s: %w", d, err)
-			}
+			snaps = append(snaps, b)
 			dp.data = nil
 		}
 	}
@@ -244,7 +243,7 @@ WHERE d.day BETWEEN ? AND ?`, int64(from), int64(to), int64(from), int64(to), in
 			return fmt.Errorf("snapshot of %s: %w: %d of its %d parts", d, core.ErrCorruptSnapshot, dp.got, len(dp.data))
 		}
 	}
-	return nil
+	return r.AddDaySnapshots(snaps)
 }
 
 // dayParts is the parts of a day's snapshot read so far, by number (data

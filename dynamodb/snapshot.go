@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +166,8 @@ func (s *Store) readLive(ctx context.Context) ([]map[string]types.AttributeValue
 }
 
 // loadSnapshots adds the committed snapshots of the days from..to to r, and
-// the input counters of every committed day to r.Input.
+// the input counters of every committed day to r.Input: each day's parts
+// joined, all days at once (core.Rollup.AddDaySnapshots).
 func (s *Store) loadSnapshots(ctx context.Context, r *core.Rollup, days map[core.Day]manifest, from, to core.Day) error {
 	var keys []string
 	for d, m := range days {
@@ -183,31 +183,38 @@ func (s *Store) loadSnapshots(ctx context.Context, r *core.Rollup, days map[core
 	if err != nil {
 		return err
 	}
-	sorted := make([]core.Day, 0, len(days))
-	for d := range days {
-		sorted = append(sorted, d)
-	}
-	slices.Sort(sorted)
-	for _, d := range sorted {
+	var snaps [][]byte
+	for d, m := range days {
 		if d < from || d > to {
 			continue
 		}
-		if err := decodeParts(d, days[d], parts, r.AddCount); err != nil {
+		b, err := joinParts(d, m, parts)
+		if err != nil {
 			return err
 		}
+		snaps = append(snaps, b)
 	}
-	return nil
+	return r.AddDaySnapshots(snaps)
 }
 
-// decodeParts joins the parts of a day's snapshot and decodes them.
-func decodeParts(d core.Day, m manifest, parts map[string][]byte, fn func(core.Count)) error {
+// joinParts joins the parts of a day's snapshot.
+func joinParts(d core.Day, m manifest, parts map[string][]byte) ([]byte, error) {
 	var b []byte
 	for p := int64(0); p < m.parts; p++ {
 		part, ok := parts[partKey(d, m.version, p)]
 		if !ok {
-			return fmt.Errorf("snapshot of %s: %w: part %d of %d missing", d, core.ErrCorruptSnapshot, p+1, m.parts)
+			return nil, fmt.Errorf("snapshot of %s: %w: part %d of %d missing", d, core.ErrCorruptSnapshot, p+1, m.parts)
 		}
 		b = append(b, part...)
+	}
+	return b, nil
+}
+
+// decodeParts joins the parts of a day's snapshot and decodes them.
+func decodeParts(d core.Day, m manifest, parts map[string][]byte, fn func(core.Count)) error {
+	b, err := joinParts(d, m, parts)
+	if err != nil {
+		return err
 	}
 	if _, err := core.DecodeDaySnapshot(b, fn); err != nil {
 		return fmt.Errorf("snapshot of %s: %w", d, err)
