@@ -214,8 +214,11 @@ func compactBatch(tx *bbolt.Tx, r *core.Rollup, now time.Time, retention int, af
 	} else {
 		last = nil
 	}
-	for _, k := range done {
-		if err := cells.Delete(k); err != nil {
+	for _, k := range done { // one cursor: Bucket.Delete makes one a key
+		if got, _ := c.Seek(k); !bytes.Equal(got, k) {
+			return nil, fmt.Errorf("cell %x went missing", k)
+		}
+		if err := c.Delete(); err != nil {
 			return nil, err
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -141,13 +142,28 @@ func compact(dir, cpuProfile string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// The anonymous memory's peak, sampled (VmHWM counts the pages of the
+	// mapped file read, which the kernel drops when it needs them).
+	var anon atomic.Int64
+	stop := make(chan struct{})
+	go func() {
+		for t := time.NewTicker(20 * time.Millisecond); ; {
+			anon.Store(max(anon.Load(), procStatus("RssAnon:")))
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	start, cpu0, w0 := time.Now(), cpuTime(), writeBytes()
 	n, err := st.Compact(context.Background())
+	close(stop)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("compact: %d days in %.2f s, CPU %.2f s, peak RSS %d MB, wrote %d MB\n", n, time.Since(start).Seconds(),
-		(cpuTime() - cpu0).Seconds(), vmHWM()>>20, (writeBytes()-w0)>>20)
+	fmt.Printf("compact: %d days in %.2f s, CPU %.2f s, peak RSS %d MB (anonymous %d MB, sampled), wrote %d MB\n", n,
+		time.Since(start).Seconds(), (cpuTime() - cpu0).Seconds(), vmHWM()>>20, anon.Load()>>20, (writeBytes()-w0)>>20)
 	return nil
 }
 
@@ -394,11 +410,14 @@ func u64Of(b []byte) uint64 {
 }
 
 // vmHWM is the process's peak resident memory in bytes.
-func vmHWM() int64 {
+func vmHWM() int64 { return procStatus("VmHWM:") }
+
+// procStatus is a size field of /proc/self/status in bytes, 0 where there is none.
+func procStatus(field string) int64 {
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmHWM:"), "kB")), 10, 64)
+		if v, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
 			return kb << 10
 		}
 	}
