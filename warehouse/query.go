@@ -152,24 +152,50 @@ func Query(o Options) (string, error) {
 	if err := o.normalize(); err != nil {
 		return "", err
 	}
-	d := o.Dialect
-	var b strings.Builder
-	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	q := &queryWriter{o: &o, d: o.Dialect}
+	q.header()
+	q.events()
+	q.activity()
+	q.spans()
+	q.membersAndTraits()
+	q.counters()
+	q.meta()
+	q.result()
+	return q.b.String(), nil
+}
+
+// queryWriter writes the query one part at a time: each method writes its
+// common table expressions, in the order the query reads them.
+type queryWriter struct {
+	o *Options
+	d Dialect
+	b strings.Builder
+}
+
+// w writes one formatted piece of the query.
+func (q *queryWriter) w(format string, a ...any) { fmt.Fprintf(&q.b, format, a...) }
+
+// header writes the comment that says what the query is and how to use it.
+func (q *queryWriter) header() {
+	o := q.o
 	asOf := "the last day with activity"
 	if o.AsOf != "" {
 		asOf = o.AsOf
 	}
-	w("-- %s: the score's rollup cells, computed in the warehouse (sep sql).\n", CellsFormat)
-	w("-- schema %s, dialect %s, time zone %s, window %d, as of %s", o.Schema, d, o.TZ, o.Window, asOf)
+	q.w("-- %s: the score's rollup cells, computed in the warehouse (sep sql).\n", CellsFormat)
+	q.w("-- schema %s, dialect %s, time zone %s, window %d, as of %s", o.Schema, q.d, o.TZ, o.Window, asOf)
 	if o.AllDays {
-		w(", every day kept")
+		q.w(", every day kept")
 	}
-	w(".\n-- Tables: %s. Unload the result as CSV, JSON lines or Parquet and run:\n", strings.Join(Tables(o), ", "))
-	w("--   sep score --cells RESULT\n")
+	q.w(".\n-- Tables: %s. Unload the result as CSV, JSON lines or Parquet and run:\n", strings.Join(Tables(*o), ", "))
+	q.w("--   sep score --cells RESULT\n")
+}
 
-	// Every record, then the user id rule, the plausible-time rule and one
-	// event once (SPEC "Inputs").
-	w("WITH raw AS (\n%s\n),\n", rawRows(&o))
+// events writes raw, ev, ok and used: every record, then the user id rule,
+// the plausible-time rule and one event once (SPEC "Inputs").
+func (q *queryWriter) events() {
+	o, d := q.o, q.d
+	q.w("WITH raw AS (\n%s\n),\n", rawRows(o))
 	traitCols := ""
 	for i := range o.UserTraits {
 		traitCols += fmt.Sprintf(", ut_%d", i)
@@ -178,109 +204,133 @@ func Query(o Options) (string, error) {
 		traitCols += fmt.Sprintf(", at_%d", i)
 	}
 	unit := "COALESCE(NULLIF(uid, ''), NULLIF(anon, ''))"
-	w("ev AS (\n  SELECT NULLIF(mid, '') AS mid, %s AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv%s,\n", unit, traitCols)
-	w("    CASE\n      WHEN ts IS NULL THEN 'missing_field'\n      WHEN %s IS NULL THEN 'no_user'\n", unit)
-	w("      WHEN ts < %s OR ts > %s THEN 'timestamp_out_of_range'\n    END AS reject\n  FROM raw\n),\n",
+	q.w("ev AS (\n  SELECT NULLIF(mid, '') AS mid, %s AS unit, NULLIF(aid, '') AS aid, name, kind, ts, rcv%s,\n", unit, traitCols)
+	q.w("    CASE\n      WHEN ts IS NULL THEN 'missing_field'\n      WHEN %s IS NULL THEN 'no_user'\n", unit)
+	q.w("      WHEN ts < %s OR ts > %s THEN 'timestamp_out_of_range'\n    END AS reject\n  FROM raw\n),\n",
 		d.instant(o.Earliest+" 00:00:00"), d.plus24h("LEAST(COALESCE(rcv, CURRENT_TIMESTAMP), CURRENT_TIMESTAMP)"))
-	w("ok AS (\n  SELECT ev.*, CASE WHEN reject IS NULL AND mid IS NOT NULL\n")
-	w("    THEN ROW_NUMBER() OVER (PARTITION BY reject, mid ORDER BY rcv, ts, kind, %s, %s, %s) ELSE 1 END AS copy\n  FROM ev\n),\n",
+	q.w("ok AS (\n  SELECT ev.*, CASE WHEN reject IS NULL AND mid IS NOT NULL\n")
+	q.w("    THEN ROW_NUMBER() OVER (PARTITION BY reject, mid ORDER BY rcv, ts, kind, %s, %s, %s) ELSE 1 END AS copy\n  FROM ev\n),\n",
 		d.bytewise("unit"), d.bytewise("aid"), d.bytewise("name"))
-	w("used AS (SELECT * FROM ok WHERE reject IS NULL AND copy = 1),\n")
+	q.w("used AS (SELECT * FROM ok WHERE reject IS NULL AND copy = 1),\n")
+}
 
-	// Activity: track, page and screen calls, named as core names them.
-	w("act AS (\n  SELECT unit, COALESCE(aid, '') AS aid,\n")
-	w("    CASE kind WHEN 'track' THEN name\n")
-	w("      WHEN 'page' THEN CASE WHEN COALESCE(name, '') = '' THEN 'Page Viewed' ELSE 'Viewed ' || name || ' Page' END\n")
-	w("      ELSE CASE WHEN COALESCE(name, '') = '' THEN 'Screen Viewed' ELSE 'Viewed ' || name || ' Screen' END END AS event,\n")
-	w("    CASE WHEN kind = 'track' THEN 0 ELSE 1 END AS nav,\n    %s AS day\n", d.localDay("ts", o.TZ))
-	w("  FROM used\n  WHERE kind IN ('track', 'page', 'screen') AND NOT (kind = 'track' AND COALESCE(name, '') = '')\n),\n")
-	w("cells AS (\n  SELECT unit, aid, event, day, MAX(nav) AS nav, COUNT(*) AS n FROM act GROUP BY unit, aid, event, day\n),\n")
+// activity writes act and cells: track, page and screen calls, named as core
+// names them, counted per (user, account, event, local day).
+func (q *queryWriter) activity() {
+	q.w("act AS (\n  SELECT unit, COALESCE(aid, '') AS aid,\n")
+	q.w("    CASE kind WHEN 'track' THEN name\n")
+	q.w("      WHEN 'page' THEN CASE WHEN COALESCE(name, '') = '' THEN 'Page Viewed' ELSE 'Viewed ' || name || ' Page' END\n")
+	q.w("      ELSE CASE WHEN COALESCE(name, '') = '' THEN 'Screen Viewed' ELSE 'Viewed ' || name || ' Screen' END END AS event,\n")
+	q.w("    CASE WHEN kind = 'track' THEN 0 ELSE 1 END AS nav,\n    %s AS day\n", q.d.localDay("ts", q.o.TZ))
+	q.w("  FROM used\n  WHERE kind IN ('track', 'page', 'screen') AND NOT (kind = 'track' AND COALESCE(name, '') = '')\n),\n")
+	q.w("cells AS (\n  SELECT unit, aid, event, day, MAX(nav) AS nav, COUNT(*) AS n FROM act GROUP BY unit, aid, event, day\n),\n")
+}
 
-	// The spans: every cell from DetailDays before the as-of day to it; before
-	// that, each (user, account, event)'s first and last cells; after it, its
-	// last cell (enough for first activity days, the input's last day, users,
-	// accounts and event names, which scoring reads beyond the spans).
+// spans writes as_of_day, bounds, marked and kept: every cell from DetailDays
+// before the as-of day to it; before that, each (user, account, event)'s first
+// and last cells; after it, its last cell (enough for first activity days, the
+// input's last day, users, accounts and event names, which scoring reads
+// beyond the spans).
+func (q *queryWriter) spans() {
+	o := q.o
 	if o.AsOf != "" {
-		w("as_of_day AS (SELECT DATE '%s' AS d),\n", o.AsOf)
+		q.w("as_of_day AS (SELECT DATE '%s' AS d),\n", o.AsOf)
 	} else {
-		w("as_of_day AS (SELECT MAX(day) AS d FROM cells),\n")
+		q.w("as_of_day AS (SELECT MAX(day) AS d FROM cells),\n")
 	}
-	w("bounds AS (SELECT d, %s AS lo FROM as_of_day),\n", d.addDays("d", -DetailDays(o.Window)))
-	w("marked AS (\n  SELECT c.unit, c.aid, c.event, c.day, c.n, b.d, b.lo,\n")
-	w("    MAX(c.nav) OVER (PARTITION BY c.event) AS nav,\n")
-	w("    MIN(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS first_before,\n")
-	w("    MAX(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_before,\n")
-	w("    MAX(CASE WHEN c.day > b.d THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_after\n")
-	w("  FROM cells c CROSS JOIN bounds b\n),\n")
+	q.w("bounds AS (SELECT d, %s AS lo FROM as_of_day),\n", q.d.addDays("d", -DetailDays(o.Window)))
+	q.w("marked AS (\n  SELECT c.unit, c.aid, c.event, c.day, c.n, b.d, b.lo,\n")
+	q.w("    MAX(c.nav) OVER (PARTITION BY c.event) AS nav,\n")
+	q.w("    MIN(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS first_before,\n")
+	q.w("    MAX(CASE WHEN c.day < b.lo THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_before,\n")
+	q.w("    MAX(CASE WHEN c.day > b.d THEN c.day END) OVER (PARTITION BY c.unit, c.aid, c.event) AS last_after\n")
+	q.w("  FROM cells c CROSS JOIN bounds b\n),\n")
 	if o.AllDays {
-		w("kept AS (SELECT unit, aid, event, day, nav, n FROM marked),\n")
+		q.w("kept AS (SELECT unit, aid, event, day, nav, n FROM marked),\n")
 	} else {
-		w("kept AS (\n  SELECT unit, aid, event, day, nav, n FROM marked\n")
-		w("  WHERE (day >= lo AND day <= d) OR day = first_before OR day = last_before OR day = last_after\n),\n")
+		q.w("kept AS (\n  SELECT unit, aid, event, day, nav, n FROM marked\n")
+		q.w("  WHERE (day >= lo AND day <= d) OR day = first_before OR day = last_before OR day = last_after\n),\n")
 	}
+}
 
-	// Memberships: each user's latest group call (ties: the larger account id).
-	w("members AS (\n  SELECT unit, aid, ts, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY ts DESC, %s DESC) AS rn\n", d.bytewise("aid"))
-	w("  FROM used WHERE kind = 'group' AND aid IS NOT NULL\n),\n")
-	// Traits: the latest value of each (ties: the larger value).
-	traits := func(cte, kind, idCol, prefix string, names []string) {
-		w("%s AS (\n  SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, %s DESC) AS rn FROM (\n", cte, d.bytewise("v"))
-		if len(names) == 0 {
-			w("    SELECT %s AS id, %s AS k, %s AS v, ts FROM used WHERE 1 = 0\n", d.nullText(), d.nullText(), d.nullText())
-		}
-		for i, n := range names {
-			if i > 0 {
-				w("    UNION ALL\n")
-			}
-			w("    SELECT %s AS id, %s AS k, %s_%d AS v, ts FROM used WHERE kind IN ('%s') AND %s IS NOT NULL AND %s_%d IS NOT NULL\n",
-				idCol, quote(n), prefix, i, kind, idCol, prefix, i)
-		}
-		w("  ) t\n),\n")
+// membersAndTraits writes members, each user's latest group call (ties: the
+// larger account id), and user_traits and account_traits.
+func (q *queryWriter) membersAndTraits() {
+	q.w("members AS (\n  SELECT unit, aid, ts, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY ts DESC, %s DESC) AS rn\n", q.d.bytewise("aid"))
+	q.w("  FROM used WHERE kind = 'group' AND aid IS NOT NULL\n),\n")
+	q.traits("user_traits", "identify', 'track', 'page', 'screen", "unit", "ut", q.o.UserTraits)
+	q.traits("account_traits", "group", "aid", "at", q.o.AccountTraits)
+}
+
+// traits writes one traits table: the latest value of each named trait (ties:
+// the larger value), from the calls of the kinds listed.
+func (q *queryWriter) traits(cte, kind, idCol, prefix string, names []string) {
+	d := q.d
+	q.w("%s AS (\n  SELECT id, k, v, ts, ROW_NUMBER() OVER (PARTITION BY id, k ORDER BY ts DESC, %s DESC) AS rn FROM (\n", cte, d.bytewise("v"))
+	if len(names) == 0 {
+		q.w("    SELECT %s AS id, %s AS k, %s AS v, ts FROM used WHERE 1 = 0\n", d.nullText(), d.nullText(), d.nullText())
 	}
-	traits("user_traits", "identify', 'track', 'page', 'screen", "unit", "ut", o.UserTraits)
-	traits("account_traits", "group", "aid", "at", o.AccountTraits)
+	for i, n := range names {
+		if i > 0 {
+			q.w("    UNION ALL\n")
+		}
+		q.w("    SELECT %s AS id, %s AS k, %s_%d AS v, ts FROM used WHERE kind IN ('%s') AND %s IS NOT NULL AND %s_%d IS NOT NULL\n",
+			idCol, quote(n), prefix, i, kind, idCol, prefix, i)
+	}
+	q.w("  ) t\n),\n")
+}
 
-	// Input counters, under the names stores keep them (core.InputStats.AddCounter).
-	w("counters AS (\n")
-	w("  SELECT 'events' AS k, COUNT(*) AS n FROM ok\n")
-	w("  UNION ALL SELECT 'activity_events', COUNT(*) FROM act\n")
-	w("  UNION ALL SELECT 'duplicates', COUNT(*) FROM ok WHERE reject IS NULL AND copy > 1\n")
-	w("  UNION ALL SELECT 'skip:' || reject, COUNT(*) FROM ok WHERE reject IS NOT NULL GROUP BY reject\n")
-	w("  UNION ALL SELECT 'skip:no_event_name', COUNT(*) FROM used WHERE kind = 'track' AND COALESCE(name, '') = '' HAVING COUNT(*) > 0\n")
-	w("  UNION ALL SELECT 'skipped', COUNT(*) FROM ok WHERE reject IS NOT NULL OR (copy = 1 AND kind = 'track' AND COALESCE(name, '') = '')\n")
-	w("),\n")
+// counters writes the input counters, under the names stores keep them
+// (core.InputStats.AddCounter).
+func (q *queryWriter) counters() {
+	q.w("counters AS (\n")
+	q.w("  SELECT 'events' AS k, COUNT(*) AS n FROM ok\n")
+	q.w("  UNION ALL SELECT 'activity_events', COUNT(*) FROM act\n")
+	q.w("  UNION ALL SELECT 'duplicates', COUNT(*) FROM ok WHERE reject IS NULL AND copy > 1\n")
+	q.w("  UNION ALL SELECT 'skip:' || reject, COUNT(*) FROM ok WHERE reject IS NOT NULL GROUP BY reject\n")
+	q.w("  UNION ALL SELECT 'skip:no_event_name', COUNT(*) FROM used WHERE kind = 'track' AND COALESCE(name, '') = '' HAVING COUNT(*) > 0\n")
+	q.w("  UNION ALL SELECT 'skipped', COUNT(*) FROM ok WHERE reject IS NOT NULL OR (copy = 1 AND kind = 'track' AND COALESCE(name, '') = '')\n")
+	q.w("),\n")
+}
+
+// meta writes the meta rows: the layout's version and the options the cells
+// were computed with.
+func (q *queryWriter) meta() {
+	o, d := q.o, q.d
 	detail := d.dayText("lo")
 	if o.AllDays {
 		detail = d.nullText()
 	}
-	w("meta AS (\n")
-	w("  SELECT 'format' AS k, %s AS v\n", quote(CellsFormat))
-	w("  UNION ALL SELECT 'schema', %s\n", quote(string(o.Schema)))
-	w("  UNION ALL SELECT 'tz', %s\n", quote(o.TZ))
-	w("  UNION ALL SELECT 'window', '%d'\n", o.Window)
-	w("  UNION ALL SELECT 'as_of', %s FROM bounds\n", d.dayText("d"))
-	w("  UNION ALL SELECT 'detail_from', %s FROM bounds\n", detail)
-	w(")\n")
+	q.w("meta AS (\n")
+	q.w("  SELECT 'format' AS k, %s AS v\n", quote(CellsFormat))
+	q.w("  UNION ALL SELECT 'schema', %s\n", quote(string(o.Schema)))
+	q.w("  UNION ALL SELECT 'tz', %s\n", quote(o.TZ))
+	q.w("  UNION ALL SELECT 'window', '%d'\n", o.Window)
+	q.w("  UNION ALL SELECT 'as_of', %s FROM bounds\n", d.dayText("d"))
+	q.w("  UNION ALL SELECT 'detail_from', %s FROM bounds\n", detail)
+	q.w(")\n")
+}
 
-	// One result, every row the same columns.
+// result writes the one result: every row the same columns.
+func (q *queryWriter) result() {
+	d := q.d
 	T, I := d.text(), d.integer()
 	nt, ni := d.nullText(), d.nullInt()
 	row := func(kind, user, account, event, nav, day, n, timeMs, name, value, from string) {
-		w("SELECT '%s' AS kind, %s AS user_id, %s AS account_id, %s AS event, %s AS nav, %s AS day, %s AS n, %s AS time_ms, %s AS name, %s AS value FROM %s",
+		q.w("SELECT '%s' AS kind, %s AS user_id, %s AS account_id, %s AS event, %s AS nav, %s AS day, %s AS n, %s AS time_ms, %s AS name, %s AS value FROM %s",
 			kind, user, account, event, nav, day, n, timeMs, name, value, from)
 	}
 	cast := func(e, t string) string { return "CAST(" + e + " AS " + t + ")" }
 	row("cell", "unit", "aid", "event", cast("nav", I), d.dayText("day"), cast("n", I), ni, nt, nt, "kept")
-	w("\nUNION ALL\n")
+	q.w("\nUNION ALL\n")
 	row("member", "unit", "aid", nt, ni, nt, ni, cast(d.epochMs("ts"), I), nt, nt, "members WHERE rn = 1")
-	w("\nUNION ALL\n")
+	q.w("\nUNION ALL\n")
 	row("user_trait", "id", nt, nt, ni, nt, ni, cast(d.epochMs("ts"), I), "k", "v", "user_traits WHERE rn = 1")
-	w("\nUNION ALL\n")
+	q.w("\nUNION ALL\n")
 	row("account_trait", nt, "id", nt, ni, nt, ni, cast(d.epochMs("ts"), I), "k", "v", "account_traits WHERE rn = 1")
-	w("\nUNION ALL\n")
+	q.w("\nUNION ALL\n")
 	row("counter", nt, nt, nt, ni, nt, cast("n", I), ni, cast("k", T), nt, "counters")
-	w("\nUNION ALL\n")
+	q.w("\nUNION ALL\n")
 	row("meta", nt, nt, nt, ni, nt, ni, ni, cast("k", T), cast("v", T), "meta")
-	w(";\n")
-	return b.String(), nil
+	q.w(";\n")
 }
