@@ -143,33 +143,44 @@ func readText(br *bufio.Reader, emit func(*row, int) error) error {
 		return err
 	}
 	if first[0] == '{' {
-		line := 0
-		for {
-			b, err := br.ReadBytes('\n')
-			if len(bytes.TrimSpace(b)) > 0 {
-				line++
-				var m map[string]any
-				if jerr := json.Unmarshal(b, &m); jerr != nil {
-					return fmt.Errorf("line %d: invalid JSON: %v", line, jerr)
-				}
-				var r row
-				for k, v := range m {
-					if i := slotOf(k); i >= 0 {
-						r[i] = scalar(v)
-					}
-				}
-				if err := emit(&r, line); err != nil {
-					return err
+		return readJSONLines(br, emit)
+	}
+	return readCSV(br, emit)
+}
+
+// readJSONLines reads one JSON object a line, its keys naming the columns;
+// blank lines are skipped and not counted.
+func readJSONLines(br *bufio.Reader, emit func(*row, int) error) error {
+	line := 0
+	for {
+		b, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(b)) > 0 {
+			line++
+			var m map[string]any
+			if jerr := json.Unmarshal(b, &m); jerr != nil {
+				return fmt.Errorf("line %d: invalid JSON: %v", line, jerr)
+			}
+			var r row
+			for k, v := range m {
+				if i := slotOf(k); i >= 0 {
+					r[i] = scalar(v)
 				}
 			}
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
+			if err := emit(&r, line); err != nil {
 				return err
 			}
 		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
+}
+
+// readCSV reads CSV whose header names the columns (kind among them).
+func readCSV(br *bufio.Reader, emit func(*row, int) error) error {
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
@@ -239,90 +250,128 @@ func (s *Set) add(r *row, file string, line int) error {
 	if s.r == nil {
 		s.r, _ = core.NewRollup("UTC")
 	}
-	num := func(slot int) (int64, error) {
-		v := r[slot]
-		n, err := strconv.ParseInt(strings.TrimSuffix(v, ".0"), 10, 64)
-		if err != nil {
-			return 0, fieldError(file, line, columns[slot], fmt.Sprintf("%q is not an integer", v))
-		}
-		return n, nil
-	}
-	need := func(slot int) (string, error) {
-		if r[slot] == "" {
-			return "", fieldError(file, line, columns[slot], "missing")
-		}
-		return r[slot], nil
-	}
+	at := rowAt{r: r, file: file, line: line}
 	switch kind := strings.ToLower(r[colKind]); kind {
 	case "cell":
-		user, err := need(colUser)
-		if err != nil {
-			return err
-		}
-		ev, err := need(colEvent)
-		if err != nil {
-			return err
-		}
-		day, err := s.day(r[colDay])
-		if err != nil {
-			return fieldError(file, line, "day", err.Error())
-		}
-		n, err := num(colN)
-		if err != nil {
-			return err
-		}
-		if n < 1 || n > 1<<32-1 {
-			return fieldError(file, line, "n", fmt.Sprintf("%d is out of range (1 to 4294967295)", n))
-		}
-		nav := r[colNav] == "1" || strings.EqualFold(r[colNav], "true")
-		s.r.AddCount(core.Count{User: user, Account: r[colAccount], Event: ev, Navigation: nav, Day: day, N: uint32(n)})
+		return s.addCell(at)
 	case "member":
-		user, err := need(colUser)
-		if err != nil {
-			return err
-		}
-		acc, err := need(colAccount)
-		if err != nil {
-			return err
-		}
-		ms, err := num(colTimeMs)
-		if err != nil {
-			return err
-		}
-		s.r.AddMembership(core.Membership{User: user, Account: acc, TimeMs: ms})
+		return s.addMember(at)
 	case "user_trait", "account_trait":
-		idSlot := colUser
-		if kind == "account_trait" {
-			idSlot = colAccount
-		}
-		id, err := need(idSlot)
-		if err != nil {
-			return err
-		}
-		key, err := need(colName)
-		if err != nil {
-			return err
-		}
-		ms, err := num(colTimeMs)
-		if err != nil {
-			return err
-		}
-		s.r.AddTrait(core.Trait{Account: kind == "account_trait", ID: id, Key: key, Value: r[colValue], TimeMs: ms})
+		return s.addTrait(at, kind == "account_trait")
 	case "counter":
-		key, err := need(colName)
-		if err != nil {
-			return err
-		}
-		n, err := num(colN)
-		if err != nil {
-			return err
-		}
-		s.r.Input.AddCounter(key, n)
+		return s.addCounter(at)
 	case "meta":
 		return s.setMeta(r[colName], r[colValue], file, line)
 	default:
 		return fieldError(file, line, "kind", fmt.Sprintf("%q is not a row kind of the query (cell, member, user_trait, account_trait, counter, meta)", r[colKind]))
 	}
+}
+
+// rowAt is one result row and where it was read, for errors that name the
+// file, line and field of a bad value.
+type rowAt struct {
+	r    *row
+	file string
+	line int
+}
+
+// num is the integer in the row's slot ("7.0", as some unloads write
+// integers, reads as 7).
+func (a rowAt) num(slot int) (int64, error) {
+	v := a.r[slot]
+	n, err := strconv.ParseInt(strings.TrimSuffix(v, ".0"), 10, 64)
+	if err != nil {
+		return 0, fieldError(a.file, a.line, columns[slot], fmt.Sprintf("%q is not an integer", v))
+	}
+	return n, nil
+}
+
+// need is the text in the row's slot, an error if it is empty.
+func (a rowAt) need(slot int) (string, error) {
+	if a.r[slot] == "" {
+		return "", fieldError(a.file, a.line, columns[slot], "missing")
+	}
+	return a.r[slot], nil
+}
+
+// addCell adds a cell row: one (user, account, event, day)'s count.
+func (s *Set) addCell(a rowAt) error {
+	user, err := a.need(colUser)
+	if err != nil {
+		return err
+	}
+	ev, err := a.need(colEvent)
+	if err != nil {
+		return err
+	}
+	day, err := s.day(a.r[colDay])
+	if err != nil {
+		return fieldError(a.file, a.line, "day", err.Error())
+	}
+	n, err := a.num(colN)
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > 1<<32-1 {
+		return fieldError(a.file, a.line, "n", fmt.Sprintf("%d is out of range (1 to 4294967295)", n))
+	}
+	nav := a.r[colNav] == "1" || strings.EqualFold(a.r[colNav], "true")
+	s.r.AddCount(core.Count{User: user, Account: a.r[colAccount], Event: ev, Navigation: nav, Day: day, N: uint32(n)})
+	return nil
+}
+
+// addMember adds a member row: a user's latest group call.
+func (s *Set) addMember(a rowAt) error {
+	user, err := a.need(colUser)
+	if err != nil {
+		return err
+	}
+	acc, err := a.need(colAccount)
+	if err != nil {
+		return err
+	}
+	ms, err := a.num(colTimeMs)
+	if err != nil {
+		return err
+	}
+	s.r.AddMembership(core.Membership{User: user, Account: acc, TimeMs: ms})
+	return nil
+}
+
+// addTrait adds a user_trait or (account) an account_trait row: a trait's
+// latest value.
+func (s *Set) addTrait(a rowAt, account bool) error {
+	idSlot := colUser
+	if account {
+		idSlot = colAccount
+	}
+	id, err := a.need(idSlot)
+	if err != nil {
+		return err
+	}
+	key, err := a.need(colName)
+	if err != nil {
+		return err
+	}
+	ms, err := a.num(colTimeMs)
+	if err != nil {
+		return err
+	}
+	s.r.AddTrait(core.Trait{Account: account, ID: id, Key: key, Value: a.r[colValue], TimeMs: ms})
+	return nil
+}
+
+// addCounter adds a counter row: an input counter (core.InputStats.AddCounter).
+func (s *Set) addCounter(a rowAt) error {
+	key, err := a.need(colName)
+	if err != nil {
+		return err
+	}
+	n, err := a.num(colN)
+	if err != nil {
+		return err
+	}
+	s.r.Input.AddCounter(key, n)
 	return nil
 }
 
