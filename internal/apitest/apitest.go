@@ -68,195 +68,248 @@ func Run(t *testing.T, do Do) { RunIn(t, do, "UTC") }
 // in UTC and in the zone, so a host that bucketed in the wrong zone would give
 // other numbers than core (the suite checks that they do differ).
 func RunIn(t *testing.T, do Do, tz string) {
-	read := map[string]string{"Authorization": "Bearer " + ReadToken}
-	ingestAuth := map[string]string{"Authorization": "Bearer " + IngestToken}
-	storedEvents := func(t *testing.T) int64 {
-		t.Helper()
-		r := do(t, "GET", "/v1/score", nil, read)
-		var rep core.Report
-		if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
-			t.Fatalf("GET /v1/score: %d %s", r.Status, r.Body)
-		}
-		return rep.Input.Events - rep.Input.Duplicates
+	s := &suite{
+		do:         do,
+		tz:         tz,
+		read:       map[string]string{"Authorization": "Bearer " + ReadToken},
+		ingestAuth: map[string]string{"Authorization": "Bearer " + IngestToken},
 	}
-	errorOf := func(r Response) string {
-		var e struct {
-			Error string `json:"error"`
-		}
-		json.Unmarshal(r.Body, &e)
-		return e.Error
-	}
-
-	t.Run("Health", func(t *testing.T) {
-		if r := do(t, "GET", "/healthz", nil, nil); r.Status != 200 || !bytes.Contains(r.Body, []byte(`"ok"`)) {
-			t.Fatalf("healthz: %d %s", r.Status, r.Body)
-		}
-	})
-
-	t.Run("RejectedRequestsStoreNothing", func(t *testing.T) {
-		before := storedEvents(t)
-		body := []byte(Delivery)
-		for _, c := range []struct {
-			name   string
-			header map[string]string
-			body   []byte
-			status int
-		}{
-			{"no credentials", nil, body, 401},
-			{"bad signature", map[string]string{"X-Signature": api.SignatureOf("wrong", body)}, body, 401},
-			{"bad token", map[string]string{"Authorization": "Bearer nope"}, body, 401},
-			{"read token", read, body, 401},
-			{"malformed JSON", ingestAuth, []byte(`{"batch":[{"type":"track"`), 400},
-			{"one bad event", ingestAuth, []byte(`[{"type":"track","messageId":"x1","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","messageId":"x2","userId":"u","event":"B","timestamp":"later"}]`), 400},
-		} {
-			r := do(t, "POST", "/v1/events", c.body, c.header)
-			if r.Status != c.status || errorOf(r) == "" {
-				t.Errorf("%s: %d %s; want %d with a JSON error", c.name, r.Status, r.Body, c.status)
-			}
-		}
-		if after := storedEvents(t); after != before {
-			t.Fatalf("rejected requests stored %d events", after-before)
-		}
-		if r := do(t, "GET", "/v1/score", nil, nil); r.Status != 401 {
-			t.Errorf("read without token: %d", r.Status)
-		}
-		if r := do(t, "DELETE", "/v1/score", nil, read); r.Status != 405 || r.Header.Get("Allow") == "" {
-			t.Errorf("DELETE /v1/score: %d allow %q", r.Status, r.Header.Get("Allow"))
-		}
-	})
-
-	t.Run("HostileInput", func(t *testing.T) { hostile(t, do, ingestAuth, storedEvents, errorOf) })
-
-	t.Run("ReplayedDeliveryCountsOnce", func(t *testing.T) {
-		before := storedEvents(t)
-		body := []byte(Delivery)
-		sig := map[string]string{"X-Signature": api.SignatureOf(WebhookSecret, body), "Content-Type": "application/json"}
-		for i, want := range []string{`"stored":5`, `"stored":0`} {
-			r := do(t, "POST", "/v1/events", body, sig)
-			if r.Status != 200 || !bytes.Contains(r.Body, []byte(want)) {
-				t.Fatalf("delivery %d: %d %s, want %s", i, r.Status, r.Body, want)
-			}
-		}
-		if after := storedEvents(t); after-before != 5 {
-			t.Fatalf("stored %d events after a replay, want 5", after-before)
-		}
-	})
-
-	t.Run("SameReportAsCore", func(t *testing.T) {
-		var export bytes.Buffer
-		if _, err := export.Write(Export()); err != nil {
-			t.Fatal(err)
-		}
-		evs, bad, err := ingest.DecodeEvents(context.Background(), export.Bytes(), ingest.Options{Format: core.FormatSegment})
-		if err != nil || bad.Total > 0 {
-			t.Fatal(err, bad)
-		}
-		if tz != "UTC" && storetest.CellsIn(t, tz, evs) == storetest.CellsIn(t, "UTC", evs) {
-			t.Fatalf("the product's events fall on the same days in %s as in UTC: the suite cannot tell the zones apart", tz)
-		}
-		// The events of the earlier subtests are in the store too.
-		prior, _, err := ingest.DecodeEvents(context.Background(), []byte(Delivery), ingest.Options{Format: core.FormatSegment})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(export.String()), "\n")
-		for i := 0; i < len(lines); i += 200 {
-			body := []byte("[" + strings.Join(lines[i:min(i+200, len(lines))], ",") + "]")
-			if r := do(t, "POST", "/v1/events", body, ingestAuth); r.Status != 200 {
-				t.Fatalf("delivery at line %d: %d %s", i, r.Status, r.Body)
-			}
-		}
-		s := core.Settings{Window: 14, Ratio: "wau/mau", TZ: tz}
-		// The replayed delivery's events are input.duplicates, as in core.
-		want := storetest.Want(t, tz, append(append(prior, prior...), evs...), s)
-		r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read)
-		if r.Status != 200 || string(r.Body) != want {
-			t.Fatalf("GET /v1/score differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
-		}
-
-		var rep core.Report
-		json.Unmarshal([]byte(want), &rep)
-		if len(rep.Accounts) == 0 {
-			t.Fatal("no accounts in the product")
-		}
-		id := rep.Accounts[0].ID
-		r = do(t, "GET", "/v1/accounts/"+id+"?window=14&ratio=wau/mau", nil, read)
-		var acc struct {
-			Account  core.AccountScore
-			Insights core.AccountInsight
-			Alerts   []core.Alert
-		}
-		json.Unmarshal(r.Body, &acc)
-		if r.Status != 200 || acc.Account.ID != id || acc.Account.Active != rep.Accounts[0].Active ||
-			acc.Insights.ID != id || acc.Insights.WeightedRaw != rep.Insights.Accounts[0].WeightedRaw || acc.Alerts == nil {
-			t.Fatalf("account %s: %d %s", id, r.Status, r.Body)
-		}
-		if r := do(t, "GET", "/v1/accounts/nobody", nil, read); r.Status != 404 {
-			t.Errorf("unknown account: %d", r.Status)
-		}
-
-		// The stateless endpoint, with a gzip body.
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
-		zw.Write(export.Bytes())
-		zw.Close()
-		want = storetest.Want(t, tz, evs, s)
-		r = do(t, "POST", "/v1/score?window=14&ratio=wau/mau&format=segment", gz.Bytes(), read)
-		if r.Status != 200 || DropFiles(string(r.Body)) != want || !strings.Contains(string(r.Body), `"name": "body"`) {
-			t.Fatalf("POST /v1/score differs (%d):\n%s", r.Status, r.Body)
-		}
-		if r := do(t, "GET", "/v1/score?window=x", nil, read); r.Status != 400 || errorOf(r) == "" {
-			t.Errorf("bad window: %d %s", r.Status, r.Body)
-		}
-
-		// An SDK that retried: three deliveries of one messageId (sentAt and
-		// receivedAt differ), one event on every surface.
-		retries := strings.Split(strings.TrimSpace(SDKRetries), "\n")
-		for i, line := range retries {
-			if r := do(t, "POST", "/v1/events", []byte(`{"batch":[`+line+`]}`), ingestAuth); r.Status != 200 {
-				t.Fatalf("retry %d: %d %s", i, r.Status, r.Body)
-			}
-		}
-		again, _, err := ingest.DecodeEvents(context.Background(), []byte(SDKRetries), ingest.Options{Format: core.FormatSegment})
-		if err != nil || len(again) != 3 {
-			t.Fatalf("decoding the retries: %d events, %v", len(again), err)
-		}
-		want = storetest.Want(t, tz, append(append(append(prior, prior...), evs...), again...), s)
-		if r := do(t, "GET", "/v1/score?window=14&ratio=wau/mau", nil, read); r.Status != 200 || string(r.Body) != want {
-			t.Fatalf("GET /v1/score after retries differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
-		}
-		r = do(t, "POST", "/v1/score?window=14&ratio=wau/mau&format=segment", []byte(SDKRetries), read)
-		var one core.Report
-		if r.Status != 200 || json.Unmarshal(r.Body, &one) != nil || one.Input.Events != 3 || one.Input.Duplicates != 2 || one.Input.ActivityEvents != 1 {
-			t.Fatalf("POST /v1/score of the retries: %d %s; want 3 records, 2 duplicates, 1 activity event", r.Status, r.Body)
-		}
-		other := "Europe/Paris"
-		if tz != "UTC" {
-			other = "UTC"
-		}
-		if r := do(t, "GET", "/v1/score?tz="+other, nil, read); r.Status != 400 || !strings.Contains(errorOf(r), tz) {
-			t.Errorf("stored rollups in %s read with tz=%s: %d %s; want 400 naming %s", tz, other, r.Status, r.Body, tz)
-		}
-	})
-
+	t.Run("Health", s.health)
+	t.Run("RejectedRequestsStoreNothing", s.rejectedRequestsStoreNothing)
+	t.Run("HostileInput", func(t *testing.T) { hostile(t, do, s.ingestAuth, s.storedEvents, errorOf) })
+	t.Run("ReplayedDeliveryCountsOnce", s.replayedDeliveryCountsOnce)
+	t.Run("SameReportAsCore", s.sameReportAsCore)
 	// Pages of the accounts, the product's part alone, gzip answers.
 	t.Run("Answers", func(t *testing.T) { answers(t, do) })
+	t.Run("ZipExport", s.zipExport)
+}
 
-	// A .zip export (Amplitude's hourly gzipped JSON lines) in the body of the
-	// stateless endpoint scores like its records posted as plain lines.
-	t.Run("ZipExport", func(t *testing.T) {
-		archive, lines := ZipExport(t)
-		const query = "/v1/score?window=14&ratio=dau/wau"
-		want := do(t, "POST", query, lines, map[string]string{"Authorization": "Bearer " + ReadToken, "Content-Type": "application/x-ndjson"})
-		if want.Status != 200 || !bytes.Contains(want.Body, []byte(`"pes"`)) {
-			t.Fatalf("the plain lines: %s", want)
+// suite is one run of the suite: the host, its zone and the credentials the
+// subtests send. The subtests run in order on one store; each later one
+// counts the events the earlier ones stored.
+type suite struct {
+	do               Do
+	tz               string
+	read, ingestAuth map[string]string
+}
+
+// storedEvents is the number of distinct events the host's store holds.
+func (s *suite) storedEvents(t *testing.T) int64 {
+	t.Helper()
+	r := s.do(t, "GET", "/v1/score", nil, s.read)
+	var rep core.Report
+	if r.Status != 200 || json.Unmarshal(r.Body, &rep) != nil {
+		t.Fatalf("GET /v1/score: %d %s", r.Status, r.Body)
+	}
+	return rep.Input.Events - rep.Input.Duplicates
+}
+
+// errorOf is the error message of a JSON error answer ("" if none).
+func errorOf(r Response) string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	json.Unmarshal(r.Body, &e)
+	return e.Error
+}
+
+// health checks /healthz answers ok.
+func (s *suite) health(t *testing.T) {
+	if r := s.do(t, "GET", "/healthz", nil, nil); r.Status != 200 || !bytes.Contains(r.Body, []byte(`"ok"`)) {
+		t.Fatalf("healthz: %d %s", r.Status, r.Body)
+	}
+}
+
+// rejectedRequestsStoreNothing sends deliveries without valid credentials
+// or with bad bodies: each is refused with a JSON error and stores nothing.
+func (s *suite) rejectedRequestsStoreNothing(t *testing.T) {
+	do := s.do
+	before := s.storedEvents(t)
+	body := []byte(Delivery)
+	for _, c := range []struct {
+		name   string
+		header map[string]string
+		body   []byte
+		status int
+	}{
+		{"no credentials", nil, body, 401},
+		{"bad signature", map[string]string{"X-Signature": api.SignatureOf("wrong", body)}, body, 401},
+		{"bad token", map[string]string{"Authorization": "Bearer nope"}, body, 401},
+		{"read token", s.read, body, 401},
+		{"malformed JSON", s.ingestAuth, []byte(`{"batch":[{"type":"track"`), 400},
+		{"one bad event", s.ingestAuth, []byte(`[{"type":"track","messageId":"x1","userId":"u","event":"A","timestamp":"2026-09-01T00:00:00Z"},{"type":"track","messageId":"x2","userId":"u","event":"B","timestamp":"later"}]`), 400},
+	} {
+		r := do(t, "POST", "/v1/events", c.body, c.header)
+		if r.Status != c.status || errorOf(r) == "" {
+			t.Errorf("%s: %d %s; want %d with a JSON error", c.name, r.Status, r.Body, c.status)
 		}
-		got := do(t, "POST", query, archive, map[string]string{"Authorization": "Bearer " + ReadToken, "Content-Type": "application/zip"})
-		// The same report but for input.files, which names the archive's members.
-		if got.Status != 200 || DropFiles(string(got.Body)) != DropFiles(string(want.Body)) {
-			t.Fatalf("the zip differs from its lines (%d):\n%s\nwant:\n%s", got.Status, got.Body, want.Body)
+	}
+	if after := s.storedEvents(t); after != before {
+		t.Fatalf("rejected requests stored %d events", after-before)
+	}
+	if r := do(t, "GET", "/v1/score", nil, nil); r.Status != 401 {
+		t.Errorf("read without token: %d", r.Status)
+	}
+	if r := do(t, "DELETE", "/v1/score", nil, s.read); r.Status != 405 || r.Header.Get("Allow") == "" {
+		t.Errorf("DELETE /v1/score: %d allow %q", r.Status, r.Header.Get("Allow"))
+	}
+}
+
+// replayedDeliveryCountsOnce posts one signed delivery twice: its five
+// events are stored once.
+func (s *suite) replayedDeliveryCountsOnce(t *testing.T) {
+	before := s.storedEvents(t)
+	body := []byte(Delivery)
+	sig := map[string]string{"X-Signature": api.SignatureOf(WebhookSecret, body), "Content-Type": "application/json"}
+	for i, want := range []string{`"stored":5`, `"stored":0`} {
+		r := s.do(t, "POST", "/v1/events", body, sig)
+		if r.Status != 200 || !bytes.Contains(r.Body, []byte(want)) {
+			t.Fatalf("delivery %d: %d %s, want %s", i, r.Status, r.Body, want)
 		}
-	})
+	}
+	if after := s.storedEvents(t); after-before != 5 {
+		t.Fatalf("stored %d events after a replay, want 5", after-before)
+	}
+}
+
+// scoreQuery is the query string of the SameReportAsCore requests.
+const scoreQuery = "window=14&ratio=wau/mau"
+
+// sameReportAsCore posts the product's export and checks that every endpoint
+// answers what core computes from the same events: the stored score, one
+// account, the stateless endpoint, an SDK's retries, a read in another zone.
+func (s *suite) sameReportAsCore(t *testing.T) {
+	export := Export()
+	evs, bad, err := ingest.DecodeEvents(context.Background(), export, ingest.Options{Format: core.FormatSegment})
+	if err != nil || bad.Total > 0 {
+		t.Fatal(err, bad)
+	}
+	if s.tz != "UTC" && storetest.CellsIn(t, s.tz, evs) == storetest.CellsIn(t, "UTC", evs) {
+		t.Fatalf("the product's events fall on the same days in %s as in UTC: the suite cannot tell the zones apart", s.tz)
+	}
+	// The events of the earlier subtests are in the store too.
+	prior, _, err := ingest.DecodeEvents(context.Background(), []byte(Delivery), ingest.Options{Format: core.FormatSegment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.postLines(t, export)
+	settings := core.Settings{Window: 14, Ratio: "wau/mau", TZ: s.tz}
+	// The replayed delivery's events are input.duplicates, as in core.
+	stored := append(append(prior, prior...), evs...)
+	want := storetest.Want(t, s.tz, stored, settings)
+	r := s.do(t, "GET", "/v1/score?"+scoreQuery, nil, s.read)
+	if r.Status != 200 || string(r.Body) != want {
+		t.Fatalf("GET /v1/score differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
+	}
+	s.checkAccount(t, want)
+	s.checkStateless(t, export, storetest.Want(t, s.tz, evs, settings))
+	s.checkRetries(t, stored, settings)
+	s.checkOtherZone(t)
+}
+
+// postLines posts the export's JSON lines to /v1/events, 200 at a time.
+func (s *suite) postLines(t *testing.T, export []byte) {
+	lines := strings.Split(strings.TrimSpace(string(export)), "\n")
+	for i := 0; i < len(lines); i += 200 {
+		body := []byte("[" + strings.Join(lines[i:min(i+200, len(lines))], ",") + "]")
+		if r := s.do(t, "POST", "/v1/events", body, s.ingestAuth); r.Status != 200 {
+			t.Fatalf("delivery at line %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+}
+
+// checkAccount checks /v1/accounts/ID for the first account of the report
+// want, and that an unknown account is 404.
+func (s *suite) checkAccount(t *testing.T, want string) {
+	var rep core.Report
+	json.Unmarshal([]byte(want), &rep)
+	if len(rep.Accounts) == 0 {
+		t.Fatal("no accounts in the product")
+	}
+	id := rep.Accounts[0].ID
+	r := s.do(t, "GET", "/v1/accounts/"+id+"?"+scoreQuery, nil, s.read)
+	var acc struct {
+		Account  core.AccountScore
+		Insights core.AccountInsight
+		Alerts   []core.Alert
+	}
+	json.Unmarshal(r.Body, &acc)
+	if r.Status != 200 || acc.Account.ID != id || acc.Account.Active != rep.Accounts[0].Active ||
+		acc.Insights.ID != id || acc.Insights.WeightedRaw != rep.Insights.Accounts[0].WeightedRaw || acc.Alerts == nil {
+		t.Fatalf("account %s: %d %s", id, r.Status, r.Body)
+	}
+	if r := s.do(t, "GET", "/v1/accounts/nobody", nil, s.read); r.Status != 404 {
+		t.Errorf("unknown account: %d", r.Status)
+	}
+}
+
+// checkStateless posts the export gzipped to the stateless endpoint, which
+// must answer want (but for input.files), and checks a bad window is 400.
+func (s *suite) checkStateless(t *testing.T, export []byte, want string) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(export)
+	zw.Close()
+	r := s.do(t, "POST", "/v1/score?"+scoreQuery+"&format=segment", gz.Bytes(), s.read)
+	if r.Status != 200 || DropFiles(string(r.Body)) != want || !strings.Contains(string(r.Body), `"name": "body"`) {
+		t.Fatalf("POST /v1/score differs (%d):\n%s", r.Status, r.Body)
+	}
+	if r := s.do(t, "GET", "/v1/score?window=x", nil, s.read); r.Status != 400 || errorOf(r) == "" {
+		t.Errorf("bad window: %d %s", r.Status, r.Body)
+	}
+}
+
+// checkRetries posts an SDK that retried: three deliveries of one messageId
+// (sentAt and receivedAt differ), one event on every surface. stored are the
+// events already in the store.
+func (s *suite) checkRetries(t *testing.T, stored []core.Event, settings core.Settings) {
+	retries := strings.Split(strings.TrimSpace(SDKRetries), "\n")
+	for i, line := range retries {
+		if r := s.do(t, "POST", "/v1/events", []byte(`{"batch":[`+line+`]}`), s.ingestAuth); r.Status != 200 {
+			t.Fatalf("retry %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	again, _, err := ingest.DecodeEvents(context.Background(), []byte(SDKRetries), ingest.Options{Format: core.FormatSegment})
+	if err != nil || len(again) != 3 {
+		t.Fatalf("decoding the retries: %d events, %v", len(again), err)
+	}
+	want := storetest.Want(t, s.tz, append(stored, again...), settings)
+	if r := s.do(t, "GET", "/v1/score?"+scoreQuery, nil, s.read); r.Status != 200 || string(r.Body) != want {
+		t.Fatalf("GET /v1/score after retries differs (%d):\n%s\nwant:\n%s", r.Status, r.Body, want)
+	}
+	r := s.do(t, "POST", "/v1/score?"+scoreQuery+"&format=segment", []byte(SDKRetries), s.read)
+	var one core.Report
+	if r.Status != 200 || json.Unmarshal(r.Body, &one) != nil || one.Input.Events != 3 || one.Input.Duplicates != 2 || one.Input.ActivityEvents != 1 {
+		t.Fatalf("POST /v1/score of the retries: %d %s; want 3 records, 2 duplicates, 1 activity event", r.Status, r.Body)
+	}
+}
+
+// checkOtherZone reads the rollups stored in the suite's zone in another
+// one: 400, naming the stored zone.
+func (s *suite) checkOtherZone(t *testing.T) {
+	other := "Europe/Paris"
+	if s.tz != "UTC" {
+		other = "UTC"
+	}
+	if r := s.do(t, "GET", "/v1/score?tz="+other, nil, s.read); r.Status != 400 || !strings.Contains(errorOf(r), s.tz) {
+		t.Errorf("stored rollups in %s read with tz=%s: %d %s; want 400 naming %s", s.tz, other, r.Status, r.Body, s.tz)
+	}
+}
+
+// zipExport posts a .zip export (Amplitude's hourly gzipped JSON lines) to
+// the stateless endpoint: it scores like its records posted as plain lines.
+func (s *suite) zipExport(t *testing.T) {
+	archive, lines := ZipExport(t)
+	const query = "/v1/score?window=14&ratio=dau/wau"
+	want := s.do(t, "POST", query, lines, map[string]string{"Authorization": "Bearer " + ReadToken, "Content-Type": "application/x-ndjson"})
+	if want.Status != 200 || !bytes.Contains(want.Body, []byte(`"pes"`)) {
+		t.Fatalf("the plain lines: %s", want)
+	}
+	got := s.do(t, "POST", query, archive, map[string]string{"Authorization": "Bearer " + ReadToken, "Content-Type": "application/zip"})
+	// The same report but for input.files, which names the archive's members.
+	if got.Status != 200 || DropFiles(string(got.Body)) != DropFiles(string(want.Body)) {
+		t.Fatalf("the zip differs from its lines (%d):\n%s\nwant:\n%s", got.Status, got.Body, want.Body)
+	}
 }
 
 // hostile sends what issue #11 lists and a host can receive: a gzip bomb, a
