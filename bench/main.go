@@ -104,88 +104,128 @@ type components struct {
 	} `json:"input"`
 }
 
+// run times, in alternate rounds, sep score (and baseline, an earlier build)
+// and DuckDB on a Segment export of at least sizeMB megabytes, prints each
+// run and the medians, and fails if sep and DuckDB compute other components.
 func run(sizeMB int, dir, sep, baseline string, skipDuck bool, runs, repeatEvery int) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	file, err := segmentInput(dir, sep, sizeMB, repeatEvery)
+	if err != nil {
 		return err
-	}
-	file := filepath.Join(dir, fmt.Sprintf("segment-%dMB-r%d.jsonl", sizeMB, repeatEvery))
-	if st, err := os.Stat(file); err != nil || st.Size() < int64(sizeMB)*1e6 {
-		if err := generate(sep, file, int64(sizeMB)*1e6, repeatEvery); err != nil {
-			return err
-		}
 	}
 	st, err := os.Stat(file)
 	if err != nil {
 		return err
 	}
-	mb := float64(st.Size()) / 1e6
-	fmt.Printf("input: %s, %.0f MB; %d rounds\n\n", file, mb, runs)
-
-	var sepRuns, duckRuns, baseRuns []measured
-	var sr, dr, br components
+	r := &jsonBench{file: file, mb: float64(st.Size()) / 1e6, sep: sep, baseline: baseline, skipDuck: skipDuck}
+	fmt.Printf("input: %s, %.0f MB; %d rounds\n\n", file, r.mb, runs)
 	fmt.Printf("%-8s %5s %8s %8s %9s %12s %10s %9s %10s %8s %8s\n", "tool", "run", "seconds", "cpu s", "MB/s", "events/s", "peak RSS", "adoption", "stickiness", "growth", "PES")
-	row := func(name, label string, m measured, c components) {
-		events := float64(c.Input.Events)
-		if events == 0 {
-			events = float64(sr.Input.Events) // DuckDB does not count
-		}
-		fmt.Printf("%-8s %5s %8.2f %8.2f %9.0f %12.0f %8.0fMB %9s %10s %8s %8s\n", name, label, m.wall.Seconds(), m.cpu.Seconds(), mb/m.wall.Seconds(),
-			events/m.wall.Seconds(), float64(m.maxRSS)/1e6, f1(c.Adoption), f1(c.Stickiness), f1(c.Growth), f1(c.PES))
-	}
 	for i := 1; i <= runs; i++ {
-		s, err := runChild(sep, "score", "--json", file)
+		if err := r.round(strconv.Itoa(i)); err != nil {
+			return err
+		}
+	}
+	return r.summary()
+}
+
+// segmentInput is the Segment export of at least sizeMB megabytes in dir,
+// generated with sep gen unless an earlier run left it there.
+func segmentInput(dir, sep string, sizeMB, repeatEvery int) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	file := filepath.Join(dir, fmt.Sprintf("segment-%dMB-r%d.jsonl", sizeMB, repeatEvery))
+	if st, err := os.Stat(file); err != nil || st.Size() < int64(sizeMB)*1e6 {
+		if err := generate(sep, file, int64(sizeMB)*1e6, repeatEvery); err != nil {
+			return "", err
+		}
+	}
+	return file, nil
+}
+
+// jsonBench is the JSON-lines comparison: its input, its tools, and each
+// tool's timed runs and last report.
+type jsonBench struct {
+	file     string
+	mb       float64
+	sep      string
+	baseline string // "" for none
+	skipDuck bool
+
+	sepRuns, duckRuns, baseRuns []measured
+	sr, dr, br                  components
+}
+
+// row prints one run (or median) of a tool and the components it computed.
+func (r *jsonBench) row(name, label string, m measured, c components) {
+	events := float64(c.Input.Events)
+	if events == 0 {
+		events = float64(r.sr.Input.Events) // DuckDB does not count
+	}
+	fmt.Printf("%-8s %5s %8.2f %8.2f %9.0f %12.0f %8.0fMB %9s %10s %8s %8s\n", name, label, m.wall.Seconds(), m.cpu.Seconds(), r.mb/m.wall.Seconds(),
+		events/m.wall.Seconds(), float64(m.maxRSS)/1e6, f1(c.Adoption), f1(c.Stickiness), f1(c.Growth), f1(c.PES))
+}
+
+// round runs sep, the baseline (if any) and DuckDB (unless skipped) once
+// each, in that order, and prints their rows.
+func (r *jsonBench) round(label string) error {
+	s, err := runChild(r.sep, "score", "--json", r.file)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(s.stdout, &r.sr); err != nil {
+		return fmt.Errorf("sep report: %w", err)
+	}
+	r.sepRuns = append(r.sepRuns, s)
+	r.row("sep", label, s, r.sr)
+	if r.baseline != "" {
+		b, err := runChild(r.baseline, "score", "--json", r.file)
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(s.stdout, &sr); err != nil {
-			return fmt.Errorf("sep report: %w", err)
+		if err := json.Unmarshal(b.stdout, &r.br); err != nil {
+			return fmt.Errorf("baseline report: %w", err)
 		}
-		sepRuns = append(sepRuns, s)
-		row("sep", strconv.Itoa(i), s, sr)
-		if baseline != "" {
-			b, err := runChild(baseline, "score", "--json", file)
-			if err != nil {
-				return err
-			}
-			if err := json.Unmarshal(b.stdout, &br); err != nil {
-				return fmt.Errorf("baseline report: %w", err)
-			}
-			baseRuns = append(baseRuns, b)
-			row("baseline", strconv.Itoa(i), b, br)
-		}
-		if skipDuck {
-			continue
-		}
-		d, err := runChild("node", "e2e/bench/duckdb.mjs", file, strings.Join(sr.Settings.CoreEvents, ","), "30")
-		if err != nil {
-			return fmt.Errorf("duckdb (run scripts/install-test-deps.sh for e2e/node_modules): %w", err)
-		}
-		if err := json.Unmarshal(d.stdout, &dr); err != nil {
-			return fmt.Errorf("duckdb result: %w", err)
-		}
-		duckRuns = append(duckRuns, d)
-		row("duckdb", strconv.Itoa(i), d, dr)
+		r.baseRuns = append(r.baseRuns, b)
+		r.row("baseline", label, b, r.br)
 	}
-	s := median(sepRuns)
+	if r.skipDuck {
+		return nil
+	}
+	d, err := runChild("node", "e2e/bench/duckdb.mjs", r.file, strings.Join(r.sr.Settings.CoreEvents, ","), "30")
+	if err != nil {
+		return fmt.Errorf("duckdb (run scripts/install-test-deps.sh for e2e/node_modules): %w", err)
+	}
+	if err := json.Unmarshal(d.stdout, &r.dr); err != nil {
+		return fmt.Errorf("duckdb result: %w", err)
+	}
+	r.duckRuns = append(r.duckRuns, d)
+	r.row("duckdb", label, d, r.dr)
+	return nil
+}
+
+// summary prints the medians, sep against the baseline and against DuckDB,
+// and fails if sep's and DuckDB's components differ.
+func (r *jsonBench) summary() error {
+	s := median(r.sepRuns)
 	fmt.Println()
-	row("sep", "med", s, sr)
-	fmt.Printf("sep read %d records, %d of them repeats of an earlier messageId\n", sr.Input.Events, sr.Input.Duplicates)
-	if baseline != "" {
-		b := median(baseRuns)
-		row("baseline", "med", b, br)
-		c, bc := medianCPU(sepRuns), medianCPU(baseRuns)
+	r.row("sep", "med", s, r.sr)
+	fmt.Printf("sep read %d records, %d of them repeats of an earlier messageId\n", r.sr.Input.Events, r.sr.Input.Duplicates)
+	if r.baseline != "" {
+		b := median(r.baseRuns)
+		r.row("baseline", "med", b, r.br)
+		c, bc := medianCPU(r.sepRuns), medianCPU(r.baseRuns)
 		fmt.Printf("sep takes %.3fx the baseline's time (medians: %.2fs vs %.2fs), %.3fx its CPU time (%.2fs vs %.2fs), peak RSS %.0f MB vs %.0f MB\n",
 			s.wall.Seconds()/b.wall.Seconds(), s.wall.Seconds(), b.wall.Seconds(), c.Seconds()/bc.Seconds(), c.Seconds(), bc.Seconds(),
 			float64(s.maxRSS)/1e6, float64(b.maxRSS)/1e6)
 	}
-	if skipDuck {
+	if r.skipDuck {
 		return nil
 	}
-	d := median(duckRuns)
-	row("duckdb", "med", d, dr)
+	d := median(r.duckRuns)
+	r.row("duckdb", "med", d, r.dr)
 	fmt.Printf("\nsep is %.2fx the speed of DuckDB (medians: %.2fs vs %.2fs)\n", d.wall.Seconds()/s.wall.Seconds(), s.wall.Seconds(), d.wall.Seconds())
-	same := eq(sr.Adoption, dr.Adoption) && eq(sr.Stickiness, dr.Stickiness) && eq(sr.Growth, dr.Growth)
-	fmt.Printf("same components (to 1e-9): %v; counts sep %+v duckdb %+v\n", same, sr.Counts, dr.Counts)
+	same := eq(r.sr.Adoption, r.dr.Adoption) && eq(r.sr.Stickiness, r.dr.Stickiness) && eq(r.sr.Growth, r.dr.Growth)
+	fmt.Printf("same components (to 1e-9): %v; counts sep %+v duckdb %+v\n", same, r.sr.Counts, r.dr.Counts)
 	if !same {
 		return fmt.Errorf("sep and DuckDB disagree")
 	}
@@ -250,72 +290,112 @@ func eq(a, b *float64) bool {
 // DuckDB's read_parquet rolling the file up per (user, event, day), and
 // prints rows per second, CPU time and peak RSS side by side.
 func runParquet(dir, sep, baseline string, users, runs int) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	jsonl, pq, err := posthogInputs(dir, sep, users)
+	if err != nil {
 		return err
 	}
-	jsonl := filepath.Join(dir, fmt.Sprintf("posthog-%du.jsonl", users))
-	pq := strings.TrimSuffix(jsonl, ".jsonl") + ".parquet"
+	r := &parquetBench{tools: parquetTools(sep, baseline, jsonl, pq), reports: map[string]string{}, times: map[string][]measured{}}
+	for i := 1; i <= runs; i++ {
+		if err := r.round("run " + strconv.Itoa(i)); err != nil {
+			return err
+		}
+	}
+	return r.summary(baseline != "")
+}
+
+// posthogInputs are the PostHog export of users users over 120 days as JSON
+// lines and as Parquet in dir, generated unless an earlier run left them.
+func posthogInputs(dir, sep string, users int) (jsonl, pq string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	jsonl = filepath.Join(dir, fmt.Sprintf("posthog-%du.jsonl", users))
+	pq = strings.TrimSuffix(jsonl, ".jsonl") + ".parquet"
 	if _, err := os.Stat(pq); err != nil {
 		fmt.Printf("generating %s and %s...\n", jsonl, pq)
 		if _, err := runChild(sep, "gen", "--users", strconv.Itoa(users), "--days", "120", "--seed", "42", "--format", "posthog", "-o", jsonl); err != nil {
-			return err
+			return "", "", err
 		}
 		if _, err := runChild("node", "e2e/warehouse/parquet.mjs", jsonl, pq, "posthog"); err != nil {
-			return err
+			return "", "", err
 		}
 	}
-	type tool struct {
-		name string
-		args []string
-	}
+	return jsonl, pq, nil
+}
+
+// tool is one command the Parquet comparison times.
+type tool struct {
+	name string
+	args []string
+}
+
+// parquetTools are sep on the JSON lines and on the Parquet file, the
+// baseline on the Parquet file (if any), then DuckDB's read_parquet.
+func parquetTools(sep, baseline, jsonl, pq string) []tool {
 	tools := []tool{{"sep-json", []string{sep, "score", "--json", jsonl}}, {"sep-parquet", []string{sep, "score", "--json", pq}}}
 	if baseline != "" {
 		tools = append(tools, tool{"base-parquet", []string{baseline, "score", "--json", pq}})
 	}
-	tools = append(tools, tool{"duckdb", []string{"node", "e2e/bench/parquet.mjs", pq}})
-	var rows float64
-	reports := map[string]string{}
-	times := map[string][]measured{}
-	line := func(name, label string, m measured) {
-		fmt.Printf("%-12s %5s %7.2f s %7.2f cpu s %12.0f rows/s %8.0f MB peak RSS\n", name, label, m.wall.Seconds(), m.cpu.Seconds(),
-			rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
-	}
-	for i := 1; i <= runs; i++ {
-		for _, c := range tools {
-			m, err := runChild(c.args[0], c.args[1:]...)
-			if err != nil {
+	return append(tools, tool{"duckdb", []string{"node", "e2e/bench/parquet.mjs", pq}})
+}
+
+// parquetBench is the Parquet comparison: its tools, the rows sep read, each
+// tool's last report (sep's, beside input.files) and timed runs.
+type parquetBench struct {
+	tools   []tool
+	rows    float64
+	reports map[string]string
+	times   map[string][]measured
+}
+
+// line prints one run (or median) of a tool.
+func (r *parquetBench) line(name, label string, m measured) {
+	fmt.Printf("%-12s %5s %7.2f s %7.2f cpu s %12.0f rows/s %8.0f MB peak RSS\n", name, label, m.wall.Seconds(), m.cpu.Seconds(),
+		r.rows/m.wall.Seconds(), float64(m.maxRSS)/1e6)
+}
+
+// round runs every tool once, in order, and prints their lines.
+func (r *parquetBench) round(label string) error {
+	for _, c := range r.tools {
+		m, err := runChild(c.args[0], c.args[1:]...)
+		if err != nil {
+			return err
+		}
+		if c.name == "sep-json" {
+			var rep components
+			if err := json.Unmarshal(m.stdout, &rep); err != nil {
 				return err
 			}
-			if c.name == "sep-json" {
-				var r components
-				if err := json.Unmarshal(m.stdout, &r); err != nil {
-					return err
-				}
-				rows = float64(r.Input.Events)
-			}
-			if c.name != "duckdb" {
-				reports[c.name] = withoutFiles(m.stdout)
-			}
-			times[c.name] = append(times[c.name], m)
-			line(c.name, "run "+strconv.Itoa(i), m)
+			r.rows = float64(rep.Input.Events)
 		}
+		if c.name != "duckdb" {
+			r.reports[c.name] = withoutFiles(m.stdout)
+		}
+		r.times[c.name] = append(r.times[c.name], m)
+		r.line(c.name, label, m)
 	}
-	fmt.Printf("\n%.0f rows; medians:\n", rows)
-	for _, c := range tools {
-		m := median(times[c.name])
-		m.cpu = medianCPU(times[c.name])
-		line(c.name, "med", m)
+	return nil
+}
+
+// summary prints the medians and sep on Parquet against sep on JSON lines
+// (and against the baseline), and fails if the sep reports differ.
+func (r *parquetBench) summary(withBaseline bool) error {
+	fmt.Printf("\n%.0f rows; medians:\n", r.rows)
+	for _, c := range r.tools {
+		m := median(r.times[c.name])
+		m.cpu = medianCPU(r.times[c.name])
+		r.line(c.name, "med", m)
 	}
-	j, p := median(times["sep-json"]), median(times["sep-parquet"])
+	j, p := median(r.times["sep-json"]), median(r.times["sep-parquet"])
 	fmt.Printf("sep on Parquet: %.2fx the rows/s of sep on JSON lines (wall medians), %.2fx its CPU time\n",
-		j.wall.Seconds()/p.wall.Seconds(), medianCPU(times["sep-parquet"]).Seconds()/medianCPU(times["sep-json"]).Seconds())
-	if baseline != "" {
-		b := median(times["base-parquet"])
+		j.wall.Seconds()/p.wall.Seconds(), medianCPU(r.times["sep-parquet"]).Seconds()/medianCPU(r.times["sep-json"]).Seconds())
+	if withBaseline {
+		b := median(r.times["base-parquet"])
 		fmt.Printf("sep on Parquet: %.2fx the rows/s of the baseline on Parquet, %.2fx its CPU time\n",
-			b.wall.Seconds()/p.wall.Seconds(), medianCPU(times["sep-parquet"]).Seconds()/medianCPU(times["base-parquet"]).Seconds())
+			b.wall.Seconds()/p.wall.Seconds(), medianCPU(r.times["sep-parquet"]).Seconds()/medianCPU(r.times["base-parquet"]).Seconds())
 	}
-	for name, r := range reports {
-		if r != reports["sep-json"] {
+	for name, rep := range r.reports {
+		if rep != r.reports["sep-json"] {
 			return fmt.Errorf("%s's report differs from sep-json's (beside input.files)", name)
 		}
 	}
