@@ -28,6 +28,54 @@ import (
 // hosted servers. On loopback it answers only loopback Host names; on another
 // address, open ingestion or reads need --allow-open.
 func runServe(args []string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	opt, err := serveOptions(f.configPath)
+	if err != nil {
+		return err
+	}
+	store, err := openServeStore(f.data, opt.TZ())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	opt.Store = store
+	opt.OpenReads = true
+	opt.BodyTimeout = f.bodyTimeout
+	opt.Site = api.StaticSite(f.site, f.data) // never the data folder, even inside the site's
+	opt.LoopbackHosts = isLoopbackAddr(f.addr)
+	if err := checkExposure(opt, f.addr, f.allowOpen, stderr); err != nil {
+		return err
+	}
+	startSchedule, err := prepareSchedule(f.every, store, opt.Config, stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	h, err := api.New(opt)
+	if err != nil {
+		return err
+	}
+	srv := api.NewServer(h)
+	fmt.Fprintf(stdout, "sep serve: listening on http://%s (data in %s)\n", ln.Addr(), f.data)
+	return serveUntilSignal(srv, ln, startSchedule, store, stdout, stderr)
+}
+
+// serveFlags are sep serve's flags.
+type serveFlags struct {
+	addr, data, configPath, site string
+	allowOpen                    bool
+	bodyTimeout, every           time.Duration
+}
+
+// parseServeFlags parses sep serve's flags; it takes no arguments.
+func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -39,58 +87,51 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	every := fs.Duration("every", 0, "score, keep the day's history, send alerts and push traits now and at this interval (e.g. 24h; 0: never)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
-		return err
+		return serveFlags{}, err
 	}
 	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
+		return serveFlags{}, usagef("unexpected argument %q", pos[0])
 	}
+	return serveFlags{addr: *addr, data: *data, configPath: *configPath, site: *site,
+		allowOpen: *allowOpen, bodyTimeout: *bodyTimeout, every: *every}, nil
+}
+
+// serveOptions are the API's options from the environment, with the config
+// of --config (checked as sep score checks it) if given.
+func serveOptions(configPath string) (api.Options, error) {
 	opt, err := api.OptionsFromEnv(os.Getenv)
 	if err != nil {
-		return err
+		return opt, err
 	}
-	if *configPath != "" {
-		if opt.Config, err = core.LoadConfigFile(*configPath); err != nil {
-			return err
+	if configPath != "" {
+		if opt.Config, err = core.LoadConfigFile(configPath); err != nil {
+			return opt, err
 		}
-		if err = ingest.CheckConfig(*configPath, opt.Config); err != nil {
-			return err
+		if err = ingest.CheckConfig(configPath, opt.Config); err != nil {
+			return opt, err
 		}
 	}
-	if err := os.MkdirAll(*data, 0o755); err != nil {
-		return err
-	}
-	store, err := bolt.Open(filepath.Join(*data, "sep.db"), opt.TZ())
-	if errors.Is(err, bbolterrors.ErrTimeout) {
-		return fmt.Errorf("%w: another process (a second sep serve?) holds the store; give this one another --data", err)
-	}
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	opt.Store = store
-	opt.OpenReads = true
-	opt.BodyTimeout = *bodyTimeout
-	opt.Site = api.StaticSite(*site, *data) // never the data folder, even inside the site's
-	opt.LoopbackHosts = isLoopbackAddr(*addr)
-	if err := checkExposure(opt, *addr, *allowOpen, stderr); err != nil {
-		return err
-	}
-	startSchedule, err := prepareSchedule(*every, store, opt.Config, stderr)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	h, err := api.New(opt)
-	if err != nil {
-		return err
-	}
-	srv := api.NewServer(h)
-	fmt.Fprintf(stdout, "sep serve: listening on http://%s (data in %s)\n", ln.Addr(), *data)
+	return opt, nil
+}
 
+// openServeStore opens (creating the folder if missing) the bbolt store in
+// data, counting days in tz; a store another process holds is named as such.
+func openServeStore(data, tz string) (*bolt.Store, error) {
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	store, err := bolt.Open(filepath.Join(data, "sep.db"), tz)
+	if errors.Is(err, bbolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: another process (a second sep serve?) holds the store; give this one another --data", err)
+	}
+	return store, err
+}
+
+// serveUntilSignal serves on ln, with the schedule and the store's
+// compaction running beside, until the server fails or an interrupt or
+// SIGTERM asks it to stop; then it shuts the server down gracefully and
+// waits for the schedule and the compaction.
+func serveUntilSignal(srv *http.Server, ln net.Listener, startSchedule func(context.Context) func(), store core.Compactor, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
