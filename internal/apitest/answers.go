@@ -147,36 +147,69 @@ func compact(m json.RawMessage) string {
 // product's part alone (accounts=0), gzip answers equal to the plain ones,
 // one account gzipped, a bad page size.
 func answers(t *testing.T, do Do) {
-	const query = "/v1/score?window=14&ratio=wau/mau"
-	plain := map[string]string{"Authorization": "Bearer " + ReadToken, "Accept-Encoding": "identity"}
-	zipped := map[string]string{"Authorization": "Bearer " + ReadToken, "Accept-Encoding": "gzip"}
-	whole := do(t, "GET", query, nil, plain)
+	a := answerChecks{
+		do:     do,
+		plain:  map[string]string{"Authorization": "Bearer " + ReadToken, "Accept-Encoding": "identity"},
+		zipped: map[string]string{"Authorization": "Bearer " + ReadToken, "Accept-Encoding": "gzip"},
+	}
+	whole := a.wholeGzipped(t)
+	a.pages(t, whole)
+	full := a.productOnly(t, whole)
+	a.oneAccountGzipped(t, full)
+	a.csvExports(t, full)
+	a.badParameters(t)
+}
+
+// answersQuery is the score the answers checks read.
+const answersQuery = "/v1/score?window=14&ratio=wau/mau"
+
+// answerChecks are the answers checks: the host and the read headers asking
+// for a plain and a gzip answer.
+type answerChecks struct {
+	do            Do
+	plain, zipped map[string]string
+}
+
+// wholeGzipped reads the whole report plain and gzipped: the same bytes,
+// the gzip answer under a third of them. It returns the plain answer.
+func (a answerChecks) wholeGzipped(t *testing.T) Response {
+	const query = answersQuery
+	whole := a.do(t, "GET", query, nil, a.plain)
 	if whole.Status != 200 || whole.Header.Get("Content-Encoding") != "" {
 		t.Fatalf("GET %s without gzip: %d %q %.200s", query, whole.Status, whole.Header.Get("Content-Encoding"), whole.Body)
 	}
-	z := do(t, "GET", query, nil, zipped)
+	z := a.do(t, "GET", query, nil, a.zipped)
 	if z.Status != 200 || !bytes.Equal(gunzip(t, z), whole.Body) {
 		t.Fatalf("the gzip answer differs from the plain one")
 	}
 	if len(z.Body)*3 > len(whole.Body) {
 		t.Errorf("gzip answer: %d bytes for %d plain", len(z.Body), len(whole.Body))
 	}
+	return whole
+}
 
+// pages walks the accounts' pages of several sizes, plain and gzipped, and
+// with fields=accounts (the rows alone, with the settings and period): they
+// add up to the whole report.
+func (a answerChecks) pages(t *testing.T, whole Response) {
+	const query = answersQuery
 	for _, size := range []int{1, 2, 1000} {
-		checkPages(t, whole.Body, walkPages(t, do, query, size, plain))
+		checkPages(t, whole.Body, walkPages(t, a.do, query, size, a.plain))
 	}
-	checkPages(t, whole.Body, walkPages(t, do, query, 2, zipped))
-	// fields=accounts: the rows alone, with the settings and period.
-	rows := walkPages(t, do, query+"&fields=accounts", 2, plain)
+	checkPages(t, whole.Body, walkPages(t, a.do, query, 2, a.zipped))
+	rows := walkPages(t, a.do, query+"&fields=accounts", 2, a.plain)
 	checkPages(t, whole.Body, rows)
-	r0 := do(t, "GET", query+"&fields=accounts&accounts=1", nil, plain)
+	r0 := a.do(t, "GET", query+"&fields=accounts&accounts=1", nil, a.plain)
 	var only map[string]json.RawMessage
 	if json.Unmarshal(r0.Body, &only) != nil || only["pes"] != nil || only["settings"] == nil || only["period"] == nil || only["page"] == nil {
 		t.Errorf("fields=accounts: %.300s", r0.Body)
 	}
+}
 
-	// accounts=0: the product's part, the same numbers, no row.
-	r := do(t, "GET", query+"&accounts=0", nil, plain)
+// productOnly reads accounts=0: the product's part, the same numbers, no
+// row. It returns the whole report, decoded.
+func (a answerChecks) productOnly(t *testing.T, whole Response) core.Report {
+	r := a.do(t, "GET", answersQuery+"&accounts=0", nil, a.plain)
 	var product, full core.Report
 	var p page
 	if r.Status != 200 || json.Unmarshal(r.Body, &product) != nil || json.Unmarshal(r.Body, &p) != nil || json.Unmarshal(whole.Body, &full) != nil {
@@ -186,24 +219,30 @@ func answers(t *testing.T, do Do) {
 		*product.PES != *full.PES || product.Counts != full.Counts || len(product.Insights.Users) != len(full.Insights.Users) {
 		t.Fatalf("accounts=0: %.600s", r.Body)
 	}
+	return full
+}
 
-	// One account, gzipped, is the plain answer.
+// oneAccountGzipped reads the report's last account: gzipped, it is the
+// plain answer.
+func (a answerChecks) oneAccountGzipped(t *testing.T, full core.Report) {
 	id := full.Accounts[len(full.Accounts)-1].ID
-	one := do(t, "GET", "/v1/accounts/"+url.PathEscape(id)+"?window=14&ratio=wau/mau", nil, plain)
-	oneZ := do(t, "GET", "/v1/accounts/"+url.PathEscape(id)+"?window=14&ratio=wau/mau", nil, zipped)
+	one := a.do(t, "GET", "/v1/accounts/"+url.PathEscape(id)+"?window=14&ratio=wau/mau", nil, a.plain)
+	oneZ := a.do(t, "GET", "/v1/accounts/"+url.PathEscape(id)+"?window=14&ratio=wau/mau", nil, a.zipped)
 	if one.Status != 200 || oneZ.Status != 200 || !bytes.Equal(gunzip(t, oneZ), one.Body) || !bytes.Contains(one.Body, []byte(`"id":"`+id+`"`)) {
 		t.Fatalf("account %s: %s; gzip %d", id, one, oneZ.Status)
 	}
+}
 
-	// The CSV exports: the CLI's (--accounts-csv, --users-csv) of the same
-	// report, plain and gzipped.
+// csvExports reads the CSV exports: the CLI's (--accounts-csv, --users-csv)
+// of the same report, plain and gzipped.
+func (a answerChecks) csvExports(t *testing.T, full core.Report) {
 	for path, write := range map[string]func(io.Writer, *core.Report) error{"/v1/accounts.csv": core.WriteAccountsCSV, "/v1/users.csv": core.WriteUsersCSV} {
 		var want bytes.Buffer
 		if err := write(&want, &full); err != nil {
 			t.Fatal(err)
 		}
 		q := path + "?window=14&ratio=wau/mau"
-		r, z := do(t, "GET", q, nil, plain), do(t, "GET", q, nil, zipped)
+		r, z := a.do(t, "GET", q, nil, a.plain), a.do(t, "GET", q, nil, a.zipped)
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.Equal(r.Body, want.Bytes()) {
 			t.Errorf("GET %s: %d %v, %d bytes, want the CLI's %d:\n%.300q", q, r.Status, r.Header, len(r.Body), want.Len(), r.Body)
 		}
@@ -213,9 +252,12 @@ func answers(t *testing.T, do Do) {
 			t.Errorf("GET %s asking for gzip: %d %v, differs from the CLI's", q, z.Status, z.Header)
 		}
 	}
+}
 
+// badParameters sends bad page sizes and fields: 400 naming the parameter.
+func (a answerChecks) badParameters(t *testing.T) {
 	for _, bad := range []string{"accounts=-1", "accounts=x", "accounts=", "fields=pes"} {
-		r := do(t, "GET", query+"&"+bad, nil, plain)
+		r := a.do(t, "GET", answersQuery+"&"+bad, nil, a.plain)
 		if name, _, _ := strings.Cut(bad, "="); r.Status != 400 || !bytes.Contains(r.Body, []byte(name+"=")) {
 			t.Errorf("%s: %s, want 400 naming %s", bad, r, name)
 		}

@@ -76,7 +76,7 @@ func RunIn(t *testing.T, do Do, tz string) {
 	}
 	t.Run("Health", s.health)
 	t.Run("RejectedRequestsStoreNothing", s.rejectedRequestsStoreNothing)
-	t.Run("HostileInput", func(t *testing.T) { hostile(t, do, s.ingestAuth, s.storedEvents, errorOf) })
+	t.Run("HostileInput", s.hostile)
 	t.Run("ReplayedDeliveryCountsOnce", s.replayedDeliveryCountsOnce)
 	t.Run("SameReportAsCore", s.sameReportAsCore)
 	// Pages of the accounts, the product's part alone, gzip answers.
@@ -315,53 +315,82 @@ func (s *suite) zipExport(t *testing.T) {
 // hostile sends what issue #11 lists and a host can receive: a gzip bomb, a
 // delivery over the event cap, many bad records, writes a page on another
 // site could send; each is refused with its limit named and stores nothing.
-func hostile(t *testing.T, do Do, ingestAuth map[string]string, storedEvents func(*testing.T) int64, errorOf func(Response) string) {
-	before := storedEvents(t)
-	with := func(kv ...string) map[string]string {
-		h := map[string]string{}
-		for k, v := range ingestAuth {
-			h[k] = v
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			h[kv[i]] = kv[i+1]
-		}
-		return h
+func (s *suite) hostile(t *testing.T) {
+	before := s.storedEvents(t)
+	s.refusedOverLimits(t)
+	s.badRecordsListed(t)
+	s.refusedCrossSite(t)
+	if after := s.storedEvents(t); after != before {
+		t.Fatalf("refused requests stored %d events", after-before)
 	}
-	gz := func(b []byte) []byte {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(b)
-		zw.Close()
-		return buf.Bytes()
+	r := s.do(t, "GET", "/healthz", nil, nil)
+	if h := r.Header; h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("security headers: %v", h)
 	}
-	track := func(i int, ts string) string {
-		return fmt.Sprintf(`{"type":"track","messageId":"hostile-%d","userId":"h%d","event":"A","timestamp":%q}`, i, i%20, ts)
+}
+
+// withIngest is the ingest token's header with the header pairs kv.
+func (s *suite) withIngest(kv ...string) map[string]string {
+	h := map[string]string{}
+	for k, v := range s.ingestAuth {
+		h[k] = v
 	}
-	many := func(n int, ts string) []byte {
-		parts := make([]string, n)
-		for i := range parts {
-			parts[i] = track(i, ts)
-		}
-		return []byte("[" + strings.Join(parts, ",\n") + "]")
+	for i := 0; i+1 < len(kv); i += 2 {
+		h[kv[i]] = kv[i+1]
 	}
-	r := do(t, "POST", "/v1/events", gz(bytes.Repeat([]byte(" "), api.DefaultMaxEventsInflated+1)), with("Content-Type", "application/json"))
+	return h
+}
+
+// gzipBest is b gzipped at the best compression.
+func gzipBest(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// hostileTrack is the i-th track call of the hostile deliveries.
+func hostileTrack(i int, ts string) string {
+	return fmt.Sprintf(`{"type":"track","messageId":"hostile-%d","userId":"h%d","event":"A","timestamp":%q}`, i, i%20, ts)
+}
+
+// hostileTracks is a JSON array of n hostile track calls at ts.
+func hostileTracks(n int, ts string) []byte {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = hostileTrack(i, ts)
+	}
+	return []byte("[" + strings.Join(parts, ",\n") + "]")
+}
+
+// refusedOverLimits sends gzip bombs and deliveries over the event cap to
+// /v1/events and the tracking API's /v1/batch: 413, naming the limit.
+func (s *suite) refusedOverLimits(t *testing.T) {
+	do, with := s.do, s.withIngest
+	r := do(t, "POST", "/v1/events", gzipBest(bytes.Repeat([]byte(" "), api.DefaultMaxEventsInflated+1)), with("Content-Type", "application/json"))
 	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.DefaultMaxEventsInflated)) {
 		t.Errorf("gzip bomb: %s", r)
 	}
-	r = do(t, "POST", "/v1/events", gz(many(api.MaxDeliveryEvents+1, "2026-09-01T00:00:00Z")), with("Content-Type", "application/x-www-form-urlencoded"))
+	r = do(t, "POST", "/v1/events", gzipBest(hostileTracks(api.MaxDeliveryEvents+1, "2026-09-01T00:00:00Z")), with("Content-Type", "application/x-www-form-urlencoded"))
 	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.MaxDeliveryEvents)) {
 		t.Errorf("%d events: %s", api.MaxDeliveryEvents+1, r)
 	}
 	// The tracking API's batch is held to the same cap, and a gzip bomb to the same limit.
-	r = do(t, "POST", "/v1/batch", gz([]byte(`{"batch":`+string(many(api.MaxDeliveryEvents+1, "2026-09-01T00:00:00Z"))+`}`)), with("Content-Type", "application/json"))
+	r = do(t, "POST", "/v1/batch", gzipBest([]byte(`{"batch":`+string(hostileTracks(api.MaxDeliveryEvents+1, "2026-09-01T00:00:00Z"))+`}`)), with("Content-Type", "application/json"))
 	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.MaxDeliveryEvents)) {
 		t.Errorf("/v1/batch of %d events: %s", api.MaxDeliveryEvents+1, r)
 	}
-	r = do(t, "POST", "/v1/batch", gz(bytes.Repeat([]byte(" "), api.DefaultMaxEventsInflated+1)), with("Content-Type", "application/json"))
+	r = do(t, "POST", "/v1/batch", gzipBest(bytes.Repeat([]byte(" "), api.DefaultMaxEventsInflated+1)), with("Content-Type", "application/json"))
 	if r.Status != 413 || !strings.Contains(errorOf(r), fmt.Sprint(api.DefaultMaxEventsInflated)) {
 		t.Errorf("/v1/batch gzip bomb: %s", r)
 	}
-	r = do(t, "POST", "/v1/events", many(500, "not a time"), with("Content-Type", "application/json"))
+}
+
+// badRecordsListed sends 500 bad records: 400, the first MaxListedErrors
+// listed, all counted by reason.
+func (s *suite) badRecordsListed(t *testing.T) {
+	r := s.do(t, "POST", "/v1/events", hostileTracks(500, "not a time"), s.withIngest("Content-Type", "application/json"))
 	var bad struct {
 		Detail     []json.RawMessage `json:"detail"`
 		BadRecords int               `json:"bad_records"`
@@ -370,7 +399,14 @@ func hostile(t *testing.T, do Do, ingestAuth map[string]string, storedEvents fun
 	if json.Unmarshal(r.Body, &bad); r.Status != 400 || len(bad.Detail) != api.MaxListedErrors || bad.BadRecords != 500 || bad.ByReason[core.ReasonBadTimestamp] != 500 {
 		t.Errorf("500 bad records: %d %.300s", r.Status, r.Body)
 	}
-	one := []byte(track(0, "2026-09-01T00:00:00Z"))
+}
+
+// refusedCrossSite sends the writes a page on another site could send (no
+// preflight content types, another Origin, a cross-site fetch) to
+// /v1/events and /v1/track: 415 or 403 with a JSON error.
+func (s *suite) refusedCrossSite(t *testing.T) {
+	with := s.withIngest
+	one := []byte(hostileTrack(0, "2026-09-01T00:00:00Z"))
 	for _, c := range []struct {
 		name   string
 		header map[string]string
@@ -382,17 +418,10 @@ func hostile(t *testing.T, do Do, ingestAuth map[string]string, storedEvents fun
 		{"cross-site fetch", with("Content-Type", "application/json", "Sec-Fetch-Site", "cross-site"), 403},
 	} {
 		for _, path := range []string{"/v1/events", "/v1/track"} {
-			if r := do(t, "POST", path, one, c.header); r.Status != c.status || errorOf(r) == "" {
+			if r := s.do(t, "POST", path, one, c.header); r.Status != c.status || errorOf(r) == "" {
 				t.Errorf("%s %s: %s, want %d", path, c.name, r, c.status)
 			}
 		}
-	}
-	if after := storedEvents(t); after != before {
-		t.Fatalf("refused requests stored %d events", after-before)
-	}
-	r = do(t, "GET", "/healthz", nil, nil)
-	if h := r.Header; h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
-		t.Errorf("security headers: %v", h)
 	}
 }
 
