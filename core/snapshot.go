@@ -111,6 +111,20 @@ func (s *DaySnapshot) Bytes() []byte {
 	return append(out, s.buf...)
 }
 
+// Parts cuts the snapshot's bytes into pieces of at most size bytes, in
+// order (one piece when it is empty), for stores whose items or rows are
+// smaller than a day's snapshot: DynamoDB's 400 KB items, D1's 2 MB rows.
+// Joined again, the pieces are Bytes().
+func (s *DaySnapshot) Parts(size int) [][]byte {
+	b := s.Bytes()
+	out := [][]byte{}
+	for len(b) > size {
+		out = append(out, b[:size])
+		b = b[size:]
+	}
+	return append(out, b)
+}
+
 func appendSnapStr(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)

@@ -74,3 +74,29 @@ func FuzzDecodeDaySnapshot(f *testing.F) {
 		}
 	})
 }
+
+// TestDaySnapshotParts: the pieces are at most size bytes, in order, and
+// join back into Bytes(); an empty snapshot is one piece.
+func TestDaySnapshotParts(t *testing.T) {
+	s := NewDaySnapshot(20000)
+	for _, c := range snapshotCells() {
+		s.Add(c)
+	}
+	whole := s.Bytes()
+	for _, size := range []int{1, 7, len(whole) - 1, len(whole), len(whole) + 1} {
+		parts := s.Parts(size)
+		var joined []byte
+		for i, p := range parts {
+			if len(p) > size || len(p) == 0 {
+				t.Errorf("size %d: part %d has %d bytes", size, i, len(p))
+			}
+			joined = append(joined, p...)
+		}
+		if want := (len(whole) + size - 1) / size; len(parts) != want || string(joined) != string(whole) {
+			t.Errorf("size %d: %d parts joining into %d bytes, want %d parts of %d bytes", size, len(parts), len(joined), want, len(whole))
+		}
+	}
+	if parts := NewDaySnapshot(1).Parts(1 << 20); len(parts) != 1 {
+		t.Errorf("an empty snapshot in %d parts, want 1", len(parts))
+	}
+}

@@ -141,7 +141,7 @@ func (s *Store) compactDay(ctx context.Context, d stagedDay) (bool, error) {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM snapshot_parts WHERE day = ? AND version = ?`, int64(d.day), next); err != nil {
 		return false, err // the parts of an attempt that died
 	}
-	parts := splitParts(snap.Bytes(), PartBytes)
+	parts := snap.Parts(PartBytes)
 	for i, p := range parts {
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO snapshot_parts (day, version, part, data) VALUES (?, ?, ?, ?)`,
 			int64(d.day), next, i, p); err != nil {
@@ -251,16 +251,6 @@ WHERE d.day BETWEEN ? AND ?`, int64(from), int64(to), int64(from), int64(to), in
 type dayParts struct {
 	data [][]byte
 	got  int
-}
-
-// splitParts cuts b into pieces of at most size bytes (one piece if empty).
-func splitParts(b []byte, size int) [][]byte {
-	out := [][]byte{}
-	for len(b) > size {
-		out = append(out, b[:size])
-		b = b[size:]
-	}
-	return append(out, b)
 }
 
 // SnapshotDays returns how many days have a snapshot (storetest.SnapshotCounter).

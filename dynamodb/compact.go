@@ -225,7 +225,7 @@ func (s *Store) commitDay(ctx context.Context, d core.Day, m manifest, items []s
 		return false, nil
 	}
 	exp := num((int64(d) + int64(s.retention) + 2) * 86400)
-	parts := splitParts(snap.Bytes(), PartBytes)
+	parts := snap.Parts(PartBytes)
 	next.parts = int64(len(parts))
 	for i, p := range parts {
 		if _, err := s.api.UpdateItem(ctx, &ddb.UpdateItemInput{
@@ -314,14 +314,4 @@ func (s *Store) dropOldSnapshots(ctx context.Context, days map[core.Day]manifest
 func (s *Store) deleteItem(ctx context.Context, k string) error {
 	_, err := s.snap.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: &s.table, Key: key(k)})
 	return err
-}
-
-// splitParts cuts b into pieces of at most size bytes (one piece if empty).
-func splitParts(b []byte, size int) [][]byte {
-	out := [][]byte{}
-	for len(b) > size {
-		out = append(out, b[:size])
-		b = b[size:]
-	}
-	return append(out, b)
 }
