@@ -120,250 +120,305 @@ func Got(t *testing.T, st core.Store, s core.Settings) string {
 	return reportOf(t, r, s)
 }
 
+// suite is what the conformance subtests share: the store opener and the
+// clock every store it opens reads (a subtest may move it, and puts it back).
+type suite struct {
+	raw      Open
+	clock    *time.Time
+	settings core.Settings
+}
+
+// open opens an empty store counting days in tz, on the suite's clock.
+func (su *suite) open(t *testing.T, tz string) core.Store { return openAt(t, su.raw, tz, su.clock) }
+
 // Run runs the conformance suite against stores made by open.
 func Run(t *testing.T, raw Open) {
-	ctx := context.Background()
-	settings := core.Settings{Window: 14}
 	clock := Clock
-	open := func(t *testing.T, tz string) core.Store { return openAt(t, raw, tz, &clock) }
+	su := &suite{raw: raw, clock: &clock, settings: core.Settings{Window: 14}}
 
 	t.Run("CompactionKeepsReportsExact", func(t *testing.T) { runCompaction(t, raw, &clock) })
 	t.Run("Generation", func(t *testing.T) { runGeneration(t, raw, &clock) })
 
-	t.Run("LoadScoresLikeTheEvents", func(t *testing.T) {
-		st := open(t, "UTC")
-		evs := Product()
-		// Deliveries of various sizes, in reverse order: order must not matter.
-		for i := len(evs); i > 0; i -= 37 {
-			from := max(0, i-37)
-			if n, err := st.Ingest(ctx, evs[from:i]); err != nil || n != i-from {
-				t.Fatalf("Ingest: %d, %v; want %d", n, err, i-from)
-			}
-		}
-		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
-			t.Fatalf("stored report differs:\n%s\nwant:\n%s", got, want)
-		}
-	})
+	t.Run("LoadScoresLikeTheEvents", su.loadScoresLikeTheEvents)
+	t.Run("DeduplicatesByMessageID", su.deduplicatesByMessageID)
+	t.Run("RepeatedMessageIDElsewhere", su.repeatedMessageIDElsewhere)
+	t.Run("ImplausibleTimesAreSkipped", su.implausibleTimesAreSkipped)
+	t.Run("OverlongStringsAreSkipped", su.overlongStringsAreSkipped)
+	t.Run("RetentionFromTheClock", su.retentionFromTheClock)
+	t.Run("NoMessageIDAlwaysCounts", su.noMessageIDAlwaysCounts)
+	t.Run("ConcurrentIngestLosesNothing", su.concurrentIngestLosesNothing)
+	t.Run("TimeZone", su.timeZone)
+	t.Run("PartialDeliveryRetriedWhole", su.partialDeliveryRetriedWhole)
+}
 
-	t.Run("DeduplicatesByMessageID", func(t *testing.T) {
-		st := open(t, "UTC")
-		evs := Product()[:50]
-		if n, _ := st.Ingest(ctx, evs); n != 50 {
-			t.Fatalf("first delivery stored %d", n)
+// loadScoresLikeTheEvents checks that Product delivered in pieces, in reverse
+// order, loads back scoring exactly like the events rolled up directly.
+func (su *suite) loadScoresLikeTheEvents(t *testing.T) {
+	ctx := context.Background()
+	settings := su.settings
+	st := su.open(t, "UTC")
+	evs := Product()
+	// Deliveries of various sizes, in reverse order: order must not matter.
+	for i := len(evs); i > 0; i -= 37 {
+		from := max(0, i-37)
+		if n, err := st.Ingest(ctx, evs[from:i]); err != nil || n != i-from {
+			t.Fatalf("Ingest: %d, %v; want %d", n, err, i-from)
 		}
-		if n, err := st.Ingest(ctx, evs); err != nil || n != 0 {
-			t.Fatalf("replayed delivery stored %d, %v; want 0", n, err)
-		}
-		// Within one delivery, and a partial overlap.
-		dup := append(append([]core.Event{}, Product()[50:60]...), Product()[50:60]...)
-		if n, _ := st.Ingest(ctx, dup); n != 10 {
-			t.Fatalf("delivery with duplicates inside stored %d, want 10", n)
-		}
-		// The same stream rolled up directly: the repeats are counted in
-		// input.duplicates (60 of 120 records), as the CLI counts them.
-		stream := append(append(append([]core.Event{}, evs...), evs...), dup...)
-		if got, want := Got(t, st, settings), Want(t, "UTC", stream, settings); got != want {
-			t.Fatalf("after replays:\n%s\nwant:\n%s", got, want)
-		}
-		if r, _ := st.Load(ctx); r.Input.Duplicates != 60 || r.Input.Events != 120 {
-			t.Fatalf("duplicates %d of %d records, want 60 of 120", r.Input.Duplicates, r.Input.Events)
-		}
-	})
+	}
+	if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+		t.Fatalf("stored report differs:\n%s\nwant:\n%s", got, want)
+	}
+}
 
-	// A messageId repeated on another user and day (a copy that differs):
-	// bolt and D1 keep one set of ids and count the first copy only; a store
-	// whose ids live with the counts they guard (DynamoDB) counts both, the
-	// known difference docs/hosting.md names.
-	t.Run("RepeatedMessageIDElsewhere", func(t *testing.T) {
-		st := open(t, "UTC")
-		first := core.Event{MessageID: "same", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(1, 0)}
-		other := core.Event{MessageID: "same", UserID: "u2", AccountID: "acct-9", Name: "B", Kind: core.KindTrack, TimeMs: ms(2, 0)}
-		if n, err := st.Ingest(ctx, []core.Event{first}); err != nil || n != 1 {
-			t.Fatalf("first copy stored %d, %v", n, err)
-		}
-		want := 0
-		if p, ok := st.(PerItemDedup); ok && p.DedupPerItem() {
-			want = 1
-		}
-		if n, err := st.Ingest(ctx, []core.Event{other}); err != nil || n != want {
-			t.Fatalf("the copy on another user and day stored %d, %v; want %d", n, err, want)
-		}
-		r, err := st.Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Input.ActivityEvents != int64(1+want) || r.Input.Duplicates != int64(1-want) {
-			t.Fatalf("activity %d, duplicates %d; want %d, %d", r.Input.ActivityEvents, r.Input.Duplicates, 1+want, 1-want)
-		}
-	})
+// deduplicatesByMessageID checks that a replayed delivery, and repeats within
+// one delivery, store nothing and count as input.duplicates.
+func (su *suite) deduplicatesByMessageID(t *testing.T) {
+	ctx := context.Background()
+	settings := su.settings
+	st := su.open(t, "UTC")
+	evs := Product()[:50]
+	if n, _ := st.Ingest(ctx, evs); n != 50 {
+		t.Fatalf("first delivery stored %d", n)
+	}
+	if n, err := st.Ingest(ctx, evs); err != nil || n != 0 {
+		t.Fatalf("replayed delivery stored %d, %v; want 0", n, err)
+	}
+	// Within one delivery, and a partial overlap.
+	dup := append(append([]core.Event{}, Product()[50:60]...), Product()[50:60]...)
+	if n, _ := st.Ingest(ctx, dup); n != 10 {
+		t.Fatalf("delivery with duplicates inside stored %d, want 10", n)
+	}
+	// The same stream rolled up directly: the repeats are counted in
+	// input.duplicates (60 of 120 records), as the CLI counts them.
+	stream := append(append(append([]core.Event{}, evs...), evs...), dup...)
+	if got, want := Got(t, st, settings), Want(t, "UTC", stream, settings); got != want {
+		t.Fatalf("after replays:\n%s\nwant:\n%s", got, want)
+	}
+	if r, _ := st.Load(ctx); r.Input.Duplicates != 60 || r.Input.Events != 120 {
+		t.Fatalf("duplicates %d of %d records, want 60 of 120", r.Input.Duplicates, r.Input.Events)
+	}
+}
 
-	t.Run("ImplausibleTimesAreSkipped", func(t *testing.T) {
-		st := open(t, "UTC")
-		evs := Product()
-		far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli()
-		evs = append(evs,
-			core.Event{MessageID: "future", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: far},
-			core.Event{MessageID: "epoch-1e14", UserID: "u2", Name: "Feature 1", Kind: core.KindTrack, TimeMs: 1e14},
-			core.Event{MessageID: "y1999", UserID: "u3", Name: "Feature 1", Kind: core.KindTrack, TimeMs: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli()},
-			// Received long ago, dated a week after: implausible even though the clock is later.
-			core.Event{MessageID: "ahead", UserID: "u4", Name: "Feature 1", Kind: core.KindTrack, TimeMs: ms(20, 0), ReceivedMs: ms(13, 0)},
-			core.Event{MessageID: "group-future", UserID: "u5", AccountID: "acct-9", Kind: core.KindGroup, TimeMs: far, Traits: map[string]string{"plan": "x"}},
-			// Twelve hours ahead of the clock: a fast client clock, kept.
-			core.Event{MessageID: "skew", UserID: "u6", Name: "Feature 2", Kind: core.KindTrack, TimeMs: Clock.Add(12 * time.Hour).UnixMilli()},
-		)
-		if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs) {
-			t.Fatalf("Ingest: %d, %v; want %d counted", n, err, len(evs))
-		}
-		r, err := st.Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := r.Input.SkippedByReason[core.ReasonTimeOutOfRange]; got != 5 {
-			t.Fatalf("timestamp_out_of_range %d, want 5", got)
-		}
-		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
-			t.Fatalf("with implausible times:\n%s\nwant:\n%s", got, want)
-		}
-		// Not a single score moved: the as-of day is the skewed event's, not 9999.
-		rep, _ := core.Score(r, settings)
-		if rep.PES == nil || rep.Settings.AsOf != "2026-10-02" {
-			t.Fatalf("PES %v as of %s; want a score as of 2026-10-02", rep.PES, rep.Settings.AsOf)
-		}
-	})
+// repeatedMessageIDElsewhere checks a messageId repeated on another user and
+// day (a copy that differs): bolt and D1 keep one set of ids and count the
+// first copy only; a store whose ids live with the counts they guard
+// (DynamoDB) counts both, the known difference docs/hosting.md names.
+func (su *suite) repeatedMessageIDElsewhere(t *testing.T) {
+	ctx := context.Background()
+	st := su.open(t, "UTC")
+	first := core.Event{MessageID: "same", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(1, 0)}
+	other := core.Event{MessageID: "same", UserID: "u2", AccountID: "acct-9", Name: "B", Kind: core.KindTrack, TimeMs: ms(2, 0)}
+	if n, err := st.Ingest(ctx, []core.Event{first}); err != nil || n != 1 {
+		t.Fatalf("first copy stored %d, %v", n, err)
+	}
+	want := 0
+	if p, ok := st.(PerItemDedup); ok && p.DedupPerItem() {
+		want = 1
+	}
+	if n, err := st.Ingest(ctx, []core.Event{other}); err != nil || n != want {
+		t.Fatalf("the copy on another user and day stored %d, %v; want %d", n, err, want)
+	}
+	r, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Input.ActivityEvents != int64(1+want) || r.Input.Duplicates != int64(1-want) {
+		t.Fatalf("activity %d, duplicates %d; want %d, %d", r.Input.ActivityEvents, r.Input.Duplicates, 1+want, 1-want)
+	}
+}
 
-	t.Run("OverlongStringsAreSkipped", func(t *testing.T) {
-		st := open(t, "UTC")
-		evs := Product()[:100]
-		long := strings.Repeat("x", 40<<10)
-		evs = append(evs,
-			core.Event{MessageID: "long-user", UserID: long, Name: "A", Kind: core.KindTrack, TimeMs: ms(3, 0)},
-			core.Event{MessageID: "long-name", UserID: "u1", Name: long, Kind: core.KindTrack, TimeMs: ms(3, 0)},
-			core.Event{MessageID: "long-trait", UserID: "u1", Kind: core.KindIdentify, TimeMs: ms(3, 0), Traits: map[string]string{long: "v"}},
-			core.Event{MessageID: long, UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(3, 0)},
-		)
-		if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs) {
-			t.Fatalf("Ingest: %d, %v; want %d counted and no error", n, err, len(evs))
-		}
-		r, err := st.Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sk := r.Input.SkippedByReason
-		if sk[core.ReasonIDTooLong] != 2 || sk[core.ReasonEventNameTooLong] != 1 || sk[core.ReasonTraitKeyTooLong] != 1 {
-			t.Fatalf("skipped %v; want id_too_long 2, event_name_too_long 1, trait_key_too_long 1", sk)
-		}
-		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
-			t.Fatalf("with overlong strings:\n%s\nwant:\n%s", got, want)
-		}
-	})
+// implausibleTimesAreSkipped checks that events dated far from their receipt
+// are skipped as timestamp_out_of_range and move no score; a fast client
+// clock (hours ahead) is kept.
+func (su *suite) implausibleTimesAreSkipped(t *testing.T) {
+	ctx := context.Background()
+	settings := su.settings
+	st := su.open(t, "UTC")
+	evs := Product()
+	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli()
+	evs = append(evs,
+		core.Event{MessageID: "future", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: far},
+		core.Event{MessageID: "epoch-1e14", UserID: "u2", Name: "Feature 1", Kind: core.KindTrack, TimeMs: 1e14},
+		core.Event{MessageID: "y1999", UserID: "u3", Name: "Feature 1", Kind: core.KindTrack, TimeMs: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli()},
+		// Received long ago, dated a week after: implausible even though the clock is later.
+		core.Event{MessageID: "ahead", UserID: "u4", Name: "Feature 1", Kind: core.KindTrack, TimeMs: ms(20, 0), ReceivedMs: ms(13, 0)},
+		core.Event{MessageID: "group-future", UserID: "u5", AccountID: "acct-9", Kind: core.KindGroup, TimeMs: far, Traits: map[string]string{"plan": "x"}},
+		// Twelve hours ahead of the clock: a fast client clock, kept.
+		core.Event{MessageID: "skew", UserID: "u6", Name: "Feature 2", Kind: core.KindTrack, TimeMs: Clock.Add(12 * time.Hour).UnixMilli()},
+	)
+	if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs) {
+		t.Fatalf("Ingest: %d, %v; want %d counted", n, err, len(evs))
+	}
+	r, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Input.SkippedByReason[core.ReasonTimeOutOfRange]; got != 5 {
+		t.Fatalf("timestamp_out_of_range %d, want 5", got)
+	}
+	if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+		t.Fatalf("with implausible times:\n%s\nwant:\n%s", got, want)
+	}
+	// Not a single score moved: the as-of day is the skewed event's, not 9999.
+	rep, _ := core.Score(r, settings)
+	if rep.PES == nil || rep.Settings.AsOf != "2026-10-02" {
+		t.Fatalf("PES %v as of %s; want a score as of 2026-10-02", rep.PES, rep.Settings.AsOf)
+	}
+}
 
-	t.Run("RetentionFromTheClock", func(t *testing.T) {
-		clock = Clock
-		defer func() { clock = Clock }()
-		st := open(t, "UTC")
-		day := func(d int) int64 { return Clock.AddDate(0, 0, d).UnixMilli() }
-		old := core.Event{MessageID: "old", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: day(-core.DefaultRetentionDays - 5)}
-		recent := core.Event{MessageID: "recent", UserID: "u2", Name: "A", Kind: core.KindTrack, TimeMs: day(-3)}
-		if _, err := st.Ingest(ctx, []core.Event{old, recent}); err != nil {
-			t.Fatal(err)
-		}
-		// A day stored by a server whose clock ran three years ahead: after
-		// tomorrow by the right clock, it must move nothing.
-		clock = Clock.AddDate(3, 0, 0)
-		ahead := core.Event{MessageID: "ahead", UserID: "u3", Name: "A", Kind: core.KindTrack, TimeMs: day(3 * 365)}
-		if _, err := st.Ingest(ctx, []core.Event{ahead}); err != nil {
-			t.Fatal(err)
-		}
-		clock = Clock
-		r, err := st.Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var days []string
-		r.Counts(func(c core.Count) { days = append(days, c.User+" "+c.Day.String()) })
-		if len(days) != 1 || days[0] != "u2 2026-09-28" {
-			t.Fatalf("cells %v; want only u2 on 2026-09-28 (the old day is past retention, the future one ignored)", days)
-		}
-	})
+// overlongStringsAreSkipped checks that overlong ids, event names and trait
+// keys are skipped by reason, with no error, and the rest scores as usual.
+func (su *suite) overlongStringsAreSkipped(t *testing.T) {
+	ctx := context.Background()
+	settings := su.settings
+	st := su.open(t, "UTC")
+	evs := Product()[:100]
+	long := strings.Repeat("x", 40<<10)
+	evs = append(evs,
+		core.Event{MessageID: "long-user", UserID: long, Name: "A", Kind: core.KindTrack, TimeMs: ms(3, 0)},
+		core.Event{MessageID: "long-name", UserID: "u1", Name: long, Kind: core.KindTrack, TimeMs: ms(3, 0)},
+		core.Event{MessageID: "long-trait", UserID: "u1", Kind: core.KindIdentify, TimeMs: ms(3, 0), Traits: map[string]string{long: "v"}},
+		core.Event{MessageID: long, UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: ms(3, 0)},
+	)
+	if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs) {
+		t.Fatalf("Ingest: %d, %v; want %d counted and no error", n, err, len(evs))
+	}
+	r, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := r.Input.SkippedByReason
+	if sk[core.ReasonIDTooLong] != 2 || sk[core.ReasonEventNameTooLong] != 1 || sk[core.ReasonTraitKeyTooLong] != 1 {
+		t.Fatalf("skipped %v; want id_too_long 2, event_name_too_long 1, trait_key_too_long 1", sk)
+	}
+	if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+		t.Fatalf("with overlong strings:\n%s\nwant:\n%s", got, want)
+	}
+}
 
-	t.Run("NoMessageIDAlwaysCounts", func(t *testing.T) {
-		st := open(t, "UTC")
-		e := core.Event{UserID: "u", Name: "A", Kind: core.KindTrack, TimeMs: ms(1, 0)}
-		for i := 0; i < 3; i++ {
-			if n, _ := st.Ingest(ctx, []core.Event{e}); n != 1 {
-				t.Fatalf("stored %d", n)
-			}
-		}
-		r, _ := st.Load(ctx)
-		total := uint32(0)
-		r.Counts(func(c core.Count) { total += c.N })
-		if total != 3 || r.Input.ActivityEvents != 3 {
-			t.Fatalf("count %d, activity %d; want 3", total, r.Input.ActivityEvents)
-		}
-	})
+// retentionFromTheClock checks that Load keeps only the days within the
+// retention by the store's clock: older days and days stored by a clock that
+// ran ahead are left out.
+func (su *suite) retentionFromTheClock(t *testing.T) {
+	ctx := context.Background()
+	*su.clock = Clock
+	defer func() { *su.clock = Clock }()
+	st := su.open(t, "UTC")
+	day := func(d int) int64 { return Clock.AddDate(0, 0, d).UnixMilli() }
+	old := core.Event{MessageID: "old", UserID: "u1", Name: "A", Kind: core.KindTrack, TimeMs: day(-core.DefaultRetentionDays - 5)}
+	recent := core.Event{MessageID: "recent", UserID: "u2", Name: "A", Kind: core.KindTrack, TimeMs: day(-3)}
+	if _, err := st.Ingest(ctx, []core.Event{old, recent}); err != nil {
+		t.Fatal(err)
+	}
+	// A day stored by a server whose clock ran three years ahead: after
+	// tomorrow by the right clock, it must move nothing.
+	*su.clock = Clock.AddDate(3, 0, 0)
+	ahead := core.Event{MessageID: "ahead", UserID: "u3", Name: "A", Kind: core.KindTrack, TimeMs: day(3 * 365)}
+	if _, err := st.Ingest(ctx, []core.Event{ahead}); err != nil {
+		t.Fatal(err)
+	}
+	*su.clock = Clock
+	r, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var days []string
+	r.Counts(func(c core.Count) { days = append(days, c.User+" "+c.Day.String()) })
+	if len(days) != 1 || days[0] != "u2 2026-09-28" {
+		t.Fatalf("cells %v; want only u2 on 2026-09-28 (the old day is past retention, the future one ignored)", days)
+	}
+}
 
-	t.Run("ConcurrentIngestLosesNothing", func(t *testing.T) {
-		st := open(t, "UTC")
-		evs := Product()
-		var wg sync.WaitGroup
-		errs := make(chan error, 8)
-		for w := 0; w < 8; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for i := w * 10; i < len(evs); i += 80 {
-					if _, err := st.Ingest(ctx, evs[i:min(i+10, len(evs))]); err != nil {
-						errs <- err
-						return
-					}
+// noMessageIDAlwaysCounts checks that an event with no messageId is never
+// deduplicated: each delivery of it counts.
+func (su *suite) noMessageIDAlwaysCounts(t *testing.T) {
+	ctx := context.Background()
+	st := su.open(t, "UTC")
+	e := core.Event{UserID: "u", Name: "A", Kind: core.KindTrack, TimeMs: ms(1, 0)}
+	for i := 0; i < 3; i++ {
+		if n, _ := st.Ingest(ctx, []core.Event{e}); n != 1 {
+			t.Fatalf("stored %d", n)
+		}
+	}
+	r, _ := st.Load(ctx)
+	total := uint32(0)
+	r.Counts(func(c core.Count) { total += c.N })
+	if total != 3 || r.Input.ActivityEvents != 3 {
+		t.Fatalf("count %d, activity %d; want 3", total, r.Input.ActivityEvents)
+	}
+}
+
+// concurrentIngestLosesNothing checks that eight concurrent writers
+// delivering Product store every event once.
+func (su *suite) concurrentIngestLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	settings := su.settings
+	st := su.open(t, "UTC")
+	evs := Product()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w * 10; i < len(evs); i += 80 {
+				if _, err := st.Ingest(ctx, evs[i:min(i+10, len(evs))]); err != nil {
+					errs <- err
+					return
 				}
-			}(w)
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
+		t.Fatalf("after concurrent ingestion:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// timeZone checks that a store counts days in its zone: events next to
+// midnight score as rolled up in that zone, not in UTC.
+func (su *suite) timeZone(t *testing.T) {
+	ctx := context.Background()
+	for _, tz := range []string{"Asia/Kolkata", "America/Los_Angeles"} {
+		st := su.open(t, tz)
+		evs := NearMidnight(tz)
+		if _, err := st.Ingest(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := Got(t, st, settings), Want(t, "UTC", evs, settings); got != want {
-			t.Fatalf("after concurrent ingestion:\n%s\nwant:\n%s", got, want)
+		s := core.Settings{Window: 14, TZ: tz}
+		if CellsIn(t, tz, evs) == CellsIn(t, "UTC", evs) {
+			t.Fatalf("%s: the events fall on the same days in UTC: they cannot tell a store that ignores the zone", tz)
 		}
-	})
+		if got, want := Got(t, st, s), Want(t, tz, evs, s); got != want {
+			t.Fatalf("%s:\n%s\nwant:\n%s", tz, got, want)
+		}
+	}
+}
 
-	t.Run("TimeZone", func(t *testing.T) {
-		for _, tz := range []string{"Asia/Kolkata", "America/Los_Angeles"} {
-			st := open(t, tz)
-			evs := NearMidnight(tz)
-			if _, err := st.Ingest(ctx, evs); err != nil {
-				t.Fatal(err)
-			}
-			s := core.Settings{Window: 14, TZ: tz}
-			if CellsIn(t, tz, evs) == CellsIn(t, "UTC", evs) {
-				t.Fatalf("%s: the events fall on the same days in UTC: they cannot tell a store that ignores the zone", tz)
-			}
-			if got, want := Got(t, st, s), Want(t, tz, evs, s); got != want {
-				t.Fatalf("%s:\n%s\nwant:\n%s", tz, got, want)
-			}
-		}
-	})
-
-	// A delivery that failed midway (its first events stored, the rest not)
-	// and is retried whole stores the rest, and each event counts once.
-	t.Run("PartialDeliveryRetriedWhole", func(t *testing.T) {
-		st := open(t, "UTC")
-		evs := Product()
-		half := len(evs) / 2
-		if _, err := st.Ingest(ctx, evs[:half]); err != nil {
-			t.Fatal(err)
-		}
-		if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs)-half {
-			t.Fatalf("retried delivery stored %d, %v; want %d", n, err, len(evs)-half)
-		}
-		// The stream the store received: the retry's first half are input.duplicates.
-		stream := append(append([]core.Event{}, evs[:half]...), evs...)
-		if got, want := Got(t, st, settings), Want(t, "UTC", stream, settings); got != want {
-			t.Fatalf("after a partial delivery and its retry:\n%s\nwant:\n%s", got, want)
-		}
-	})
+// partialDeliveryRetriedWhole checks that a delivery that failed midway (its
+// first events stored, the rest not) and is retried whole stores the rest,
+// and each event counts once.
+func (su *suite) partialDeliveryRetriedWhole(t *testing.T) {
+	ctx := context.Background()
+	settings := su.settings
+	st := su.open(t, "UTC")
+	evs := Product()
+	half := len(evs) / 2
+	if _, err := st.Ingest(ctx, evs[:half]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.Ingest(ctx, evs); err != nil || n != len(evs)-half {
+		t.Fatalf("retried delivery stored %d, %v; want %d", n, err, len(evs)-half)
+	}
+	// The stream the store received: the retry's first half are input.duplicates.
+	stream := append(append([]core.Event{}, evs[:half]...), evs...)
+	if got, want := Got(t, st, settings), Want(t, "UTC", stream, settings); got != want {
+		t.Fatalf("after a partial delivery and its retry:\n%s\nwant:\n%s", got, want)
+	}
 }
 
 // NearMidnight returns Product with every other event moved next to midnight
