@@ -468,8 +468,6 @@ func CellsIn(t *testing.T, tz string, events []core.Event) string {
 // compacted day count, a retried delivery of compacted days counts once, and
 // a day that closes later is compacted then.
 func runCompaction(t *testing.T, open Open, clock *time.Time) {
-	ctx := context.Background()
-	settings := core.Settings{Window: 14}
 	for _, tz := range []string{"UTC", "Asia/Kolkata"} {
 		t.Run(tz, func(t *testing.T) {
 			*clock = Clock
@@ -479,60 +477,13 @@ func runCompaction(t *testing.T, open Open, clock *time.Time) {
 			if !ok {
 				t.Skipf("%T keeps no snapshots", st)
 			}
-			s := settings
-			s.TZ = tz
-			evs := NearMidnight(tz)
-			// One event today: an open day, never compacted.
-			evs = append(evs, core.Event{MessageID: "today", UserID: "u3", Name: "Feature 1", Kind: core.KindTrack, TimeMs: Clock.Add(-time.Hour).UnixMilli()})
-			if _, err := st.Ingest(ctx, evs); err != nil {
-				t.Fatal(err)
-			}
-			before := Got(t, st, s)
-			if want := Want(t, tz, evs, s); before != want {
-				t.Fatalf("before compaction:\n%s\nwant:\n%s", before, want)
-			}
-			days, err := c.Compact(ctx)
-			if err != nil || days < 60 {
-				t.Fatalf("Compact: %d days, %v; want the 70 closed days of Product", days, err)
-			}
-			if got := Got(t, st, s); got != before {
-				t.Fatalf("after compaction the report differs:\n%s\nwant:\n%s", got, before)
-			}
-			if days, err := c.Compact(ctx); err != nil || days != 0 {
-				t.Fatalf("a second Compact wrote %d days, %v; want 0", days, err)
-			}
-			// Late events for compacted days: an existing user's cell and a new user.
-			late := []core.Event{
-				{MessageID: "late-1", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: ms(30, 10)},
-				{MessageID: "late-2", UserID: "late-user", AccountID: "acct-1", Name: "Feature 3", Kind: core.KindTrack, TimeMs: ms(65, 0)},
-				{MessageID: "late-3", UserID: "u2", Name: "Home", Kind: core.KindPage, TimeMs: ms(69, 0)},
-			}
-			if n, err := st.Ingest(ctx, late); err != nil || n != 3 {
-				t.Fatalf("late events stored %d, %v", n, err)
-			}
-			all := append(append([]core.Event{}, evs...), late...)
-			want := Want(t, tz, all, s)
-			if got := Got(t, st, s); got != want {
-				t.Fatalf("late events beside the snapshots:\n%s\nwant:\n%s", got, want)
-			}
-			if days, err := c.Compact(ctx); err != nil || days != 3 {
-				t.Fatalf("Compact after late events wrote %d days, %v; want 3", days, err)
-			}
-			if got := Got(t, st, s); got != want {
-				t.Fatalf("late events folded into the snapshots:\n%s\nwant:\n%s", got, want)
-			}
-			// A retried delivery of compacted days counts its events once.
-			if n, err := st.Ingest(ctx, evs[:40]); err != nil || n != 0 {
-				t.Fatalf("a retried delivery of compacted days stored %d, %v; want 0", n, err)
-			}
-			all = append(all, evs[:40]...)
-			want = Want(t, tz, all, s)
-			if got := Got(t, st, s); got != want {
-				t.Fatalf("after a retried delivery:\n%s\nwant:\n%s", got, want)
-			}
+			s := core.Settings{Window: 14, TZ: tz}
+			evs := compactClosedDays(t, st, c, s)
+			all := compactLateEvents(t, st, c, s, evs)
+			want := retryCompactedDays(t, st, s, evs, all)
 			// Two days later today's day is closed too: compacted, the same report.
 			*clock = Clock.AddDate(0, 0, 2)
-			if days, err := c.Compact(ctx); err != nil || days != 1 {
+			if days, err := c.Compact(context.Background()); err != nil || days != 1 {
 				t.Fatalf("Compact two days later wrote %d days, %v; want 1 (the day that closed)", days, err)
 			}
 			if got := Got(t, st, s); got != want {
@@ -541,6 +492,75 @@ func runCompaction(t *testing.T, open Open, clock *time.Time) {
 			checkRetention(t, st, c, clock, s)
 		})
 	}
+}
+
+// compactClosedDays stores NearMidnight in s.TZ and one event today (an open
+// day, never compacted), compacts, and checks the report did not move and a
+// second Compact has nothing to write. It returns the events stored.
+func compactClosedDays(t *testing.T, st core.Store, c core.Compactor, s core.Settings) []core.Event {
+	ctx := context.Background()
+	evs := NearMidnight(s.TZ)
+	evs = append(evs, core.Event{MessageID: "today", UserID: "u3", Name: "Feature 1", Kind: core.KindTrack, TimeMs: Clock.Add(-time.Hour).UnixMilli()})
+	if _, err := st.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	before := Got(t, st, s)
+	if want := Want(t, s.TZ, evs, s); before != want {
+		t.Fatalf("before compaction:\n%s\nwant:\n%s", before, want)
+	}
+	days, err := c.Compact(ctx)
+	if err != nil || days < 60 {
+		t.Fatalf("Compact: %d days, %v; want the 70 closed days of Product", days, err)
+	}
+	if got := Got(t, st, s); got != before {
+		t.Fatalf("after compaction the report differs:\n%s\nwant:\n%s", got, before)
+	}
+	if days, err := c.Compact(ctx); err != nil || days != 0 {
+		t.Fatalf("a second Compact wrote %d days, %v; want 0", days, err)
+	}
+	return evs
+}
+
+// compactLateEvents stores late events for compacted days (an existing
+// user's cell and a new user) and checks they count beside the snapshots and
+// once folded into them. It returns evs and the late events, as stored.
+func compactLateEvents(t *testing.T, st core.Store, c core.Compactor, s core.Settings, evs []core.Event) []core.Event {
+	ctx := context.Background()
+	late := []core.Event{
+		{MessageID: "late-1", UserID: "u1", Name: "Feature 1", Kind: core.KindTrack, TimeMs: ms(30, 10)},
+		{MessageID: "late-2", UserID: "late-user", AccountID: "acct-1", Name: "Feature 3", Kind: core.KindTrack, TimeMs: ms(65, 0)},
+		{MessageID: "late-3", UserID: "u2", Name: "Home", Kind: core.KindPage, TimeMs: ms(69, 0)},
+	}
+	if n, err := st.Ingest(ctx, late); err != nil || n != 3 {
+		t.Fatalf("late events stored %d, %v", n, err)
+	}
+	all := append(append([]core.Event{}, evs...), late...)
+	want := Want(t, s.TZ, all, s)
+	if got := Got(t, st, s); got != want {
+		t.Fatalf("late events beside the snapshots:\n%s\nwant:\n%s", got, want)
+	}
+	if days, err := c.Compact(ctx); err != nil || days != 3 {
+		t.Fatalf("Compact after late events wrote %d days, %v; want 3", days, err)
+	}
+	if got := Got(t, st, s); got != want {
+		t.Fatalf("late events folded into the snapshots:\n%s\nwant:\n%s", got, want)
+	}
+	return all
+}
+
+// retryCompactedDays redelivers the first 40 of evs, all on compacted days:
+// nothing is stored and each event counts once. It returns the report the
+// store must give from now on (all and the retried delivery, rolled up).
+func retryCompactedDays(t *testing.T, st core.Store, s core.Settings, evs, all []core.Event) string {
+	if n, err := st.Ingest(context.Background(), evs[:40]); err != nil || n != 0 {
+		t.Fatalf("a retried delivery of compacted days stored %d, %v; want 0", n, err)
+	}
+	all = append(all, evs[:40]...)
+	want := Want(t, s.TZ, all, s)
+	if got := Got(t, st, s); got != want {
+		t.Fatalf("after a retried delivery:\n%s\nwant:\n%s", got, want)
+	}
+	return want
 }
 
 // SnapshotCounter is implemented by a store that keeps day snapshots
