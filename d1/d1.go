@@ -85,59 +85,88 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	delivery := hex.EncodeToString(token[:])
 	now := s.now().UnixMilli()
 	clock.SetTimeRange(core.TimeRange{Now: s.now()})
-	var rows, members, traits [][]any
-	noID := 0
+	var b batch
 	received := len(events)
 	events = core.FirstOfEachMessageID(events)
 	for i := range events {
-		e := &events[i]
-		reject := clock.Reject(e)
-		id := e.MessageID
-		if reject != "" {
-			// A skipped event (no user, implausible, overlong) is counted as
-			// skipped each time it comes, its id not remembered, as core and
-			// bolt do.
-			id = ""
-		}
-		if id == "" {
-			noID++
-		}
-		row := []any{id, now, delivery, e.UserID, "", nil, 0, 0, nil}
-		activity := e.Kind == core.KindTrack || e.Kind == core.KindPage || e.Kind == core.KindScreen
-		switch {
-		case reject != "":
-			row[3], row[8] = "", reject
-		case activity && e.ActivityName() == "":
-			row[8] = "no_event_name"
-		case activity:
-			nav := 0
-			if e.Kind != core.KindTrack {
-				nav = 1
-			}
-			row[4], row[5], row[6], row[7] = e.AccountID, e.ActivityName(), nav, int(clock.DayOf(e.TimeMs))
-		}
-		rows = append(rows, row)
-		if reject != "" {
-			continue
-		}
-		addTraits := func(kind, id string) {
-			for k, v := range e.Traits {
-				traits = append(traits, []any{kind, id, k, v, e.TimeMs})
-			}
-		}
-		switch {
-		case activity && e.ActivityName() != "":
-			addTraits("u", e.UserID)
-		case e.Kind == core.KindGroup && e.AccountID != "":
-			members = append(members, []any{e.UserID, e.AccountID, e.TimeMs})
-			addTraits("a", e.AccountID)
-		case e.Kind == core.KindIdentify:
-			addTraits("u", e.UserID)
-		}
+		b.add(clock, &events[i], now, delivery)
 	}
-	if err := errors.Join(s.execChunks(ctx, insertIncoming, rows), s.execChunks(ctx, upsertMembers, members), s.execChunks(ctx, upsertTraits, traits), s.bumpGeneration(ctx)); err != nil {
+	if err := errors.Join(s.execChunks(ctx, insertIncoming, b.rows), s.execChunks(ctx, upsertMembers, b.members), s.execChunks(ctx, upsertTraits, b.traits), s.bumpGeneration(ctx)); err != nil {
 		return 0, fmt.Errorf("d1 ingest: %w", err)
 	}
+	stored, err := s.countDuplicates(ctx, delivery, received, b.noID)
+	if err != nil {
+		return stored, err
+	}
+	// Forget old messageIds now and then (one delivery in 100).
+	if token[0] < 3 {
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM seen WHERE at < ?`, s.now().Add(-DedupTTL).UnixMilli()); err != nil {
+			return stored, fmt.Errorf("d1 prune: %w", err)
+		}
+	}
+	return stored, nil
+}
+
+// batch is one delivery's rows for D1: one incoming row per event (its
+// messageId, for deduplication, and its cell or skip reason), the account
+// memberships and the traits.
+type batch struct {
+	rows, members, traits [][]any
+	noID                  int // rows stored with no messageId: none given, or skipped
+}
+
+// add appends e's rows, received by delivery at now (Unix ms); clock decides
+// whether e is skipped and on which day it counts.
+func (b *batch) add(clock *core.Rollup, e *core.Event, now int64, delivery string) {
+	reject := clock.Reject(e)
+	id := e.MessageID
+	if reject != "" {
+		// A skipped event (no user, implausible, overlong) is counted as
+		// skipped each time it comes, its id not remembered, as core and
+		// bolt do.
+		id = ""
+	}
+	if id == "" {
+		b.noID++
+	}
+	row := []any{id, now, delivery, e.UserID, "", nil, 0, 0, nil}
+	activity := e.Kind == core.KindTrack || e.Kind == core.KindPage || e.Kind == core.KindScreen
+	switch {
+	case reject != "":
+		row[3], row[8] = "", reject
+	case activity && e.ActivityName() == "":
+		row[8] = "no_event_name"
+	case activity:
+		nav := 0
+		if e.Kind != core.KindTrack {
+			nav = 1
+		}
+		row[4], row[5], row[6], row[7] = e.AccountID, e.ActivityName(), nav, int(clock.DayOf(e.TimeMs))
+	}
+	b.rows = append(b.rows, row)
+	if reject != "" {
+		return
+	}
+	addTraits := func(kind, id string) {
+		for k, v := range e.Traits {
+			b.traits = append(b.traits, []any{kind, id, k, v, e.TimeMs})
+		}
+	}
+	switch {
+	case activity && e.ActivityName() != "":
+		addTraits("u", e.UserID)
+	case e.Kind == core.KindGroup && e.AccountID != "":
+		b.members = append(b.members, []any{e.UserID, e.AccountID, e.TimeMs})
+		addTraits("a", e.AccountID)
+	case e.Kind == core.KindIdentify:
+		addTraits("u", e.UserID)
+	}
+}
+
+// countDuplicates counts the delivery's new events (the ids seen for the
+// first time, and those stored with none) and adds the received events that
+// were neither to input.duplicates and input.events. It returns the new ones.
+func (s *Store) countDuplicates(ctx context.Context, delivery string, received, noID int) (int, error) {
 	var withID int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM seen WHERE delivery = ?`, delivery).Scan(&withID); err != nil {
 		return 0, fmt.Errorf("d1 ingest: %w", err)
@@ -149,12 +178,6 @@ ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`, dups, dups); err != nil {
 		}
 		if err := s.bumpGeneration(ctx); err != nil {
 			return withID + noID, err
-		}
-	}
-	// Forget old messageIds now and then (one delivery in 100).
-	if token[0] < 3 {
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM seen WHERE at < ?`, s.now().Add(-DedupTTL).UnixMilli()); err != nil {
-			return withID + noID, fmt.Errorf("d1 prune: %w", err)
 		}
 	}
 	return withID + noID, nil
