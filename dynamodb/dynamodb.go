@@ -189,11 +189,27 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 	}
 	clock.SetTimeRange(core.TimeRange{Now: s.now()})
 	ingestDay := s.now().UTC().Format("2006-01-02")
+	received := len(events)
+	groups, latest := s.groupUpdates(clock, core.FirstOfEachMessageID(events), ingestDay)
+	stored, errs := s.writeUpdates(ctx, groups, latest)
+	if dups := received - stored; len(errs) == 0 && dups > 0 {
+		errs = append(errs, s.countDuplicates(ctx, ingestDay, dups))
+	}
+	errs = append(errs, s.bumpGeneration(ctx)) // after the writes, even failed ones (generation.go)
+	if err := errors.Join(errs...); err != nil {
+		return stored, fmt.Errorf("dynamodb ingest into %s: %w", s.table, err)
+	}
+	return stored, nil
+}
+
+// groupUpdates turns the events (one per messageId) into count updates,
+// grouped by item (at most maxGroup events in one conditional write), in the
+// order their items first appear, and the latest-wins writes (memberships,
+// traits) of the events not skipped.
+func (s *Store) groupUpdates(clock *core.Rollup, events []core.Event, ingestDay string) ([]*update, []func(context.Context) error) {
 	current := map[string]*update{} // the open group of each item
 	var groups []*update
 	var latest []func(context.Context) error
-	received := len(events)
-	events = core.FirstOfEachMessageID(events)
 	for i := range events {
 		e := &events[i]
 		one := s.eventUpdate(clock, e, ingestDay)
@@ -214,8 +230,13 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 			latest = append(latest, s.latestWins(e)...)
 		}
 	}
+	return groups, latest
+}
 
-	// Counts first, then the idempotent latest-wins writes.
+// writeUpdates applies the count groups, then the idempotent latest-wins
+// writes, each phase at most concurrency requests at a time. It returns how
+// many events the count groups newly stored and every error.
+func (s *Store) writeUpdates(ctx context.Context, groups []*update, latest []func(context.Context) error) (int, []error) {
 	var mu sync.Mutex
 	stored := 0
 	var errs []error
@@ -251,14 +272,7 @@ func (s *Store) Ingest(ctx context.Context, events []core.Event) (int, error) {
 		}(w)
 	}
 	wg.Wait()
-	if dups := received - stored; len(errs) == 0 && dups > 0 {
-		errs = append(errs, s.countDuplicates(ctx, ingestDay, dups))
-	}
-	errs = append(errs, s.bumpGeneration(ctx)) // after the writes, even failed ones (generation.go)
-	if err := errors.Join(errs...); err != nil {
-		return stored, fmt.Errorf("dynamodb ingest into %s: %w", s.table, err)
-	}
-	return stored, nil
+	return stored, errs
 }
 
 // DedupPerItem reports that the store drops a repeated messageId only within
