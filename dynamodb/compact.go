@@ -52,9 +52,33 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("dynamodb compact: %w", err)
 	}
+	byDay, err := s.sealClosedDays(ctx, days, from, today)
+	if err != nil {
+		return 0, err
+	}
+	if len(byDay) > 0 && s.Settle > 0 {
+		time.Sleep(s.Settle)
+	}
+	written, cleanups, err := s.commitDays(ctx, days, byDay)
+	if err != nil {
+		return written, err
+	}
+	if err := eachN(cleanups, compactConcurrency, func(f func() error) error { return f() }); err != nil {
+		return written, fmt.Errorf("dynamodb compact: cleanup: %w", err)
+	}
+	if err := s.dropOldSnapshots(ctx, days, from); err != nil {
+		return written, fmt.Errorf("dynamodb compact: retention: %w", err)
+	}
+	return written, nil
+}
+
+// sealClosedDays seals the live day items of the closed days from from to
+// before today, each for its day's next version (after days), and returns
+// them by day.
+func (s *Store) sealClosedDays(ctx context.Context, days map[core.Day]manifest, from, today core.Day) (map[core.Day][]sealed, error) {
 	items, err := s.scanLive(ctx, "#t = :d", map[string]string{"#t": attrType}, map[string]types.AttributeValue{":d": str("d")})
 	if err != nil {
-		return 0, fmt.Errorf("dynamodb compact: %w", err)
+		return nil, fmt.Errorf("dynamodb compact: %w", err)
 	}
 	var closed []map[string]types.AttributeValue
 	for _, it := range items {
@@ -73,11 +97,16 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("dynamodb compact: seal: %w", err)
+		return nil, fmt.Errorf("dynamodb compact: seal: %w", err)
 	}
-	if len(byDay) > 0 && s.Settle > 0 {
-		time.Sleep(s.Settle)
-	}
+	return byDay, nil
+}
+
+// commitDays commits each sealed day's next version, oldest day first, and
+// returns how many it committed and the cleanups that follow: unstage the
+// folded items (or those a dead compaction left staged for a committed
+// version) and delete the replaced parts.
+func (s *Store) commitDays(ctx context.Context, days map[core.Day]manifest, byDay map[core.Day][]sealed) (int, []func() error, error) {
 	order := make([]core.Day, 0, len(byDay))
 	for d := range byDay {
 		order = append(order, d)
@@ -88,7 +117,7 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 	for _, d := range order {
 		ok, err := s.commitDay(ctx, d, days[d], byDay[d])
 		if err != nil {
-			return written, fmt.Errorf("dynamodb compact %s: %w", d, err)
+			return written, nil, fmt.Errorf("dynamodb compact %s: %w", d, err)
 		}
 		if !ok {
 			// Items left staged for a committed version by a compaction
@@ -109,13 +138,7 @@ func (s *Store) Compact(ctx context.Context) (int, error) {
 			cleanups = append(cleanups, func() error { return s.deleteItem(ctx, partKey(d, days[d].version, p)) })
 		}
 	}
-	if err := eachN(cleanups, compactConcurrency, func(f func() error) error { return f() }); err != nil {
-		return written, fmt.Errorf("dynamodb compact: cleanup: %w", err)
-	}
-	if err := s.dropOldSnapshots(ctx, days, from); err != nil {
-		return written, fmt.Errorf("dynamodb compact: retention: %w", err)
-	}
-	return written, nil
+	return written, cleanups, nil
 }
 
 // seal moves a day item's live counts into its staged map for version next,
