@@ -269,7 +269,10 @@ func score(_ js.Value, args []js.Value) any {
 	return string(b)
 }
 
-func monthly(_ js.Value, args []js.Value) any {
+// fromReport answers, as JSON, what part computes from the session's
+// report under the page's settings (args[0] the session, args[1] the
+// settings), or the error.
+func fromReport(args []js.Value, part func(*session, *core.Report) (any, error)) any {
 	s := get(args[0])
 	if s == nil {
 		return errJSON(io.ErrClosedPipe)
@@ -278,60 +281,50 @@ func monthly(_ js.Value, args []js.Value) any {
 	if err != nil {
 		return errJSON(err)
 	}
-	m, err := core.MonthlyScoresOf(s.rollup, rep)
+	v, err := part(s, rep)
 	if err != nil {
 		return errJSON(err)
 	}
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// monthly answers the monthly scores (core.MonthlyScoresOf).
+func monthly(_ js.Value, args []js.Value) any {
+	return fromReport(args, func(s *session, rep *core.Report) (any, error) {
+		return core.MonthlyScoresOf(s.rollup, rep)
+	})
 }
 
 // accountTrends answers each account's months ({"id": [AccountMonth...]}):
 // the report's settings with the trend on (setting trend, `sep score
 // --trend`), for the page's account view.
 func accountTrends(_ js.Value, args []js.Value) any {
-	s := get(args[0])
-	if s == nil {
-		return errJSON(io.ErrClosedPipe)
-	}
-	if _, err := s.report(args[1]); err != nil {
-		return errJSON(err)
-	}
-	st, err := s.settings(args[1])
-	if err != nil {
-		return errJSON(err)
-	}
-	st.Trend = true
-	rep, err := core.Score(s.rollup, st)
-	if err != nil {
-		return errJSON(err)
-	}
-	out := map[string][]core.AccountMonth{}
-	if rep.Insights != nil {
-		for _, a := range rep.Insights.Accounts {
-			out[a.ID] = a.Trend
+	return fromReport(args, func(s *session, _ *core.Report) (any, error) {
+		st, err := s.settings(args[1])
+		if err != nil {
+			return nil, err
 		}
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
+		st.Trend = true
+		rep, err := core.Score(s.rollup, st)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]core.AccountMonth{}
+		if rep.Insights != nil {
+			for _, a := range rep.Insights.Accounts {
+				out[a.ID] = a.Trend
+			}
+		}
+		return out, nil
+	})
 }
 
 // pictures answers the page's charts beyond the report (core.PicturesOf).
 func pictures(_ js.Value, args []js.Value) any {
-	s := get(args[0])
-	if s == nil {
-		return errJSON(io.ErrClosedPipe)
-	}
-	rep, err := s.report(args[1])
-	if err != nil {
-		return errJSON(err)
-	}
-	p, err := core.PicturesOf(s.rollup, rep)
-	if err != nil {
-		return errJSON(err)
-	}
-	b, _ := json.Marshal(p)
-	return string(b)
+	return fromReport(args, func(s *session, rep *core.Report) (any, error) {
+		return core.PicturesOf(s.rollup, rep)
+	})
 }
 
 func accountsCSV(_ js.Value, args []js.Value) any {
