@@ -306,33 +306,24 @@ func (l *segLayout) readGroup(ctx context.Context, rg parquet.RowGroup, row *int
 		defer floats[k].Close()
 	}
 	buf := make([]parquet.Value, 1024)
-	left := rg.NumRows()
 	textSize := 0
-	for left > 0 {
-		n := int(min(left, int64(batchRows)))
-		b := &segBatch{layout: l, first: *row, n: n, text: make([]byte, 0, textSize+textSize/8),
+	return sendBatches(ctx, rg.NumRows(), row, out, func(first, n int) (ingest.Batch, error) {
+		b := &segBatch{layout: l, first: first, n: n, text: make([]byte, 0, textSize+textSize/8),
 			base: make([]int, len(l.leaves)), ends: make([][]int, len(l.leaves)), vals: make([][]parquet.Value, len(l.leaves)),
 			defs: make([][]int8, len(l.leaves))}
 		for k := range readers {
 			if err := b.readLeaf(k, readers[k], buf); err != nil {
-				return b.readError(l.leaves[k], err)
+				return nil, b.readError(l.leaves[k], err)
 			}
 		}
 		for k, r := range floats {
 			if err := b.checkFloats(r, buf); err != nil {
-				return b.readError(l.floats[k], err)
+				return nil, b.readError(l.floats[k], err)
 			}
 		}
 		textSize = len(b.text)
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		*row += n
-		left -= int64(n)
-	}
-	return nil
+		return b, nil
+	})
 }
 
 // exportError is the error Export stops at: a value JSON has no text for.

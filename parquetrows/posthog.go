@@ -221,17 +221,29 @@ func (l *phLayout) readGroup(ctx context.Context, rg parquet.RowGroup, opt *inge
 		defer readers[c].Close()
 	}
 	buf := make([]parquet.Value, 1024)
-	left := rg.NumRows()
 	textSize := 0 // the last batch's, to size the next one's text at once
-	for left > 0 {
-		n := int(min(left, int64(batchRows)))
-		b := &phBatch{layout: l, opt: opt, first: *row, n: n, text: make([]byte, 0, textSize+textSize/8)}
+	return sendBatches(ctx, rg.NumRows(), row, out, func(first, n int) (ingest.Batch, error) {
+		b := &phBatch{layout: l, opt: opt, first: first, n: n, text: make([]byte, 0, textSize+textSize/8)}
 		for c := range readers {
 			if err := b.readColumn(c, readers[c], buf); err != nil {
-				return fmt.Errorf("parquet row %d: column %s: %w", *row, phNames[c], err)
+				return nil, fmt.Errorf("parquet row %d: column %s: %w", first, phNames[c], err)
 			}
 		}
 		textSize = len(b.text)
+		return b, nil
+	})
+}
+
+// sendBatches cuts a row group's rows into batches of batchRows, numbered
+// from *row (which it advances), each read by next, and sends them on out in
+// order.
+func sendBatches(ctx context.Context, rows int64, row *int, out chan<- ingest.Batch, next func(first, n int) (ingest.Batch, error)) error {
+	for left := rows; left > 0; {
+		n := int(min(left, int64(batchRows)))
+		b, err := next(*row, n)
+		if err != nil {
+			return err
+		}
 		select {
 		case out <- b:
 		case <-ctx.Done():
